@@ -1,0 +1,142 @@
+/*
+ * hpcl_job: a batch job.  Describe it with the typed setters, submit it,
+ * then follow it (state, wait, cancel).  A job handle for a job submitted
+ * earlier, perhaps by another process, comes from hpcl_job_attach().
+ *
+ * Jobs are named by printable references "SITE:ID" (for example
+ * "local:4242"); the local site is called "local".
+ */
+#ifndef HPCLAUNCH_JOB_H
+#define HPCLAUNCH_JOB_H
+
+#include <stdint.h>
+#include <hpclaunch/common.h>
+#include <hpclaunch/ctx.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct hpcl_job hpcl_job;
+
+/* How the batch script starts the program's tasks. */
+typedef enum hpcl_launcher {
+    HPCL_LAUNCHER_SRUN = 0,   /* srun --mpi=pmix (the default) */
+    HPCL_LAUNCHER_MPIRUN = 1, /* Open MPI's mpirun inside the allocation */
+    HPCL_LAUNCHER_NONE = 2    /* run the program once, on the first node */
+} hpcl_launcher;
+
+/* Job states.  Append only. */
+typedef enum hpcl_state {
+    HPCL_STATE_UNKNOWN = 0,   /* not submitted, or not yet queried */
+    HPCL_STATE_PENDING = 1,
+    HPCL_STATE_RUNNING = 2,   /* running, suspended or completing */
+    HPCL_STATE_COMPLETED = 3, /* ended with exit status 0 */
+    HPCL_STATE_FAILED = 4,    /* non-zero exit, node failure, OOM, ... */
+    HPCL_STATE_CANCELLED = 5,
+    HPCL_STATE_TIMEOUT = 6    /* reached its time limit */
+} hpcl_state;
+
+/* Create an empty job description bound to ctx.  Free with
+ * hpcl_job_destroy(); ctx must outlive the job. */
+HPCL_API hpcl_rc hpcl_job_create(hpcl_job **out, hpcl_ctx *ctx);
+
+/* Free a job handle (the job itself is not cancelled).  NULL is accepted. */
+HPCL_API void hpcl_job_destroy(hpcl_job *job);
+
+/* The program and its arguments (argv[0] is the program).  Copied. */
+HPCL_API hpcl_rc hpcl_job_set_command(hpcl_job *job, int argc,
+                                      const char *const *argv);
+
+/* Number of tasks (sbatch -n).  0 means Slurm's default. */
+HPCL_API hpcl_rc hpcl_job_set_ntasks(hpcl_job *job, unsigned ntasks);
+
+/* Node count range (sbatch -N min-max); max 0 means max = min. */
+HPCL_API hpcl_rc hpcl_job_set_nodes(hpcl_job *job, unsigned min_nodes,
+                                    unsigned max_nodes);
+
+/* CPUs per task (sbatch -c). */
+HPCL_API hpcl_rc hpcl_job_set_cpus_per_task(hpcl_job *job, unsigned ncpus);
+
+/* GPUs per task (sbatch --gpus-per-task). */
+HPCL_API hpcl_rc hpcl_job_set_gpus_per_task(hpcl_job *job, unsigned ngpus);
+
+/* GPUs per node (sbatch --gpus-per-node). */
+HPCL_API hpcl_rc hpcl_job_set_gpus_per_node(hpcl_job *job, unsigned ngpus);
+
+/* Time limit in minutes (sbatch -t); 0 means the partition's default. */
+HPCL_API hpcl_rc hpcl_job_set_time_limit(hpcl_job *job, unsigned minutes);
+
+/* Memory per node in MiB (sbatch --mem); 0 means all of it, as sbatch. */
+HPCL_API hpcl_rc hpcl_job_set_mem(hpcl_job *job, uint64_t mib);
+
+/* Exclusive nodes (sbatch --exclusive) when exclusive is non-zero. */
+HPCL_API hpcl_rc hpcl_job_set_exclusive(hpcl_job *job, int exclusive);
+
+/* Submit held (priority 0, sbatch -H) when hold is non-zero. */
+HPCL_API hpcl_rc hpcl_job_set_hold(hpcl_job *job, int hold);
+
+/* String options; each is copied, NULL restores the default.
+ * partition (-p), account (-A), name (-J), workdir (-D, default: the
+ * current directory), output (-o) and error (-e) path patterns (%j %A %a
+ * %x %u %N %%), array index range (-a, e.g. "0-15%4"). */
+HPCL_API hpcl_rc hpcl_job_set_partition(hpcl_job *job, const char *partition);
+HPCL_API hpcl_rc hpcl_job_set_account(hpcl_job *job, const char *account);
+HPCL_API hpcl_rc hpcl_job_set_name(hpcl_job *job, const char *name);
+HPCL_API hpcl_rc hpcl_job_set_workdir(hpcl_job *job, const char *dir);
+HPCL_API hpcl_rc hpcl_job_set_output(hpcl_job *job, const char *pattern);
+HPCL_API hpcl_rc hpcl_job_set_error(hpcl_job *job, const char *pattern);
+HPCL_API hpcl_rc hpcl_job_set_array(hpcl_job *job, const char *range);
+
+/* Set (value non-NULL) or remove (value NULL) one variable of the job's
+ * environment.  By default the job starts from the caller's environment,
+ * as sbatch --export=ALL; hpcl_job_set_env_inherit(job, 0) starts empty. */
+HPCL_API hpcl_rc hpcl_job_setenv(hpcl_job *job, const char *name,
+                                 const char *value);
+HPCL_API hpcl_rc hpcl_job_set_env_inherit(hpcl_job *job, int inherit);
+
+/* How tasks are started (default HPCL_LAUNCHER_SRUN). */
+HPCL_API hpcl_rc hpcl_job_set_launcher(hpcl_job *job, hpcl_launcher launcher);
+
+/* The batch script hpcl_job_submit() would send, in *out (free() it). */
+HPCL_API hpcl_rc hpcl_job_script(char **out, const hpcl_job *job);
+
+/* Submit the job.  flags must be 0.  On success hpcl_job_ref() names it. */
+HPCL_API hpcl_rc hpcl_job_submit(hpcl_job *job, unsigned flags);
+
+/* A handle for an existing job named by ref ("SITE:ID" or "ID"). */
+HPCL_API hpcl_rc hpcl_job_attach(hpcl_job **out, hpcl_ctx *ctx,
+                                 const char *ref);
+
+/* The job's reference "SITE:ID" (borrowed), or NULL before submission. */
+HPCL_API const char *hpcl_job_ref(const hpcl_job *job);
+
+/* Query the job's site for its current state. */
+HPCL_API hpcl_rc hpcl_job_refresh(hpcl_job *job);
+
+/* Results of the last refresh.  Strings are borrowed, "" when unknown. */
+HPCL_API hpcl_state hpcl_job_state(const hpcl_job *job);
+HPCL_API const char *hpcl_job_reason(const hpcl_job *job);
+HPCL_API const char *hpcl_job_nodelist(const hpcl_job *job);
+HPCL_API const char *hpcl_job_output_path(const hpcl_job *job);
+HPCL_API const char *hpcl_job_error_path(const hpcl_job *job);
+HPCL_API int hpcl_job_exit_code(const hpcl_job *job);
+
+/* Wait until the job reaches a terminal state, at most timeout_s seconds
+ * (negative: no limit).  HPCL_E_TIMEOUT when it is still running. */
+HPCL_API hpcl_rc hpcl_job_wait(hpcl_job *job, double timeout_s);
+
+/* Cancel the job (scancel).  A job already ended is not an error. */
+HPCL_API hpcl_rc hpcl_job_cancel(hpcl_job *job);
+
+/* Static name of a state: "PENDING", "RUNNING", ... */
+HPCL_API const char *hpcl_state_name(hpcl_state state);
+
+/* Non-zero for COMPLETED, FAILED, CANCELLED and TIMEOUT. */
+HPCL_API int hpcl_state_is_terminal(hpcl_state state);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,58 @@
+/* The library context: configuration, logging, last error. */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "hpcl-internal.h"
+#include "slurm_lib.h"
+
+hpcl_rc hpcl_ctx_create(hpcl_ctx **out, unsigned flags)
+{
+    hpcl_ctx *ctx;
+
+    if (out == NULL || flags != 0)
+        return HPCL_E_INVAL;
+    *out = NULL;
+    if ((ctx = calloc(1, sizeof *ctx)) == NULL)
+        return HPCL_E_NOMEM;
+    *out = ctx;
+    return HPCL_OK;
+}
+
+void hpcl_ctx_destroy(hpcl_ctx *ctx)
+{
+    if (ctx == NULL)
+        return;
+    hpcl__slurm_destroy(ctx->slurm);
+    free(ctx->slurm_conf);
+    free(ctx);
+}
+
+const char *hpcl_ctx_errmsg(const hpcl_ctx *ctx)
+{
+    return ctx != NULL ? ctx->errmsg : "";
+}
+
+hpcl_rc hpcl_ctx_set_log(hpcl_ctx *ctx, hpcl_log_fn fn, void *arg)
+{
+    if (ctx == NULL)
+        return HPCL_E_INVAL;
+    ctx->log_fn = fn;
+    ctx->log_arg = arg;
+    return HPCL_OK;
+}
+
+hpcl_rc hpcl_ctx_set_slurm_conf(hpcl_ctx *ctx, const char *path)
+{
+    if (ctx == NULL)
+        return HPCL_E_INVAL;
+    /* A new configuration invalidates what the backend learnt. */
+    hpcl__slurm_destroy(ctx->slurm);
+    ctx->slurm = NULL;
+    return hpcl__set_string(ctx, &ctx->slurm_conf, path);
+}
+
+const char *hpcl_version(void)
+{
+    return HPCL_VERSION_STRING;
+}

@@ -1,0 +1,44 @@
+/*
+ * Private to the library: struct bodies and hpcl__ functions shared between
+ * lib/ files.  Nothing here is installed or exported.
+ */
+#ifndef HPCL_INTERNAL_H
+#define HPCL_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <hpclaunch.h>
+
+/* File-local helpers that unit tests call directly. */
+#ifdef HPCL_TESTING
+#define HPCL_STATIC
+#else
+#define HPCL_STATIC static
+#endif
+
+#define HPCL_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+#define HPCL_ERRMSG_MAX 1024
+
+struct hpcl__slurm; /* libslurm backend state, lib/slurm_lib.c */
+
+struct hpcl_ctx {
+    char errmsg[HPCL_ERRMSG_MAX];
+    hpcl_log_fn log_fn;
+    void *log_arg;
+    char *slurm_conf;           /* explicit local slurm.conf, or NULL */
+    struct hpcl__slurm *slurm;  /* created on first use */
+};
+
+/* Record a formatted detail message on ctx and return rc. */
+hpcl_rc hpcl__fail(hpcl_ctx *ctx, hpcl_rc rc, const char *fmt, ...)
+    HPCL_PRINTF(3, 4);
+void hpcl__clear_error(hpcl_ctx *ctx);
+void hpcl__log(hpcl_ctx *ctx, hpcl_log_level level, const char *fmt, ...)
+    HPCL_PRINTF(3, 4);
+
+/* Replace *dst by a copy of src (NULL allowed). */
+hpcl_rc hpcl__set_string(hpcl_ctx *ctx, char **dst, const char *src);
+
+#endif

@@ -1,0 +1,20 @@
+/* Shared by the CMocka unit tests: TAP output for automake's driver. */
+#ifndef HPCL_TEST_H
+#define HPCL_TEST_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#define HPCL_TEST_MAIN(setup, teardown, ...)                               \
+    int main(void)                                                         \
+    {                                                                      \
+        const struct CMUnitTest tests[] = {__VA_ARGS__};                   \
+        cmocka_set_message_output(CM_OUTPUT_TAP);                          \
+        return cmocka_run_group_tests(tests, setup, teardown);             \
+    }
+
+#endif
