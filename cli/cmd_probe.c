@@ -1,0 +1,110 @@
+/* hpclaunch probe: when would this job start, and how loaded is the queue. */
+#include <getopt.h>
+#include <time.h>
+
+#include "cli.h"
+
+static void probe_help(void)
+{
+    printf("usage: hpclaunch probe [OPTIONS]\n\n"
+           "Ask the site when a job with these options would start (Slurm's\n"
+           "will-run answer; nothing is submitted), and report the pending\n"
+           "jobs and idle nodes of its partition.\n\n");
+    cli_job_options_help(stdout);
+    printf("\n      --json               print the result as JSON\n"
+           "      --help               this text\n\n"
+           "Exit status: 0 success, 1 library error, 2 usage error.\n");
+}
+
+static void print_probe(const hpcl_probe *probe, int json)
+{
+    time_t start = hpcl_probe_start_time(probe), now = time(NULL);
+    long wait_s = start > now ? (long)(start - now) : 0;
+    char when[32];
+
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", localtime(&start));
+    if (json) {
+        printf("{\"site\":\"local\",\"partition\":");
+        cli_json_string(stdout, hpcl_probe_partition(probe));
+        printf(",\"start_time\":%lld,\"start_time_iso\":\"%s\","
+               "\"wait_seconds\":%ld,\"pending_jobs\":%u,\"idle_nodes\":%u,"
+               "\"total_nodes\":%u,\"nodelist\":",
+               (long long)start, when, wait_s,
+               hpcl_probe_pending_jobs(probe), hpcl_probe_idle_nodes(probe),
+               hpcl_probe_total_nodes(probe));
+        cli_json_string(stdout, hpcl_probe_nodelist(probe));
+        printf("}\n");
+        return;
+    }
+    printf("site:           local\n"
+           "partition:      %s\n"
+           "expected start: %s (%s%ld s from now)\n"
+           "would run on:   %s\n"
+           "pending jobs:   %u\n"
+           "idle nodes:     %u of %u\n",
+           hpcl_probe_partition(probe), when, wait_s > 0 ? "" : "now, ",
+           wait_s, hpcl_probe_nodelist(probe), hpcl_probe_pending_jobs(probe),
+           hpcl_probe_idle_nodes(probe), hpcl_probe_total_nodes(probe));
+}
+
+static int parse_probe(int argc, char **argv, hpcl_ctx *ctx, hpcl_job *job,
+                       int *json)
+{
+    static const struct option longopts[] = {
+        CLI_JOB_LONGOPTS,
+        {"json", no_argument, NULL, OPT_JSON},
+        {NULL, 0, NULL, 0}};
+    int opt, status;
+
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, CLI_JOB_SHORTOPTS, longopts,
+                              NULL)) != -1) {
+        if (opt == OPT_JSON) {
+            *json = 1;
+            continue;
+        }
+        if (opt == OPT_HELP) {
+            probe_help();
+            return -1;
+        }
+        if (opt == '?')
+            return cli_usage_error("probe", "unknown option");
+        if ((status = cli_job_option("probe", ctx, job, opt, optarg)) != 0)
+            return status;
+    }
+    if (optind < argc)
+        return cli_usage_error("probe", "unexpected argument '%s'",
+                               argv[optind]);
+    return EXIT_OK;
+}
+
+int cmd_probe(int argc, char **argv)
+{
+    hpcl_ctx *ctx = cli_ctx_create("probe");
+    hpcl_job *job = NULL;
+    hpcl_probe *probe = NULL;
+    const char *const program[] = {"true"};
+    int json = 0, status;
+    hpcl_rc rc;
+
+    if (ctx == NULL)
+        return EXIT_LIBRARY;
+    if ((rc = hpcl_job_create(&job, ctx)) != HPCL_OK ||
+        (rc = hpcl_job_set_command(job, 1, program)) != HPCL_OK) {
+        status = cli_lib_error("probe", ctx, rc);
+        goto out;
+    }
+    if ((status = parse_probe(argc, argv, ctx, job, &json)) != EXIT_OK) {
+        status = status < 0 ? EXIT_OK : status;
+        goto out;
+    }
+    if ((rc = hpcl_job_probe(&probe, job, 0)) != HPCL_OK)
+        status = cli_lib_error("probe", ctx, rc);
+    else
+        print_probe(probe, json);
+out:
+    hpcl_probe_destroy(probe);
+    hpcl_job_destroy(job);
+    hpcl_ctx_destroy(ctx);
+    return status;
+}

@@ -1,0 +1,176 @@
+/* hpclaunch submit: write the batch script, submit it, optionally wait. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct submit_opts {
+    int wait;
+    double timeout;
+    int json;
+    int parsable;
+    int print_script;
+};
+
+static void submit_help(void)
+{
+    printf("usage: hpclaunch submit [OPTIONS] [--] PROGRAM [ARGS...]\n\n"
+           "Write a batch script that starts PROGRAM with the launcher and\n"
+           "submit it to Slurm.  Arguments reach PROGRAM verbatim.\n\n");
+    cli_job_options_help(stdout);
+    printf("\nSubmit options:\n"
+           "  -W, --wait               wait for the job to end, then say "
+           "where its output is\n"
+           "      --timeout=SECONDS    with --wait: give up after SECONDS "
+           "(exit 4)\n"
+           "      --parsable           print only the job reference\n"
+           "      --json               print the result as JSON\n"
+           "      --print-script       print the batch script, submit "
+           "nothing\n"
+           "      --help               this text\n\n"
+           "Exit status: 0 submitted (with --wait: the job COMPLETED), 1 "
+           "library error,\n2 usage error, 3 the job ended FAILED, CANCELLED "
+           "or TIMEOUT, 4 --timeout expired.\n");
+}
+
+static int parse_submit(int argc, char **argv, hpcl_ctx *ctx, hpcl_job *job,
+                        struct submit_opts *so)
+{
+    static const struct option longopts[] = {
+        CLI_JOB_LONGOPTS,
+        {"wait", no_argument, NULL, 'W'},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"parsable", no_argument, NULL, OPT_PARSABLE},
+        {"print-script", no_argument, NULL, OPT_PRINT_SCRIPT},
+        {NULL, 0, NULL, 0}};
+    int opt, status;
+    char *end;
+
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "+" CLI_JOB_SHORTOPTS "W", longopts,
+                              NULL)) != -1) {
+        switch (opt) {
+        case 'W': so->wait = 1; continue;
+        case OPT_JSON: so->json = 1; continue;
+        case OPT_PARSABLE: so->parsable = 1; continue;
+        case OPT_PRINT_SCRIPT: so->print_script = 1; continue;
+        case OPT_HELP: submit_help(); return -1;
+        case OPT_TIMEOUT:
+            so->timeout = strtod(optarg, &end);
+            if (*end != '\0' || so->timeout < 0)
+                return cli_usage_error("submit", "invalid --timeout '%s': "
+                                       "expected seconds", optarg);
+            continue;
+        case '?': return cli_usage_error("submit", "unknown option");
+        }
+        if ((status = cli_job_option("submit", ctx, job, opt, optarg)) != 0)
+            return status;
+    }
+    return EXIT_OK;
+}
+
+static void print_submitted(const struct submit_opts *so, hpcl_job *job)
+{
+    const char *ref = hpcl_job_ref(job);
+
+    if (so->json) {
+        if (so->wait)
+            return; /* the final record carries the reference */
+        printf("{\"ref\":");
+        cli_json_string(stdout, ref);
+        printf("}\n");
+    } else if (so->parsable) {
+        printf("%s\n", ref);
+    } else {
+        printf("Submitted batch job %s\n", ref);
+    }
+    fflush(stdout);
+}
+
+static void print_ended(const struct submit_opts *so, hpcl_job *job)
+{
+    hpcl_state st = hpcl_job_state(job);
+
+    if (so->json) {
+        printf("{\"ref\":");
+        cli_json_string(stdout, hpcl_job_ref(job));
+        printf(",\"state\":\"%s\",\"exit_code\":%d,\"output\":",
+               hpcl_state_name(st), hpcl_job_exit_code(job));
+        cli_json_string(stdout, hpcl_job_output_path(job));
+        printf(",\"error\":");
+        cli_json_string(stdout, hpcl_job_error_path(job));
+        printf("}\n");
+    } else if (!so->parsable) {
+        printf("Job %s ended %s (exit code %d); output: %s\n",
+               hpcl_job_ref(job), hpcl_state_name(st),
+               hpcl_job_exit_code(job), hpcl_job_output_path(job));
+    }
+}
+
+static int run_submit(hpcl_ctx *ctx, hpcl_job *job,
+                      const struct submit_opts *so)
+{
+    hpcl_rc rc;
+    char *script = NULL;
+
+    if (so->print_script) {
+        if ((rc = hpcl_job_script(&script, job)) != HPCL_OK)
+            return cli_lib_error("submit", ctx, rc);
+        fputs(script, stdout);
+        free(script);
+        return EXIT_OK;
+    }
+    if ((rc = hpcl_job_submit(job, 0)) != HPCL_OK)
+        return cli_lib_error("submit", ctx, rc);
+    print_submitted(so, job);
+    if (!so->wait)
+        return EXIT_OK;
+    rc = hpcl_job_wait(job, so->timeout > 0 ? so->timeout : -1);
+    if (rc == HPCL_E_TIMEOUT) {
+        fprintf(stderr, "hpclaunch submit: job %s still %s after %g s\n",
+                hpcl_job_ref(job), hpcl_state_name(hpcl_job_state(job)),
+                so->timeout);
+        return EXIT_WAIT;
+    }
+    if (rc != HPCL_OK)
+        return cli_lib_error("submit", ctx, rc);
+    print_ended(so, job);
+    return hpcl_job_state(job) == HPCL_STATE_COMPLETED ? EXIT_OK : EXIT_JOB;
+}
+
+int cmd_submit(int argc, char **argv)
+{
+    struct submit_opts so = {0};
+    hpcl_ctx *ctx = cli_ctx_create("submit");
+    hpcl_job *job = NULL;
+    hpcl_rc rc;
+    int status;
+
+    if (ctx == NULL)
+        return EXIT_LIBRARY;
+    if ((rc = hpcl_job_create(&job, ctx)) != HPCL_OK) {
+        status = cli_lib_error("submit", ctx, rc);
+        goto out;
+    }
+    if ((status = parse_submit(argc, argv, ctx, job, &so)) != EXIT_OK) {
+        status = status < 0 ? EXIT_OK : status;
+        goto out;
+    }
+    if (optind >= argc) {
+        status = cli_usage_error("submit", "no program given: hpclaunch "
+                                 "submit [OPTIONS] -- PROGRAM [ARGS]");
+        goto out;
+    }
+    rc = hpcl_job_set_command(job, argc - optind,
+                              (const char *const *)argv + optind);
+    if (rc != HPCL_OK)
+        status = cli_lib_error("submit", ctx, rc);
+    else
+        status = run_submit(ctx, job, &so);
+out:
+    hpcl_job_destroy(job);
+    hpcl_ctx_destroy(ctx);
+    return status;
+}

@@ -1,0 +1,156 @@
+/* The job description options shared by submit and probe (sbatch names). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int bad_value(const char *cmd, int opt, const char *arg,
+                     const char *expected)
+{
+    if (opt < 256)
+        return cli_usage_error(cmd, "invalid value '%s' for -%c: %s", arg,
+                               opt, expected);
+    return cli_usage_error(cmd, "invalid value '%s': %s", arg, expected);
+}
+
+/* -N MIN[-MAX] as sbatch. */
+static int set_nodes(const char *cmd, hpcl_job *job, const char *arg,
+                     hpcl_rc *rc)
+{
+    char buf[64];
+    char *dash;
+    long min, max;
+
+    if (strlen(arg) >= sizeof buf)
+        return bad_value(cmd, 'N', arg, "expected N or MIN-MAX");
+    strcpy(buf, arg);
+    dash = strchr(buf, '-');
+    if (dash != NULL)
+        *dash = '\0';
+    min = cli_parse_count(buf);
+    max = dash != NULL ? cli_parse_count(dash + 1) : min;
+    if (min < 1 || max < min)
+        return bad_value(cmd, 'N', arg, "expected N or MIN-MAX, N >= 1");
+    *rc = hpcl_job_set_nodes(job, (unsigned)min, (unsigned)max);
+    return EXIT_OK;
+}
+
+static int set_count(const char *cmd, int opt, const char *arg,
+                     hpcl_rc (*setter)(hpcl_job *, unsigned), hpcl_job *job,
+                     hpcl_rc *rc, long min)
+{
+    long v = cli_parse_count(arg);
+
+    if (v < min)
+        return bad_value(cmd, opt, arg,
+                         min > 0 ? "expected a positive integer"
+                                 : "expected a non-negative integer");
+    *rc = setter(job, (unsigned)v);
+    return EXIT_OK;
+}
+
+static int set_launcher(const char *cmd, hpcl_job *job, const char *arg,
+                        hpcl_rc *rc)
+{
+    static const char *const names[] = {"srun", "mpirun", "none"};
+
+    for (int i = 0; i < 3; i++)
+        if (strcmp(arg, names[i]) == 0) {
+            *rc = hpcl_job_set_launcher(job, (hpcl_launcher)i);
+            return EXIT_OK;
+        }
+    return bad_value(cmd, OPT_LAUNCHER, arg,
+                     "--launcher takes srun, mpirun or none");
+}
+
+static int set_scalar(const char *cmd, hpcl_job *job, int opt,
+                      const char *arg, hpcl_rc *rc)
+{
+    long long mib;
+    long minutes;
+
+    switch (opt) {
+    case 'N':
+        return set_nodes(cmd, job, arg, rc);
+    case 'n':
+        return set_count(cmd, opt, arg, hpcl_job_set_ntasks, job, rc, 1);
+    case 'c':
+        return set_count(cmd, opt, arg, hpcl_job_set_cpus_per_task, job, rc,
+                         1);
+    case OPT_GPUS_PER_TASK:
+        return set_count(cmd, opt, arg, hpcl_job_set_gpus_per_task, job, rc,
+                         0);
+    case OPT_GPUS_PER_NODE:
+        return set_count(cmd, opt, arg, hpcl_job_set_gpus_per_node, job, rc,
+                         0);
+    case 't':
+        if ((minutes = cli_parse_minutes(arg)) < 0)
+            return bad_value(cmd, opt, arg, "expected minutes, M:S, H:M:S, "
+                                            "D-H, D-H:M or D-H:M:S");
+        *rc = hpcl_job_set_time_limit(job, (unsigned)minutes);
+        return EXIT_OK;
+    case OPT_MEM:
+        if ((mib = cli_parse_mib(arg)) < 0)
+            return bad_value(cmd, opt, arg,
+                             "--mem expects a size such as 4000, 500M, 8G");
+        *rc = hpcl_job_set_mem(job, (uint64_t)mib);
+        return EXIT_OK;
+    case OPT_LAUNCHER:
+        return set_launcher(cmd, job, arg, rc);
+    }
+    return -1;
+}
+
+int cli_job_option(const char *cmd, hpcl_ctx *ctx, hpcl_job *job, int opt,
+                   const char *arg)
+{
+    hpcl_rc rc = HPCL_OK;
+    int status = EXIT_OK;
+
+    switch (opt) {
+    case 'p': rc = hpcl_job_set_partition(job, arg); break;
+    case 'A': rc = hpcl_job_set_account(job, arg); break;
+    case 'J': rc = hpcl_job_set_name(job, arg); break;
+    case 'o': rc = hpcl_job_set_output(job, arg); break;
+    case 'e': rc = hpcl_job_set_error(job, arg); break;
+    case 'D': rc = hpcl_job_set_workdir(job, arg); break;
+    case 'a': rc = hpcl_job_set_array(job, arg); break;
+    case 'H': rc = hpcl_job_set_hold(job, 1); break;
+    case OPT_EXCLUSIVE: rc = hpcl_job_set_exclusive(job, 1); break;
+    default:
+        status = set_scalar(cmd, job, opt, arg, &rc);
+    }
+    if (status != EXIT_OK)
+        return status;
+    if (rc != HPCL_OK)
+        return cli_lib_error(cmd, ctx, rc);
+    return EXIT_OK;
+}
+
+void cli_job_options_help(FILE *out)
+{
+    fputs("Job options (as sbatch):\n"
+          "  -n, --ntasks=N           number of tasks\n"
+          "  -N, --nodes=N[-MAX]      number of nodes\n"
+          "  -c, --cpus-per-task=N    CPUs per task\n"
+          "      --gpus-per-task=N    GPUs per task\n"
+          "      --gpus-per-node=N    GPUs per node\n"
+          "  -t, --time=TIME          time limit (M, M:S, H:M:S, D-H, D-H:M, "
+          "D-H:M:S)\n"
+          "      --mem=SIZE           memory per node (default unit M; K M G "
+          "T)\n"
+          "      --exclusive          do not share nodes with other jobs\n"
+          "  -p, --partition=NAME     partition\n"
+          "  -A, --account=NAME       account to charge\n"
+          "  -J, --job-name=NAME      job name (default: the program's name)\n"
+          "  -D, --chdir=DIR          working directory (default: current)\n"
+          "  -o, --output=PATTERN     standard output (default slurm-%j.out; "
+          "%j %A %a %x %u %N)\n"
+          "  -e, --error=PATTERN      standard error (default: with output)\n"
+          "  -a, --array=RANGE        job array indexes, e.g. 0-15%4\n"
+          "  -H, --hold               submit held (release with scontrol "
+          "release)\n"
+          "      --launcher=NAME      srun (default, --mpi=pmix), mpirun or "
+          "none\n",
+          out);
+}

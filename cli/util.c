@@ -1,0 +1,166 @@
+/* Helpers shared by the subcommands: errors, number and time parsing. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cli_lib_error(const char *cmd, hpcl_ctx *ctx, hpcl_rc rc)
+{
+    const char *detail = hpcl_ctx_errmsg(ctx);
+
+    if (detail[0] != '\0')
+        fprintf(stderr, "hpclaunch %s: %s: %s\n", cmd, hpcl_strerror(rc),
+                detail);
+    else
+        fprintf(stderr, "hpclaunch %s: %s\n", cmd, hpcl_strerror(rc));
+    return EXIT_LIBRARY;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "hpclaunch %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'hpclaunch %s --help' for more information.\n",
+            cmd);
+    return EXIT_USAGE;
+}
+
+hpcl_ctx *cli_ctx_create(const char *cmd)
+{
+    hpcl_ctx *ctx = NULL;
+    hpcl_rc rc = hpcl_ctx_create(&ctx, 0);
+
+    if (rc != HPCL_OK) {
+        fprintf(stderr, "hpclaunch %s: %s\n", cmd, hpcl_strerror(rc));
+        return NULL;
+    }
+    return ctx;
+}
+
+long cli_parse_count(const char *text)
+{
+    char *end;
+    long v;
+
+    if (text == NULL || !isdigit((unsigned char)text[0]))
+        return -1;
+    errno = 0;
+    v = strtol(text, &end, 10);
+    if (errno != 0 || *end != '\0' || v > 1000000000L)
+        return -1;
+    return v;
+}
+
+/* Split text at separators into up to n numbers; returns how many. */
+static int split_numbers(const char *text, char sep, long *v, int n)
+{
+    int count = 0;
+    const char *p = text;
+
+    while (count < n) {
+        char *end;
+        if (!isdigit((unsigned char)*p))
+            return -1;
+        v[count++] = strtol(p, &end, 10);
+        if (*end == '\0')
+            return count;
+        if (*end != sep)
+            return -1;
+        p = end + 1;
+    }
+    return -1;
+}
+
+/* sbatch --time: M, M:S, H:M:S, D-H, D-H:M, D-H:M:S. */
+long cli_parse_minutes(const char *text)
+{
+    long v[3] = {0, 0, 0}, days = 0, seconds;
+    const char *dash = strchr(text, '-');
+    int n;
+
+    if (dash != NULL) {
+        char *end;
+        if (!isdigit((unsigned char)text[0]))
+            return -1;
+        days = strtol(text, &end, 10);
+        if (end != dash)
+            return -1;
+        if ((n = split_numbers(dash + 1, ':', v, 3)) < 0)
+            return -1;
+        seconds = days * 86400 + v[0] * 3600 + v[1] * 60 + v[2];
+    } else {
+        if ((n = split_numbers(text, ':', v, 3)) < 0)
+            return -1;
+        if (n == 1)
+            seconds = v[0] * 60;
+        else if (n == 2)
+            seconds = v[0] * 60 + v[1];
+        else
+            seconds = v[0] * 3600 + v[1] * 60 + v[2];
+    }
+    return (seconds + 59) / 60;
+}
+
+long long cli_parse_mib(const char *text)
+{
+    char *end;
+    long long v;
+
+    if (!isdigit((unsigned char)text[0]))
+        return -1;
+    errno = 0;
+    v = strtoll(text, &end, 10);
+    if (errno != 0)
+        return -1;
+    switch (toupper((unsigned char)*end)) {
+    case '\0':
+    case 'M':
+        break;
+    case 'K':
+        v = (v + 1023) / 1024;
+        break;
+    case 'G':
+        v *= 1024;
+        break;
+    case 'T':
+        v *= 1024 * 1024;
+        break;
+    default:
+        return -1;
+    }
+    if (*end != '\0' && end[1] != '\0' &&
+        !(toupper((unsigned char)end[1]) == 'B' && end[2] == '\0'))
+        return -1;
+    return v;
+}
+
+void cli_json_string(FILE *out, const char *text)
+{
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(out, "\\%c", *p);
+        else if (*p == '\n')
+            fputs("\\n", out);
+        else if (*p < 0x20)
+            fprintf(out, "\\u%04x", *p);
+        else
+            fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+int cli_need_refs(const char *cmd, int first, int argc)
+{
+    if (first >= argc)
+        return cli_usage_error(cmd, "no job given (a reference like "
+                                    "local:1234, as submit prints)");
+    return EXIT_OK;
+}

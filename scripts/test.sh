@@ -1,0 +1,53 @@
+#!/bin/bash
+# The README's test command: install dependencies, build, start the dev
+# cluster, run the unit tests, the live tests, and the unit tests again
+# under AddressSanitizer + UndefinedBehaviorSanitizer.  Exit 0 only if all
+# of it passed.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+export HPCL_DEV_DIR=${HPCL_DEV_DIR:-/var/tmp/hpclaunch-dev}
+prefix=$HPCL_DEV_DIR/prefix
+passed=0 failed=0
+
+stage() { # stage NAME COMMAND...: run one stage, count it, keep going
+    local name=$1; shift
+    echo "=== $name"
+    local t0=$SECONDS
+    if "$@"; then
+        echo "=== $name: ok ($((SECONDS - t0)) s)"; passed=$((passed + 1))
+    else
+        echo "=== $name: FAILED ($((SECONDS - t0)) s)"; failed=$((failed + 1))
+        return 1
+    fi
+}
+
+unit_tests() { # unit_tests BUILDDIR: make check, logs of failures shown
+    make -C "$1" -j"$(nproc)" check >"$1/check.out" 2>&1
+    local rc=$?
+    grep -E '^(PASS|FAIL|XFAIL|XPASS|ERROR|SKIP):|^# (TOTAL|PASS|FAIL|ERROR)' "$1/check.out"
+    if [ $rc -ne 0 ]; then
+        tail -30 "$1/check.out"
+        for log in $(grep -lE '^(not ok|FAIL|ERROR)' $(find "$1/tests" -name '*.log') 2>/dev/null); do
+            echo "--- $log"; grep -vE '^ok ' "$log" | head -60
+        done
+    fi
+    return $rc
+}
+
+install_tree() {
+    make -C "$1" install >"$1/install.out" 2>&1 || { tail -20 "$1/install.out"; return 1; }
+}
+
+stage "install dependencies" bash scripts/install-deps.sh || exit 1
+stage "build" scripts/build.sh _build/main --prefix="$prefix" --enable-werror || exit 1
+stage "unit tests" unit_tests _build/main
+stage "install into $prefix" install_tree _build/main || exit 1
+stage "start dev cluster" bash dev/cluster start || exit 1
+stage "live tests" bash tests/live/run.sh _build/main "$prefix"
+stage "sanitizer build" scripts/build.sh _build/asan --enable-sanitizers --enable-werror &&
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        stage "unit tests (ASan+UBSan)" unit_tests _build/asan
+
+echo "test stages: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

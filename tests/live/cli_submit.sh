@@ -1,0 +1,76 @@
+#!/bin/bash
+# Live: hpclaunch submit/status/wait/cancel/probe against site A.
+. "$(dirname "$0")/tap.sh"
+work=$HPCL_DEV_WORK/cli_submit.$$
+mkdir -p "$work"
+H=$HPCLAUNCH
+
+# --- a 2-node MPI job, both launchers: output names two nodes -------------
+for launcher in srun mpirun; do
+    out=$work/mpi-$launcher.out
+    msg=$("$H" submit --wait --timeout 120 -N2 -n2 -t 2 --launcher "$launcher" \
+        -D "$work" -o "$out" -- "$HPCL_DEV_BIN/mpi_hello" 2>&1)
+    rc=$?
+    check "submit --wait (--launcher $launcher) exits 0" [ $rc -eq 0 ]
+    echo "$msg" | diag
+    check "submit --wait says where the output is" grep -q "output: $out" <<<"$msg"
+    hosts=$(sed -n 's/^rank [0-9]* of 2 on //p' "$out" 2>/dev/null | sort -u | wc -l)
+    check "$launcher: 2 ranks on 2 different nodes" [ "$hosts" -eq 2 ]
+    diag <"$out"
+done
+
+# --- hostile arguments reach the program verbatim -------------------------
+canary=$work/canary
+args=("\$(touch $canary)" "'; touch $canary; echo '" '`touch '"$canary"'`' \
+      'two  spaces' '' '*' 'new
+line' 'back\slash' '"dq"' 'ünïcödé' '--' '-n')
+"$H" submit --wait --timeout 60 -n1 -t 1 --launcher none -D "$work" \
+    -o "$work/hostile.out" -- /usr/bin/printf '[%s]\n' "${args[@]}" >/dev/null 2>&1
+printf '[%s]\n' "${args[@]}" >"$work/hostile.expected"
+check "hostile arguments reach the program byte for byte" \
+    cmp -s "$work/hostile.out" "$work/hostile.expected"
+check "no command in the arguments ran" [ ! -e "$canary" ]
+
+# --- cancel of a pending (held) job ---------------------------------------
+ref=$("$H" submit --parsable -H -n1 -t 1 -D "$work" -- /bin/true)
+check "held submit prints a reference" grep -qE '^local:[0-9]+$' <<<"$ref"
+check "held job is PENDING" wait_state "$ref" PENDING 10
+check "cancel exits 0" "$H" cancel "$ref"
+check "cancelled job shows CANCELLED" wait_state "$ref" CANCELLED 10
+check "cancel of an ended job is not an error" "$H" cancel "$ref"
+"$H" wait --timeout 10 "$ref" >/dev/null 2>&1
+check "wait on a cancelled job exits 3" [ $? -eq 3 ]
+
+# --- unknown job: clear error, exit 1 --------------------------------------
+err=$("$H" status local:987654 2>&1 >/dev/null); rc=$?
+check "status of an unknown job exits 1" [ $rc -eq 1 ]
+check "the error names the job and says it was not found" \
+    grep -qE 'local:987654.*not found|not found.*local:987654' <<<"$err"
+echo "$err" | diag
+
+# --- probe: while site A is full, the expected start is later than now ----
+fill=()
+for i in 1 2 3 4; do
+    fill+=("$("$H" submit --parsable --exclusive -N1 -t 10 -D "$work" -- /bin/sleep 600)")
+done
+for r in "${fill[@]}"; do wait_state "$r" RUNNING 20; done
+json=$("$H" probe -n1 -t 1 --json)
+echo "$json" | diag
+wait_s=$(sed -n 's/.*"wait_seconds":\([0-9]*\).*/\1/p' <<<"$json")
+check "probe on a full site: expected start later than now" [ "${wait_s:-0}" -gt 60 ]
+check "probe on a full site: no idle node" grep -q '"idle_nodes":0' <<<"$json"
+"$H" cancel "${fill[@]}"
+for r in "${fill[@]}"; do wait_state "$r" CANCELLED 20; done
+json=$("$H" probe -n1 -t 1 --json)
+wait_s=$(sed -n 's/.*"wait_seconds":\([0-9]*\).*/\1/p' <<<"$json")
+check "probe on an idle site: starts now" [ "${wait_s:-1}" -eq 0 ]
+
+# --- usage errors -----------------------------------------------------------
+"$H" submit -n abc -- /bin/true 2>/dev/null
+check "a bad option value exits 2" [ $? -eq 2 ]
+"$H" submit -n1 2>/dev/null
+check "submit without a program exits 2" [ $? -eq 2 ]
+check "submit --help exits 0" "$H" submit --help >/dev/null
+
+rm -rf "$work"
+tap_done

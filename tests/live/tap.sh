@@ -1,0 +1,34 @@
+# TAP helpers and the dev-cluster environment for live shell tests.
+# Sourced; a live test that cannot reach its cluster fails, never skips.
+: "${HPCL_DEV_DIR:=/var/tmp/hpclaunch-dev}"
+tap_n=0 tap_failed=0
+
+ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $*"; }
+not_ok() { tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1)); echo "not ok $tap_n - $*"; }
+diag() { sed 's/^/# /'; }
+# check DESCRIPTION COMMAND...: ok when the command succeeds
+check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
+tap_done() { echo "1..$tap_n"; [ "$tap_failed" -eq 0 ]; }
+
+if [ ! -r "$HPCL_DEV_DIR/env.sh" ]; then
+    echo "1..1"; echo "not ok 1 - dev cluster environment $HPCL_DEV_DIR/env.sh missing: run 'bash dev/cluster start'"
+    exit 1
+fi
+# shellcheck disable=SC1091
+. "$HPCL_DEV_DIR/env.sh"
+if ! scontrol ping >/dev/null 2>&1; then
+    echo "1..1"; echo "not ok 1 - site A's slurmctld does not answer (SLURM_CONF=$SLURM_CONF): run 'bash dev/cluster start'"
+    exit 1
+fi
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+: "${HPCLAUNCH:=hpclaunch}"
+
+# wait_state REF STATE SECONDS: poll until the job reaches STATE
+wait_state() {
+    local i
+    for ((i = 0; i < $3 * 5; i++)); do
+        "$HPCLAUNCH" status --json "$1" 2>/dev/null | grep -q "\"state\":\"$2\"" && return 0
+        sleep 0.2
+    done
+    return 1
+}
