@@ -7,7 +7,7 @@ packages=(
     build-essential autoconf automake libtool pkg-config g++ perl
     libhwloc-dev hwloc libslurm-dev libcmocka-dev libcurl4-openssl-dev
     libjansson-dev libinih-dev openmpi-bin libopenmpi-dev libpmix-dev
-    slurmctld slurmd slurmrestd slurm-client munge
+    slurmctld slurmd slurmrestd slurm-client slurm-wlm-jwt-plugin munge
     man-db groff-base groff curl procps iproute2 util-linux python3
 )
 

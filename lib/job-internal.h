@@ -1,0 +1,170 @@
+/*
+ * Private to the job subsystem (lib/job.c, lib/job_script.c, lib/probe.c,
+ * lib/slurm_lib.c): the hpcl_job and hpcl_probe bodies and the resolved
+ * job description that backends translate into their own request.
+ */
+#ifndef HPCL_JOB_INTERNAL_H
+#define HPCL_JOB_INTERNAL_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "hpcl-internal.h"
+
+/* The one site a libslurm context knows. */
+#define HPCL__LOCAL_SITE "local"
+
+/* "local:" + a 10-digit id + NUL, with room to spare. */
+#define HPCL__REF_MAX 48
+
+/* Array task id of a record that is not one array task. */
+#define HPCL__NO_TASK UINT32_MAX
+
+/* One hpcl_job_setenv() call that is still in force: value NULL removes. */
+struct hpcl__env_edit {
+    char *name;
+    char *value;
+};
+
+/* What the last refresh learnt; strings are owned, NULL means "". */
+struct hpcl__jobinfo {
+    hpcl_state state;
+    int exit_code;              /* shell-style, -1 until known */
+    char *reason;
+    char *nodelist;
+    char *out_path;
+    char *err_path;
+};
+
+struct hpcl_job {
+    hpcl_ctx *ctx;
+    /* The description, as given to the setters. */
+    char **argv;                /* argc strings + NULL */
+    int argc;
+    unsigned ntasks;
+    unsigned min_nodes;
+    unsigned max_nodes;
+    unsigned cpus_per_task;
+    unsigned gpus_per_task;
+    unsigned gpus_per_node;
+    unsigned time_limit;        /* minutes */
+    uint64_t mem_mib;
+    int mem_set;                /* mem_mib given (0 is "all of it") */
+    int exclusive;
+    int hold;
+    int env_inherit;
+    hpcl_launcher launcher;
+    char *partition;
+    char *account;
+    char *name;
+    char *workdir;
+    char *output;
+    char *error;
+    char *array;
+    struct hpcl__env_edit *env_edits;
+    size_t n_env_edits;
+    /* Set by submit or attach. */
+    uint32_t id;                /* 0: not submitted */
+    uint32_t task;              /* HPCL__NO_TASK or the array task named */
+    char ref[HPCL__REF_MAX];
+    struct hpcl__jobinfo info;
+};
+
+/*
+ * A job description with every default filled in, in plain C types, for
+ * a backend to translate.  Everything is borrowed from the job or from the
+ * resolution buffers in job.c; unset numbers are 0, unset strings NULL.
+ */
+struct hpcl__jobdesc {
+    const char *script;
+    char **env;                 /* "NAME=VALUE" strings */
+    size_t env_count;
+    unsigned ntasks;
+    unsigned min_nodes;
+    unsigned max_nodes;
+    unsigned cpus_per_task;
+    unsigned gpus_per_task;
+    unsigned gpus_per_node;
+    unsigned time_limit;
+    uint64_t mem_mib;
+    int mem_set;
+    int exclusive;
+    int hold;
+    const char *partition;
+    const char *account;
+    const char *name;
+    const char *work_dir;       /* absolute */
+    const char *std_out;        /* absolute pattern */
+    const char *std_err;        /* absolute pattern or NULL: with stdout */
+    const char *array;
+    char *owned[8];             /* buffers the strings above point into */
+    size_t n_owned;
+};
+
+/*
+ * One job record as a backend reports it, free of Slurm types.  An array
+ * job gives one record per task plus one for the tasks still pending.
+ * Strings are borrowed from the backend's reply, may be NULL, and live
+ * only during the callback that receives them.
+ */
+struct hpcl__jobrec {
+    hpcl_state state;
+    int exit_code;              /* shell-style, -1 while not ended */
+    uint32_t job_id;
+    uint32_t array_job_id;      /* 0 when not an array */
+    uint32_t array_task_id;     /* HPCL__NO_TASK when none */
+    const char *name;
+    const char *user;
+    const char *batch_host;
+    const char *nodes;
+    const char *work_dir;
+    const char *std_out;        /* pattern as stored by the controller */
+    const char *std_err;
+    const char *reason;         /* "Resources", "None", ... */
+    const char *reason_desc;    /* the controller's detail, or NULL */
+};
+
+struct hpcl_probe {
+    time_t start_time;
+    char *nodelist;
+    char *partition;
+    unsigned pending_jobs;
+    unsigned idle_nodes;
+    unsigned total_nodes;
+};
+
+/* lib/job_script.c: append s to f as one single-quoted shell word. */
+void hpcl__shell_quote(FILE *f, const char *s);
+
+/* lib/job_script.c: the batch script for job in *out (malloc'd). */
+hpcl_rc hpcl__job_script(hpcl_ctx *ctx, const hpcl_job *job, char **out);
+
+/* lib/job.c: free what info owns and reset it to "unknown". */
+void hpcl__jobinfo_clear(struct hpcl__jobinfo *info);
+
+/* lib/job_desc.c: *out = path made absolute against base (NULL: the
+ * current directory), malloc'd. */
+hpcl_rc hpcl__abs_path(hpcl_ctx *ctx, char **out, const char *base,
+                       const char *path);
+
+/* lib/job_desc.c: fill desc for job; free it with hpcl__jobdesc_free. */
+hpcl_rc hpcl__jobdesc_make(struct hpcl__jobdesc *desc, const hpcl_job *job);
+void hpcl__jobdesc_free(struct hpcl__jobdesc *desc);
+
+/* lib/job_status.c: fold the records of one query into the job (arg)
+ * given to hpcl__slurm_query. */
+hpcl_rc hpcl__job_absorb(void *arg, const struct hpcl__jobrec *recs,
+                         size_t n);
+
+#ifdef HPCL_TESTING
+/* File-local helpers that the unit tests call directly. */
+int hpcl__env_is_secret(const char *entry);
+hpcl_rc hpcl__job_build_env(const hpcl_job *job, char *const *base,
+                            char ***out, size_t *count);
+hpcl_rc hpcl__parse_ref(hpcl_ctx *ctx, const char *ref, uint32_t *id,
+                        uint32_t *task);
+char *hpcl__expand_path(const char *pattern, const struct hpcl__jobrec *rec);
+#endif
+
+#endif

@@ -1,0 +1,321 @@
+/*
+ * Resolving a job description: the defaults sbatch would apply (job name,
+ * working directory, output file, exported environment) are filled in
+ * here, once, so that every backend sends the same request.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "job-internal.h"
+
+extern char **environ;
+
+hpcl_rc hpcl__abs_path(hpcl_ctx *ctx, char **out, const char *base,
+                       const char *path)
+{
+    char *cwd = NULL;
+    size_t len;
+
+    *out = NULL;
+    if (path[0] == '/') {
+        if ((*out = strdup(path)) == NULL)
+            return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+        return HPCL_OK;
+    }
+    if (base == NULL && (base = cwd = getcwd(NULL, 0)) == NULL)
+        return hpcl__fail(ctx, HPCL_E_SYSTEM, "getcwd: %s (needed to make "
+                          "'%s' absolute)", strerror(errno), path);
+    len = strlen(base) + strlen(path) + 2;
+    if ((*out = malloc(len)) != NULL)
+        snprintf(*out, len, "%s%s%s", base,
+                 base[strlen(base) - 1] == '/' ? "" : "/", path);
+    free(cwd);
+    return *out != NULL ? HPCL_OK
+                        : hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+}
+
+/* Case-insensitive search for needle in the first n bytes of s. */
+static int contains_ci(const char *s, size_t n, const char *needle)
+{
+    size_t k = strlen(needle);
+
+    for (size_t i = 0; i + k <= n; i++)
+        if (strncasecmp(s + i, needle, k) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * Credentials must never reach a job's environment: the job's files,
+ * scontrol show job --details and the controller's state save would all
+ * hold them.  SLURM_JWT is the Slurm token; *_TOKEN and *JWT* catch the
+ * usual names of others.  Only inherited variables are filtered: one set
+ * explicitly with hpcl_job_setenv() is the caller's decision.
+ */
+HPCL_STATIC int hpcl__env_is_secret(const char *entry)
+{
+    size_t n = strcspn(entry, "=");
+
+    return contains_ci(entry, n, "JWT") ||
+           (n >= 6 && strncasecmp(entry + n - 6, "_TOKEN", 6) == 0);
+}
+
+static int edited(const hpcl_job *job, const char *entry)
+{
+    size_t n = strcspn(entry, "=");
+
+    for (size_t i = 0; i < job->n_env_edits; i++) {
+        const char *name = job->env_edits[i].name;
+        if (strlen(name) == n && strncmp(name, entry, n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static char *join_var(const char *name, const char *value)
+{
+    size_t len = strlen(name) + strlen(value) + 2;
+    char *s = malloc(len);
+
+    if (s != NULL)
+        snprintf(s, len, "%s=%s", name, value);
+    return s;
+}
+
+static void free_env(char **env, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(env[i]);
+    free(env);
+}
+
+/* Room is left for the few variables jobdesc_env() adds (SLURM_UMASK,
+ * SLURM_SUBMIT_DIR, SLURM_SUBMIT_HOST) and the terminating NULL. */
+#define ENV_SPARE 4
+
+HPCL_STATIC hpcl_rc hpcl__job_build_env(const hpcl_job *job,
+                                        char *const *base, char ***out,
+                                        size_t *count)
+{
+    size_t nb = 0, n = 0;
+    char **env;
+
+    *out = NULL;
+    *count = 0;
+    while (job->env_inherit && base != NULL && base[nb] != NULL)
+        nb++;
+    env = calloc(nb + job->n_env_edits + ENV_SPARE, sizeof *env);
+    if (env == NULL)
+        return hpcl__fail(job->ctx, HPCL_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < nb; i++) {
+        if (strchr(base[i], '=') == NULL || base[i][0] == '=' ||
+            hpcl__env_is_secret(base[i]) || edited(job, base[i]))
+            continue;
+        if ((env[n++] = strdup(base[i])) == NULL)
+            goto oom;
+    }
+    for (size_t i = 0; i < job->n_env_edits; i++) {
+        const struct hpcl__env_edit *e = &job->env_edits[i];
+        if (e->value != NULL && (env[n++] = join_var(e->name, e->value)) ==
+                                    NULL)
+            goto oom;
+    }
+    *out = env;
+    *count = n;
+    return HPCL_OK;
+oom:
+    free_env(env, n);
+    return hpcl__fail(job->ctx, HPCL_E_NOMEM, "out of memory building the "
+                      "job environment");
+}
+
+/* Index of variable name in env, or -1. */
+static long env_find(char **env, size_t n, const char *name)
+{
+    size_t k = strlen(name);
+
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(env[i], name, k) == 0 && env[i][k] == '=')
+            return (long)i;
+    return -1;
+}
+
+/* The caller's umask as "0022", read without changing it: umask(2) can
+ * only be read by setting it, which races with other threads. */
+static int read_umask(char *buf, size_t len)
+{
+    char line[128];
+    FILE *f = fopen("/proc/self/status", "r");
+    int found = 0;
+
+    if (f == NULL)
+        return 0;
+    while (!found && fgets(line, sizeof line, f) != NULL) {
+        unsigned m;
+        if (sscanf(line, "Umask: %o", &m) == 1) {
+            snprintf(buf, len, "%04o", m & 0777);
+            found = 1;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
+/* Add name=value unless the caller chose that variable with setenv; an
+ * inherited value is replaced, as sbatch replaces it. */
+static int env_put(const hpcl_job *job, struct hpcl__jobdesc *d,
+                   const char *name, const char *value)
+{
+    long at = env_find(d->env, d->env_count, name);
+    char *s;
+
+    for (size_t i = 0; i < job->n_env_edits; i++)
+        if (strcmp(job->env_edits[i].name, name) == 0)
+            return 0;
+    if ((s = join_var(name, value)) == NULL)
+        return -1;
+    if (at >= 0) {
+        free(d->env[at]);
+        d->env[at] = s;
+    } else {
+        d->env[d->env_count++] = s;
+    }
+    return 0;
+}
+
+/* What sbatch adds to the exported environment: slurmd applies
+ * SLURM_UMASK to the job, and scripts use SLURM_SUBMIT_DIR/HOST. */
+static hpcl_rc jobdesc_env(struct hpcl__jobdesc *d, const hpcl_job *job)
+{
+    char mask[16], host[256], *cwd;
+    hpcl_rc rc;
+    int bad = 0;
+
+    rc = hpcl__job_build_env(job, environ, &d->env, &d->env_count);
+    if (rc != HPCL_OK)
+        return rc;
+    if (read_umask(mask, sizeof mask))
+        bad |= env_put(job, d, "SLURM_UMASK", mask);
+    if ((cwd = getcwd(NULL, 0)) != NULL) {
+        bad |= env_put(job, d, "SLURM_SUBMIT_DIR", cwd);
+        free(cwd);
+    }
+    if (gethostname(host, sizeof host) == 0) {
+        host[sizeof host - 1] = '\0';
+        host[strcspn(host, ".")] = '\0';
+        bad |= env_put(job, d, "SLURM_SUBMIT_HOST", host);
+    }
+    if (bad)
+        return hpcl__fail(job->ctx, HPCL_E_NOMEM, "out of memory");
+    return HPCL_OK;
+}
+
+static const char *own(struct hpcl__jobdesc *d, char *p)
+{
+    d->owned[d->n_owned++] = p;
+    return p;
+}
+
+/* Job name: like sbatch, which names a job after its script, the
+ * program's base name. */
+static hpcl_rc jobdesc_name(struct hpcl__jobdesc *d, const hpcl_job *job)
+{
+    const char *base, *prog = job->argv[0];
+    char *copy;
+
+    if (job->name != NULL) {
+        d->name = job->name;
+        return HPCL_OK;
+    }
+    base = strrchr(prog, '/');
+    base = base != NULL && base[1] != '\0' ? base + 1 : prog;
+    if ((copy = strdup(base)) == NULL)
+        return hpcl__fail(job->ctx, HPCL_E_NOMEM, "out of memory");
+    copy[strcspn(copy, "\n")] = '\0';
+    d->name = own(d, copy);
+    return HPCL_OK;
+}
+
+/* Working directory, then the output and error patterns made absolute
+ * against it (slurmd would do the same on the node; doing it here lets
+ * hpcl_job_output_path() name the file without asking). */
+static hpcl_rc jobdesc_paths(struct hpcl__jobdesc *d, const hpcl_job *job)
+{
+    const char *out;
+    char *p;
+    hpcl_rc rc;
+
+    if (job->workdir != NULL) {
+        d->work_dir = job->workdir;
+    } else {
+        if ((p = getcwd(NULL, 0)) == NULL)
+            return hpcl__fail(job->ctx, HPCL_E_SYSTEM, "getcwd: %s (set a "
+                              "working directory with "
+                              "hpcl_job_set_workdir)", strerror(errno));
+        d->work_dir = own(d, p);
+    }
+    out = job->output;
+    if (out == NULL)
+        out = job->array != NULL ? "slurm-%A_%a.out" : "slurm-%j.out";
+    if ((rc = hpcl__abs_path(job->ctx, &p, d->work_dir, out)) != HPCL_OK)
+        return rc;
+    d->std_out = own(d, p);
+    if (job->error != NULL) {
+        rc = hpcl__abs_path(job->ctx, &p, d->work_dir, job->error);
+        if (rc != HPCL_OK)
+            return rc;
+        d->std_err = own(d, p);
+    }
+    return HPCL_OK;
+}
+
+static void jobdesc_numbers(struct hpcl__jobdesc *d, const hpcl_job *job)
+{
+    d->ntasks = job->ntasks;
+    d->min_nodes = job->min_nodes;
+    d->max_nodes = job->max_nodes;
+    d->cpus_per_task = job->cpus_per_task;
+    d->gpus_per_task = job->gpus_per_task;
+    d->gpus_per_node = job->gpus_per_node;
+    d->time_limit = job->time_limit;
+    d->mem_mib = job->mem_mib;
+    d->mem_set = job->mem_set;
+    d->exclusive = job->exclusive;
+    d->hold = job->hold;
+    d->partition = job->partition;
+    d->account = job->account;
+    d->array = job->array;
+}
+
+hpcl_rc hpcl__jobdesc_make(struct hpcl__jobdesc *d, const hpcl_job *job)
+{
+    char *script;
+    hpcl_rc rc;
+
+    memset(d, 0, sizeof *d);
+    jobdesc_numbers(d, job);
+    if ((rc = hpcl__job_script(job->ctx, job, &script)) != HPCL_OK)
+        return rc;
+    d->script = own(d, script);
+    if ((rc = jobdesc_name(d, job)) == HPCL_OK &&
+        (rc = jobdesc_paths(d, job)) == HPCL_OK)
+        rc = jobdesc_env(d, job);
+    if (rc != HPCL_OK)
+        hpcl__jobdesc_free(d);
+    return rc;
+}
+
+void hpcl__jobdesc_free(struct hpcl__jobdesc *d)
+{
+    for (size_t i = 0; i < d->n_owned; i++)
+        free(d->owned[i]);
+    free_env(d->env, d->env_count);
+    memset(d, 0, sizeof *d);
+}
