@@ -1,5 +1,6 @@
 /* MPI hello world: each rank prints its rank, the world size and its host.
  * Submitted by the README demo and the live tests. */
+#define _POSIX_C_SOURCE 200809L /* gethostname */
 #include <mpi.h>
 #include <stdio.h>
 #include <unistd.h>

@@ -10,5 +10,8 @@
 #include <hpclaunch/ctx.h>
 #include <hpclaunch/job.h>
 #include <hpclaunch/probe.h>
+#include <hpclaunch/topo.h>
+#include <hpclaunch/plan.h>
+#include <hpclaunch/pin.h>
 
 #endif

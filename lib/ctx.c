@@ -10,9 +10,11 @@ hpcl_rc hpcl_ctx_create(hpcl_ctx **out, unsigned flags)
 {
     hpcl_ctx *ctx;
 
-    if (out == NULL || flags != 0)
+    if (out == NULL)
         return HPCL_E_INVAL;
     *out = NULL;
+    if (flags != 0)
+        return HPCL_E_INVAL;
     if ((ctx = calloc(1, sizeof *ctx)) == NULL)
         return HPCL_E_NOMEM;
     *out = ctx;

@@ -114,6 +114,8 @@ struct hpcl__jobrec {
     uint32_t job_id;
     uint32_t array_job_id;      /* 0 when not an array */
     uint32_t array_task_id;     /* HPCL__NO_TASK when none */
+    const char *array_tasks;    /* tasks a pending-rest record stands for,
+                                 * "0,2-7:2%4" as Slurm writes them */
     const char *name;
     const char *user;
     const char *batch_host;

@@ -489,7 +489,7 @@ hpcl_rc hpcl_job_refresh(hpcl_job *job)
 
 hpcl_rc hpcl_job_attach(hpcl_job **out, hpcl_ctx *ctx, const char *ref)
 {
-    uint32_t id, task;
+    uint32_t id = 0, task = HPCL__NO_TASK;
     hpcl_job *job;
     hpcl_rc rc;
 

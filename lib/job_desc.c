@@ -97,8 +97,8 @@ static void free_env(char **env, size_t n)
 }
 
 /* Room is left for the few variables jobdesc_env() adds (SLURM_UMASK,
- * SLURM_SUBMIT_DIR, SLURM_SUBMIT_HOST) and the terminating NULL. */
-#define ENV_SPARE 4
+ * SLURM_JOB_NAME, SLURM_SUBMIT_DIR, SLURM_SUBMIT_HOST) and the NULL. */
+#define ENV_SPARE 5
 
 HPCL_STATIC hpcl_rc hpcl__job_build_env(const hpcl_job *job,
                                         char *const *base, char ***out,
@@ -191,7 +191,9 @@ static int env_put(const hpcl_job *job, struct hpcl__jobdesc *d,
 }
 
 /* What sbatch adds to the exported environment: slurmd applies
- * SLURM_UMASK to the job, and scripts use SLURM_SUBMIT_DIR/HOST. */
+ * SLURM_UMASK to the job and takes %x of the output pattern from
+ * SLURM_JOB_NAME (without it the file is named "(null)"); scripts use
+ * SLURM_SUBMIT_DIR and SLURM_SUBMIT_HOST.  Call after jobdesc_name(). */
 static hpcl_rc jobdesc_env(struct hpcl__jobdesc *d, const hpcl_job *job)
 {
     char mask[16], host[256], *cwd;
@@ -203,6 +205,7 @@ static hpcl_rc jobdesc_env(struct hpcl__jobdesc *d, const hpcl_job *job)
         return rc;
     if (read_umask(mask, sizeof mask))
         bad |= env_put(job, d, "SLURM_UMASK", mask);
+    bad |= env_put(job, d, "SLURM_JOB_NAME", d->name);
     if ((cwd = getcwd(NULL, 0)) != NULL) {
         bad |= env_put(job, d, "SLURM_SUBMIT_DIR", cwd);
         free(cwd);

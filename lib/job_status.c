@@ -140,15 +140,41 @@ static int rank(hpcl_state s)
     return 0;
 }
 
-static int selected(const hpcl_job *job, const struct hpcl__jobrec *r,
-                    int exact_seen)
+/* Is task in a Slurm task list such as "0,2-7:2%4"?  The "%4" throttle
+ * is not part of the set. */
+static int task_in_list(const char *list, uint32_t task)
 {
-    if (job->task == HPCL__NO_TASK)
-        return 1;
-    if (r->array_task_id == job->task)
+    while (list != NULL && *list >= '0' && *list <= '9') {
+        char *end;
+        unsigned long lo = strtoul(list, &end, 10), hi = lo, step = 1;
+        if (*end == '-')
+            hi = strtoul(end + 1, &end, 10);
+        if (*end == ':')
+            step = strtoul(end + 1, &end, 10);
+        if (task >= lo && task <= hi && step > 0 && (task - lo) % step == 0)
+            return 1;
+        if (*end != ',')
+            break;
+        list = end + 1;
+    }
+    return 0;
+}
+
+/* The first task of a list, for naming the files of a pending rest. */
+static uint32_t first_task(const char *list)
+{
+    return list != NULL && *list >= '0' && *list <= '9'
+               ? (uint32_t)strtoul(list, NULL, 10)
+               : HPCL__NO_TASK;
+}
+
+static int selected(const hpcl_job *job, const struct hpcl__jobrec *r)
+{
+    if (job->task == HPCL__NO_TASK || r->array_task_id == job->task)
         return 1;
     /* A task still pending is inside the record for the pending rest. */
-    return !exact_seen && r->array_task_id == HPCL__NO_TASK;
+    return r->array_task_id == HPCL__NO_TASK &&
+           task_in_list(r->array_tasks, job->task);
 }
 
 static char *reason_of(const struct hpcl__jobrec *r)
@@ -198,12 +224,20 @@ static void fold_one(struct fold *fo, const struct hpcl__jobrec *r)
         fo->max_exit = r->exit_code;
 }
 
-/* The default pattern when the controller stored none (sbatch's). */
-static char *path_of(const struct hpcl__jobrec *r, const char *pattern)
+/* The file a pattern names for record r, or for one task of the pending
+ * rest that r stands for; the default pattern is sbatch's. */
+static char *path_of(const hpcl_job *job, const struct hpcl__jobrec *r,
+                     const char *pattern)
 {
+    struct hpcl__jobrec one = *r;
+
+    if (r->array_task_id == HPCL__NO_TASK && r->array_tasks != NULL)
+        one.array_task_id = job->task != HPCL__NO_TASK
+                                ? job->task
+                                : first_task(r->array_tasks);
     if (pattern == NULL || pattern[0] == '\0')
         pattern = r->array_job_id != 0 ? "slurm-%A_%a.out" : "slurm-%j.out";
-    return hpcl__expand_path(pattern, r);
+    return hpcl__expand_path(pattern, &one);
 }
 
 static hpcl_rc fill_info(hpcl_job *job, const struct fold *fo,
@@ -215,9 +249,9 @@ static hpcl_rc fill_info(hpcl_job *job, const struct fold *fo,
     info->exit_code = hpcl_state_is_terminal(info->state) ? fo->max_exit
                                                           : -1;
     info->reason = reason_of(fo->lead);
-    info->out_path = path_of(r, r->std_out);
-    info->err_path = path_of(r, r->std_err != NULL ? r->std_err
-                                                   : r->std_out);
+    info->out_path = path_of(job, r, r->std_out);
+    info->err_path = path_of(job, r, r->std_err != NULL ? r->std_err
+                                                        : r->std_out);
     if (info->reason == NULL || info->out_path == NULL ||
         info->err_path == NULL)
         return hpcl__fail(job->ctx, HPCL_E_NOMEM, "out of memory");
@@ -225,7 +259,7 @@ static hpcl_rc fill_info(hpcl_job *job, const struct fold *fo,
 }
 
 static hpcl_rc collect_nodes(hpcl_job *job, const struct hpcl__jobrec *recs,
-                             size_t n, int exact, struct hpcl__jobinfo *info)
+                             size_t n, struct hpcl__jobinfo *info)
 {
     char **seen = calloc(n + 1, sizeof *seen);
     size_t nseen = 0, len = 0;
@@ -237,7 +271,7 @@ static hpcl_rc collect_nodes(hpcl_job *job, const struct hpcl__jobrec *recs,
         return hpcl__fail(job->ctx, HPCL_E_NOMEM, "out of memory");
     }
     for (size_t i = 0; i < n; i++)
-        if (selected(job, &recs[i], exact))
+        if (selected(job, &recs[i]))
             add_nodes(f, seen, &nseen, recs[i].nodes);
     bad = ferror(f);
     free(seen);
@@ -252,20 +286,22 @@ hpcl_rc hpcl__job_absorb(void *arg, const struct hpcl__jobrec *recs,
     hpcl_job *job = arg;
     struct hpcl__jobinfo info = {.exit_code = -1};
     struct fold fo = {.max_exit = 0};
-    int exact = 0;
     hpcl_rc rc;
 
-    for (size_t i = 0; i < n && job->task != HPCL__NO_TASK; i++)
-        exact |= recs[i].array_task_id == job->task;
     for (size_t i = 0; i < n; i++)
-        if (selected(job, &recs[i], exact))
+        if (selected(job, &recs[i]))
             fold_one(&fo, &recs[i]);
+    if (fo.used == 0 && n > 0)
+        return hpcl__fail(job->ctx, HPCL_E_NOJOB, "array task %s not found "
+                          "(the array job exists; the task may have been "
+                          "cancelled before it started, or ended more than "
+                          "MinJobAge ago)", job->ref);
     if (fo.used == 0)
         return hpcl__fail(job->ctx, HPCL_E_NOJOB, "job %s not found (it "
                           "may have ended more than MinJobAge ago)",
                           job->ref);
     if ((rc = fill_info(job, &fo, &info)) == HPCL_OK)
-        rc = collect_nodes(job, recs, n, exact, &info);
+        rc = collect_nodes(job, recs, n, &info);
     if (rc != HPCL_OK) {
         hpcl__jobinfo_clear(&info);
         return rc;

@@ -57,6 +57,8 @@ struct hpcl__dev {
     int domain;           /* domain of core_lo, -1 when none */
     int pkg;
     unsigned order;       /* GPU: rank among same-vendor GPUs by PCI id */
+    unsigned part;        /* GPU: partition number within its PCI device */
+    int down;             /* NIC: no port is active */
     char *locality;       /* list syntax */
     char *numa;           /* list syntax */
     hwloc_obj_t pcidev;   /* NULL for a device outside PCI */
@@ -86,6 +88,9 @@ struct hpcl_topo {
     unsigned nnics;
 };
 
+/* Most variables a task's environment holds (plan_output.c). */
+#define HPCL__ENV_MAX 8
+
 /* One task of a computed plan. */
 struct hpcl__task {
     unsigned home;       /* domain the task is anchored in */
@@ -97,7 +102,9 @@ struct hpcl__task {
     char *cpuset;
     char *numa;
     char **env;          /* NULL-terminated */
+    unsigned key;        /* first GPU (topology index), 0 without GPU */
     unsigned seq;        /* order of choice, to sort deterministically */
+    unsigned got;        /* PUs placed so far */
 };
 
 struct hpcl_plan {

@@ -77,8 +77,8 @@ HPCL_API int hpcl_topo_gpu_visible_index(const hpcl_topo *topo, unsigned i);
 
 /* NIC i: name ("mlx5_0", or "hsi0" for a NIC with no OpenFabrics
  * device), PCI bus id, locality and NUMA nodes as for GPUs, and the
- * UCX_NET_DEVICES value ("mlx5_0:1"; "" for a NIC UCX does not drive).
- * NULL when i is out of range. */
+ * UCX_NET_DEVICES value ("mlx5_0:1"; "" for a NIC UCX does not drive:
+ * EFA, Omni-Path, Slingshot).  NULL when i is out of range. */
 HPCL_API const char *hpcl_topo_nic_name(const hpcl_topo *topo, unsigned i);
 HPCL_API const char *hpcl_topo_nic_pci(const hpcl_topo *topo, unsigned i);
 HPCL_API const char *hpcl_topo_nic_locality(const hpcl_topo *topo,

@@ -1,0 +1,632 @@
+/*
+ * The libslurm backend: the only file that includes <slurm/slurm.h>.
+ * Every entry point goes through enter(), which runs the guards of
+ * lib/slurm_guard.c, takes the process-wide lock and makes sure libslurm
+ * holds this context's slurm.conf.  Written against Slurm 22.05.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <slurm/slurm.h>
+#include <slurm/slurm_errno.h>
+
+#include "slurm_lib.h"
+
+/* Exported by libslurm 22.05 but not declared in its headers. */
+extern void slurm_free_will_run_response_msg(will_run_response_msg_t *msg);
+extern const char *slurm_job_reason_string(enum job_state_reason inx);
+
+/*
+ * libslurm logs to the process's stderr unless told otherwise; a library
+ * must not.  slurm_log_init() is exported but its options type is private
+ * (src/common/log.h): in 22.05 it is three log_level_t (QUIET = 0, FATAL,
+ * ERROR, ...) and a few bool flags, 16 bytes passed in two registers (seen
+ * in the disassembly of libslurm.so.38).  This mirror has the same size and
+ * class; other Slurm releases are not assumed to match, so there the
+ * logger is left alone.
+ */
+#if SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(22, 5, 0) &&                   \
+    SLURM_VERSION_NUMBER < SLURM_VERSION_NUM(23, 2, 0)
+#define HPCL_SLURM_LOG_OPTS 1
+struct log_opts_2205 {
+    int stderr_level;
+    int syslog_level;
+    int logfile_level;
+    unsigned char flags[4]; /* prefix_level, buffered, raw */
+};
+extern int slurm_log_init(char *argv0, struct log_opts_2205 opts, int fac,
+                          char *logfile);
+#define LOG_QUIET 0
+#define LOG_ERROR 2
+#define LOG_FACILITY_USER (1 << 3) /* LOG_USER of syslog.h */
+#endif
+
+/* Send libslurm's messages of level at most stderr_level to stderr,
+ * with "error: "/"fatal: " prefixes when prefix is set. */
+static void set_slurm_log(int stderr_level, int prefix)
+{
+#ifdef HPCL_SLURM_LOG_OPTS
+    struct log_opts_2205 o = {stderr_level, LOG_QUIET, LOG_QUIET, {0}};
+    char name[] = "libslurm";
+
+    o.flags[0] = prefix != 0;
+    slurm_log_init(name, o, LOG_FACILITY_USER, NULL);
+#else
+    (void)stderr_level;
+    (void)prefix;
+#endif
+}
+
+/* libslurm's configuration is process-global: one lock for every call,
+ * and the path of the slurm.conf it holds now (NULL: none). */
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *g_conf;
+
+void hpcl__slurm_lock(void)
+{
+    pthread_mutex_lock(&g_lock);
+}
+
+void hpcl__slurm_unlock(void)
+{
+    pthread_mutex_unlock(&g_lock);
+}
+
+void hpcl__slurm_child_load(const char *conf)
+{
+    /* The parent silenced libslurm; the child must speak, its stderr is
+     * the pipe that carries "fatal: ..." back. */
+    set_slurm_log(LOG_ERROR, 1);
+    slurm_init(conf);
+}
+
+/* Guards, then the lock, then the right slurm.conf loaded.  On HPCL_OK
+ * the caller holds the lock and must call leave(). */
+static hpcl_rc enter(hpcl_ctx *ctx)
+{
+    const char *conf;
+    char *copy;
+    hpcl_rc rc;
+
+    if ((rc = hpcl__guard_enter(ctx, &conf)) != HPCL_OK)
+        return rc;
+    hpcl__slurm_lock();
+    if (g_conf != NULL && strcmp(g_conf, conf) == 0)
+        return HPCL_OK;
+    if ((copy = strdup(conf)) == NULL) {
+        hpcl__slurm_unlock();
+        return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+    }
+    /* Another context's cluster was loaded: switch (FACTS: fini+init). */
+    if (g_conf != NULL)
+        slurm_fini();
+    else
+        set_slurm_log(LOG_QUIET, 0);
+    slurm_init(copy);
+    free(g_conf);
+    g_conf = copy;
+    return HPCL_OK;
+}
+
+/* reached: the call got an answer from slurmctld (even a refusal), so
+ * the next call need not probe it. */
+static void leave(hpcl_ctx *ctx, int reached)
+{
+    if (reached)
+        hpcl__guard_after(ctx, 1, NULL);
+    hpcl__slurm_unlock();
+}
+
+/* --- errors ---------------------------------------------------------- */
+
+/* The request never left, or no connection was made. */
+static int no_contact(int e)
+{
+    return e == SLURMCTLD_COMMUNICATIONS_CONNECTION_ERROR ||
+           e == SLURMCTLD_COMMUNICATIONS_SEND_ERROR ||
+           e == SLURM_COMMUNICATIONS_CONNECTION_ERROR ||
+           e == SLURM_COMMUNICATIONS_SEND_ERROR ||
+           e == SLURM_PROTOCOL_SOCKET_ZERO_BYTES_SENT;
+}
+
+/* The request was sent and the answer was lost: it may have been done. */
+static int answer_lost(int e)
+{
+    return e == SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT ||
+           e == SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR ||
+           e == SLURMCTLD_COMMUNICATIONS_SHUTDOWN_ERROR ||
+           e == SLURM_COMMUNICATIONS_RECEIVE_ERROR ||
+           e == SLURM_COMMUNICATIONS_SHUTDOWN_ERROR ||
+           e == SLURM_PROTOCOL_SOCKET_IMPL_ZERO_RECV_LENGTH ||
+           e == SLURM_PROTOCOL_SOCKET_IMPL_NEGATIVE_RECV_LENGTH ||
+           e == ESLURM_PROTOCOL_INCOMPLETE_PACKET;
+}
+
+static int auth_failure(int e)
+{
+    return e == SLURM_PROTOCOL_AUTHENTICATION_ERROR ||
+           (e >= ESLURM_AUTH_CRED_INVALID &&
+            e < ESLURM_AUTH_CRED_INVALID + 100);
+}
+
+/* Map a failed call's errno e.  what names the object for the message
+ * ("job local:12", "partition 'x'"); changes says whether the call
+ * changes state, so that a lost answer is reported as "maybe done". */
+static hpcl_rc rpc_fail(hpcl_ctx *ctx, const char *call, int e, int changes,
+                        const char *what)
+{
+    const char *text = slurm_strerror(e);
+
+    if (no_contact(e)) {
+        hpcl__guard_after(ctx, 0, text);
+        return hpcl__fail(ctx, HPCL_E_UNREACHABLE, "%s: %s (slurmctld of "
+                          "site " HPCL__LOCAL_SITE ", %s)", call, text, what);
+    }
+    if (answer_lost(e) && changes)
+        return hpcl__fail(ctx, HPCL_E_AMBIGUOUS, "%s: %s: the request "
+                          "reached slurmctld (site " HPCL__LOCAL_SITE ") but "
+                          "its answer did not come back, so it may or may "
+                          "not have been done (%s); check with squeue "
+                          "before trying again", call, text, what);
+    if (answer_lost(e))
+        return hpcl__fail(ctx, HPCL_E_UNREACHABLE, "%s: %s (slurmctld of "
+                          "site " HPCL__LOCAL_SITE " did not answer; %s)",
+                          call, text, what);
+    return hpcl__fail(ctx, auth_failure(e) ? HPCL_E_AUTH : HPCL_E_SLURM,
+                      "%s: %s (%s on site " HPCL__LOCAL_SITE ")", call, text,
+                      what);
+}
+
+/* The errno of a failed call.  Some 22.05 calls return the code itself
+ * instead of -1 (slurm_load_job returns 2017). */
+static int call_errno(int r)
+{
+    int e = slurm_get_errno();
+
+    return r > 0 ? r : (e != 0 ? e : SLURM_ERROR);
+}
+
+/* --- the request ----------------------------------------------------- */
+
+struct tres_text {
+    char task[40];
+    char node[40];
+};
+
+/* job_desc_msg_t takes char *: the strings are not changed by libslurm,
+ * the casts only drop const. */
+static void desc_fill(job_desc_msg_t *j, const struct hpcl__jobdesc *d,
+                      struct tres_text *t)
+{
+    slurm_init_job_desc_msg(j);
+    j->script = (char *)d->script;
+    /* Mandatory: without an environment the submit fails with 2019. */
+    j->environment = d->env;
+    j->env_size = (uint32_t)d->env_count;
+    if (d->ntasks > 0)
+        j->num_tasks = d->ntasks;
+    if (d->min_nodes > 0) {
+        j->min_nodes = d->min_nodes;
+        j->max_nodes = d->max_nodes;
+    }
+    if (d->cpus_per_task > 0)
+        j->cpus_per_task = (uint16_t)d->cpus_per_task;
+    if (d->gpus_per_task > 0) {
+        snprintf(t->task, sizeof t->task, "gres:gpu:%u", d->gpus_per_task);
+        j->tres_per_task = t->task;
+    }
+    if (d->gpus_per_node > 0) {
+        snprintf(t->node, sizeof t->node, "gres:gpu:%u", d->gpus_per_node);
+        j->tres_per_node = t->node;
+    }
+    if (d->time_limit > 0)
+        j->time_limit = d->time_limit;
+    if (d->mem_set)
+        j->pn_min_memory = d->mem_mib;
+    if (d->exclusive)
+        j->shared = JOB_SHARED_NONE;
+    if (d->hold)
+        j->priority = 0;
+    j->partition = (char *)d->partition;
+    j->account = (char *)d->account;
+    j->name = (char *)d->name;
+    j->work_dir = (char *)d->work_dir;
+    j->std_out = (char *)d->std_out;
+    j->std_err = (char *)d->std_err;
+    j->array_inx = (char *)d->array;
+    /* As sbatch: the controller checks these against the credential. */
+    j->user_id = getuid();
+    j->group_id = getgid();
+}
+
+static const char *part_name(const struct hpcl__jobdesc *d)
+{
+    return d->partition != NULL ? d->partition : "(default)";
+}
+
+/* Object named in a submit error: the partition for partition errors,
+ * else the job. */
+static void submit_what(char *buf, size_t len, int e,
+                        const struct hpcl__jobdesc *d)
+{
+    if (e == ESLURM_INVALID_PARTITION_NAME || e == ESLURM_ACCESS_DENIED ||
+        e == ESLURM_DEFAULT_PARTITION_NOT_SET)
+        snprintf(buf, len, "partition '%s'", part_name(d));
+    else if (e == ESLURM_INVALID_ACCOUNT)
+        snprintf(buf, len, "account '%s'",
+                 d->account != NULL ? d->account : "(default)");
+    else
+        snprintf(buf, len, "job '%s' in partition '%s'", d->name,
+                 part_name(d));
+}
+
+/* A job accepted that can never start (more nodes than the partition
+ * has) would pend forever; sbatch only warns, hpclaunch refuses. */
+static hpcl_rc submit_answer(hpcl_ctx *ctx, const struct hpcl__jobdesc *d,
+                             const submit_response_msg_t *resp, uint32_t *id)
+{
+    int code = resp->error_code;
+
+    if (resp->job_submit_user_msg != NULL)
+        hpcl__log(ctx, HPCL_LOG_INFO, "slurmctld: %s",
+                  resp->job_submit_user_msg);
+    if (code == ESLURM_REQUESTED_PART_CONFIG_UNAVAILABLE ||
+        code == ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE) {
+        int killed = slurm_kill_job(resp->job_id, SIGKILL, 0) == 0;
+        return hpcl__fail(ctx, HPCL_E_SLURM, "slurm_submit_batch_job: %s: "
+                          "job " HPCL__LOCAL_SITE ":%" PRIu32 " could never "
+                          "start (it asks for more nodes or resources than "
+                          "partition '%s' on site " HPCL__LOCAL_SITE " has); "
+                          "%s", slurm_strerror(code), resp->job_id,
+                          part_name(d), killed ? "hpclaunch cancelled it"
+                                               : "cancel it with scancel");
+    }
+    /* Other codes are warnings on a job that will run (2042: held). */
+    if (code != 0 && code != ESLURM_JOB_HELD)
+        hpcl__log(ctx, HPCL_LOG_WARN, "job %" PRIu32 ": %s", resp->job_id,
+                  slurm_strerror(code));
+    *id = resp->job_id;
+    return HPCL_OK;
+}
+
+hpcl_rc hpcl__slurm_submit(hpcl_ctx *ctx, const struct hpcl__jobdesc *d,
+                           uint32_t *id)
+{
+    job_desc_msg_t j;
+    submit_response_msg_t *resp = NULL;
+    struct tres_text t;
+    char what[320];
+    hpcl_rc rc;
+    int r, e = 0;
+
+    desc_fill(&j, d, &t);
+    if ((rc = enter(ctx)) != HPCL_OK)
+        return rc;
+    r = slurm_submit_batch_job(&j, &resp);
+    if (r != 0) {
+        e = call_errno(r);
+        submit_what(what, sizeof what, e, d);
+        rc = rpc_fail(ctx, "slurm_submit_batch_job", e, 1, what);
+    } else if (resp == NULL) {
+        rc = hpcl__fail(ctx, HPCL_E_SLURM, "slurm_submit_batch_job: no "
+                        "answer for job '%s'", d->name);
+    } else {
+        rc = submit_answer(ctx, d, resp, id);
+    }
+    slurm_free_submit_response_response_msg(resp);
+    leave(ctx, r == 0 || !(no_contact(e) || answer_lost(e)));
+    return rc;
+}
+
+/* --- status ---------------------------------------------------------- */
+
+HPCL_STATIC hpcl_state hpcl__slurm_state(uint32_t job_state)
+{
+    /* A job whose epilog still runs holds its nodes: not ended yet. */
+    if (job_state & JOB_COMPLETING)
+        return HPCL_STATE_RUNNING;
+    switch (job_state & JOB_STATE_BASE) {
+    case JOB_PENDING:
+        return HPCL_STATE_PENDING;
+    case JOB_RUNNING:
+    case JOB_SUSPENDED:
+        return HPCL_STATE_RUNNING;
+    case JOB_COMPLETE:
+        return HPCL_STATE_COMPLETED;
+    case JOB_CANCELLED:
+        return HPCL_STATE_CANCELLED;
+    case JOB_TIMEOUT:
+    case JOB_DEADLINE:
+        return HPCL_STATE_TIMEOUT;
+    case JOB_FAILED:
+    case JOB_NODE_FAIL:
+    case JOB_BOOT_FAIL:
+    case JOB_OOM:
+    case JOB_PREEMPTED:
+        return HPCL_STATE_FAILED;
+    }
+    return HPCL_STATE_UNKNOWN;
+}
+
+/* A wait(2) status as a shell shows it: the exit code, or 128 + signal. */
+HPCL_STATIC int hpcl__slurm_shell_status(uint32_t wait_status)
+{
+    int st = (int)wait_status;
+
+    if (WIFSIGNALED(st))
+        return 128 + WTERMSIG(st);
+    return WEXITSTATUS(st);
+}
+
+static void rec_from(struct hpcl__jobrec *r, const slurm_job_info_t *j,
+                     const char *user)
+{
+    r->state = hpcl__slurm_state(j->job_state);
+    r->exit_code = hpcl_state_is_terminal(r->state)
+                       ? hpcl__slurm_shell_status(j->exit_code)
+                       : -1;
+    r->job_id = j->job_id;
+    r->array_job_id = j->array_job_id;
+    r->array_task_id = j->array_task_id == NO_VAL ? HPCL__NO_TASK
+                                                  : j->array_task_id;
+    r->array_tasks = j->array_task_str;
+    r->name = j->name;
+    r->user = j->user_name != NULL ? j->user_name : user;
+    r->batch_host = j->batch_host;
+    r->nodes = j->nodes;
+    r->work_dir = j->work_dir;
+    r->std_out = j->std_out;
+    r->std_err = j->std_err;
+    r->reason = slurm_job_reason_string(j->state_reason);
+    r->reason_desc = j->state_desc;
+}
+
+static hpcl_rc deliver(hpcl_ctx *ctx, const job_info_msg_t *msg,
+                       hpcl__jobrec_fn fn, void *arg)
+{
+    struct hpcl__jobrec *recs;
+    struct passwd pw, *pwp = NULL;
+    char buf[1024];
+    hpcl_rc rc;
+
+    if (msg->record_count == 0)
+        return fn(arg, NULL, 0);
+    if ((recs = calloc(msg->record_count, sizeof *recs)) == NULL)
+        return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+    /* For %u when the controller sent no user name. */
+    getpwuid_r(msg->job_array[0].user_id, &pw, buf, sizeof buf, &pwp);
+    for (uint32_t i = 0; i < msg->record_count; i++)
+        rec_from(&recs[i], &msg->job_array[i],
+                 pwp != NULL ? pwp->pw_name : NULL);
+    rc = fn(arg, recs, msg->record_count);
+    free(recs);
+    return rc;
+}
+
+hpcl_rc hpcl__slurm_query(hpcl_ctx *ctx, uint32_t id, const char *ref,
+                          hpcl__jobrec_fn fn, void *arg)
+{
+    job_info_msg_t *msg = NULL;
+    char what[HPCL__REF_MAX + 8];
+    hpcl_rc rc;
+    int r, e = 0;
+
+    if ((rc = enter(ctx)) != HPCL_OK)
+        return rc;
+    r = slurm_load_job(&msg, id, SHOW_DETAIL);
+    if (r != 0)
+        e = call_errno(r);
+    if (r == 0)
+        rc = deliver(ctx, msg, fn, arg);
+    else if (e == ESLURM_INVALID_JOB_ID)
+        rc = hpcl__fail(ctx, HPCL_E_NOJOB, "job %s not found (it may have "
+                        "ended more than MinJobAge ago)", ref);
+    else {
+        snprintf(what, sizeof what, "job %s", ref);
+        rc = rpc_fail(ctx, "slurm_load_job", e, 0, what);
+    }
+    slurm_free_job_info_msg(msg);
+    leave(ctx, r == 0 || !(no_contact(e) || answer_lost(e)));
+    return rc;
+}
+
+hpcl_rc hpcl__slurm_cancel(hpcl_ctx *ctx, uint32_t id, uint32_t task,
+                           const char *ref)
+{
+    char what[HPCL__REF_MAX + 8], sid[32];
+    hpcl_rc rc;
+    int r, e = 0;
+
+    if ((rc = enter(ctx)) != HPCL_OK)
+        return rc;
+    if (task == HPCL__NO_TASK) {
+        r = slurm_kill_job(id, SIGKILL, 0);
+    } else {
+        snprintf(sid, sizeof sid, "%" PRIu32 "_%" PRIu32, id, task);
+        r = slurm_kill_job2(sid, SIGKILL, 0, NULL);
+    }
+    if (r != 0)
+        e = call_errno(r);
+    snprintf(what, sizeof what, "job %s", ref);
+    /* Cancelling a job that has ended already is what was asked. */
+    if (r == 0 || e == ESLURM_ALREADY_DONE)
+        rc = HPCL_OK;
+    else if (e == ESLURM_INVALID_JOB_ID)
+        rc = hpcl__fail(ctx, HPCL_E_NOJOB, "job %s not found (it may have "
+                        "ended more than MinJobAge ago)", ref);
+    else
+        rc = rpc_fail(ctx, "slurm_kill_job", e, 1, what);
+    leave(ctx, r == 0 || !(no_contact(e) || answer_lost(e)));
+    return rc;
+}
+
+/* --- probe ----------------------------------------------------------- */
+
+static hpcl_rc will_run_fail(hpcl_ctx *ctx, const struct hpcl__jobdesc *d,
+                             int e)
+{
+    char what[320];
+
+    if (e == ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE ||
+        e == ESLURM_REQUESTED_PART_CONFIG_UNAVAILABLE)
+        return hpcl__fail(ctx, HPCL_E_SLURM, "slurm_job_will_run2: %s: the "
+                          "job can never run in partition '%s' on site "
+                          HPCL__LOCAL_SITE " (it asks for more nodes, CPUs, "
+                          "memory or GPUs than the partition has)",
+                          slurm_strerror(e), part_name(d));
+    submit_what(what, sizeof what, e, d);
+    return rpc_fail(ctx, "slurm_job_will_run2", e, 0, what);
+}
+
+static const partition_info_t *find_part(const partition_info_msg_t *m,
+                                         const char *name)
+{
+    for (uint32_t i = 0; i < m->record_count; i++) {
+        const partition_info_t *p = &m->partition_array[i];
+        if (name != NULL ? strcmp(p->name, name) == 0
+                         : (p->flags & PART_FLAG_DEFAULT) != 0)
+            return p;
+    }
+    return NULL;
+}
+
+/* Idle: nothing allocated and nothing keeping new work away. */
+static int node_idle(uint32_t state)
+{
+    const uint32_t away = NODE_STATE_DRAIN | NODE_STATE_COMPLETING |
+                          NODE_STATE_NO_RESPOND | NODE_STATE_POWERED_DOWN |
+                          NODE_STATE_POWERING_UP | NODE_STATE_FAIL |
+                          NODE_STATE_MAINT | NODE_STATE_RES;
+
+    return (state & NODE_STATE_BASE) == NODE_STATE_IDLE && !(state & away);
+}
+
+/* node_inx: pairs of first-last indexes into the node table, ending -1. */
+static unsigned count_idle(const partition_info_t *p,
+                           const node_info_msg_t *nodes)
+{
+    unsigned idle = 0;
+
+    for (int k = 0; p->node_inx != NULL && p->node_inx[k] >= 0; k += 2)
+        for (int32_t i = p->node_inx[k]; i <= p->node_inx[k + 1]; i++)
+            if ((uint32_t)i < nodes->record_count &&
+                nodes->node_array[i].name != NULL &&
+                node_idle(nodes->node_array[i].node_state))
+                idle++;
+    return idle;
+}
+
+/* Is name one of the comma-separated partitions in list? */
+static int in_list(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+
+    while (list != NULL && *list != '\0') {
+        size_t len = strcspn(list, ",");
+        if (len == n && strncmp(list, name, n) == 0)
+            return 1;
+        list += len + (list[len] == ',');
+    }
+    return 0;
+}
+
+static unsigned count_pending(const job_info_msg_t *jobs, const char *part)
+{
+    unsigned n = 0;
+
+    for (uint32_t i = 0; i < jobs->record_count; i++) {
+        const slurm_job_info_t *j = &jobs->job_array[i];
+        if ((j->job_state & JOB_STATE_BASE) == JOB_PENDING &&
+            in_list(j->partition, part))
+            n++;
+    }
+    return n;
+}
+
+/* Three reads, each one RPC: partitions, nodes, jobs (no details). */
+static hpcl_rc queue_figures(hpcl_ctx *ctx, struct hpcl_probe *probe)
+{
+    partition_info_msg_t *parts = NULL;
+    node_info_msg_t *nodes = NULL;
+    job_info_msg_t *jobs = NULL;
+    const partition_info_t *p = NULL;
+    hpcl_rc rc = HPCL_OK;
+
+    if (slurm_load_partitions(0, &parts, SHOW_ALL) != 0)
+        rc = rpc_fail(ctx, "slurm_load_partitions", call_errno(-1), 0,
+                      "partitions");
+    else if ((p = find_part(parts, probe->partition)) == NULL)
+        rc = hpcl__fail(ctx, HPCL_E_SLURM, "partition '%s' not found on "
+                        "site " HPCL__LOCAL_SITE, probe->partition
+                                                      ? probe->partition
+                                                      : "(default)");
+    else if (probe->partition == NULL &&
+             (probe->partition = strdup(p->name)) == NULL)
+        rc = hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+    else if (slurm_load_node(0, &nodes, SHOW_ALL) != 0)
+        rc = rpc_fail(ctx, "slurm_load_node", call_errno(-1), 0, "nodes");
+    else if (slurm_load_jobs(0, &jobs, SHOW_ALL) != 0)
+        rc = rpc_fail(ctx, "slurm_load_jobs", call_errno(-1), 0, "jobs");
+    if (rc == HPCL_OK) {
+        probe->total_nodes = p->total_nodes;
+        probe->idle_nodes = count_idle(p, nodes);
+        probe->pending_jobs = count_pending(jobs, p->name);
+    }
+    slurm_free_job_info_msg(jobs);
+    slurm_free_node_info_msg(nodes);
+    slurm_free_partition_info_msg(parts);
+    return rc;
+}
+
+static hpcl_rc take_will_run(hpcl_ctx *ctx, const will_run_response_msg_t *w,
+                             const struct hpcl__jobdesc *d,
+                             struct hpcl_probe *probe)
+{
+    const char *part = w->part_name != NULL ? w->part_name : d->partition;
+
+    probe->start_time = w->start_time;
+    if ((w->node_list != NULL &&
+         (probe->nodelist = strdup(w->node_list)) == NULL) ||
+        (part != NULL && (probe->partition = strdup(part)) == NULL))
+        return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+    return HPCL_OK;
+}
+
+hpcl_rc hpcl__slurm_probe(hpcl_ctx *ctx, const struct hpcl__jobdesc *d,
+                          struct hpcl_probe *probe)
+{
+    job_desc_msg_t j;
+    will_run_response_msg_t *w = NULL;
+    struct tres_text t;
+    hpcl_rc rc;
+    int r, e = 0;
+
+    desc_fill(&j, d, &t);
+    if ((rc = enter(ctx)) != HPCL_OK)
+        return rc;
+    r = slurm_job_will_run2(&j, &w);
+    if (r != 0) {
+        e = call_errno(r);
+        rc = will_run_fail(ctx, d, e);
+    } else if (w == NULL) {
+        rc = hpcl__fail(ctx, HPCL_E_SLURM, "slurm_job_will_run2: no answer");
+    } else {
+        rc = take_will_run(ctx, w, d, probe);
+    }
+    if (w != NULL)
+        slurm_free_will_run_response_msg(w);
+    if (rc == HPCL_OK)
+        rc = queue_figures(ctx, probe);
+    leave(ctx, r == 0 || !(no_contact(e) || answer_lost(e)));
+    return rc;
+}

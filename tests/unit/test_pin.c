@@ -1,0 +1,249 @@
+/* Local rank from launcher variables; a real bind of this process. */
+#include "config.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hpclaunch.h>
+
+#include "hpcl_test.h"
+#include "topo_util.h"
+
+static hpcl_ctx *ctx;
+static cpu_set_t initial; /* the affinity to give back after each test */
+
+static const char *const launcher_vars[] = {
+    "OMPI_COMM_WORLD_LOCAL_RANK", "OMPI_COMM_WORLD_LOCAL_SIZE",
+    "PMIX_LOCAL_RANK", "PMIX_LOCAL_SIZE", "MPI_LOCALRANKID",
+    "MPI_LOCALNRANKS", "SLURM_LOCALID", "SLURM_NODEID",
+    "SLURM_STEP_TASKS_PER_NODE", "SLURM_NTASKS_PER_NODE",
+    "SLURM_TASKS_PER_NODE", "OMP_NUM_THREADS", "OMP_PLACES",
+    "OMP_PROC_BIND", "HPCL_THREADS_PER_TASK", "HPCL_GPUS_PER_TASK",
+    "HPCL_SMT", "HPCL_DISTRIBUTION", "HPCL_OVERSUBSCRIBE"};
+
+static int setup(void **state)
+{
+    (void)state;
+    if (sched_getaffinity(0, sizeof initial, &initial) != 0)
+        return -1;
+    return hpcl_ctx_create(&ctx, 0) == HPCL_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    hpcl_ctx_destroy(ctx);
+    return 0;
+}
+
+/* Before and after each test: no launcher variable, first affinity. */
+static int clean(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof launcher_vars / sizeof *launcher_vars; i++)
+        unsetenv(launcher_vars[i]);
+    return sched_setaffinity(0, sizeof initial, &initial);
+}
+
+static void expect_rank(unsigned rank, unsigned size)
+{
+    unsigned r = 99, s = 99;
+
+    if (hpcl_local_rank(&r, &s, ctx) != HPCL_OK)
+        fail_msg("%s", hpcl_ctx_errmsg(ctx));
+    assert_int_equal(r, rank);
+    assert_int_equal(s, size);
+}
+
+static void expect_config_error(const char *part)
+{
+    unsigned r, s;
+
+    assert_int_equal(hpcl_local_rank(&r, &s, ctx), HPCL_E_CONFIG);
+    if (strstr(hpcl_ctx_errmsg(ctx), part) == NULL)
+        fail_msg("\"%s\" not in \"%s\"", part, hpcl_ctx_errmsg(ctx));
+}
+
+static void local_rank_mpi_launchers(void **state)
+{
+    (void)state;
+    expect_config_error("none of OMPI_COMM_WORLD_LOCAL_RANK, "
+                        "PMIX_LOCAL_RANK, MPI_LOCALRANKID, SLURM_LOCALID");
+    setenv("MPI_LOCALRANKID", "2", 1);
+    setenv("MPI_LOCALNRANKS", "4", 1);
+    expect_rank(2, 4);
+    setenv("PMIX_LOCAL_RANK", "1", 1);
+    setenv("PMIX_LOCAL_SIZE", "3", 1);
+    expect_rank(1, 3);
+    /* mpirun inside a batch job: Open MPI's own variables win. */
+    setenv("SLURM_LOCALID", "0", 1);
+    setenv("SLURM_TASKS_PER_NODE", "1", 1);
+    setenv("OMPI_COMM_WORLD_LOCAL_RANK", "5", 1);
+    setenv("OMPI_COMM_WORLD_LOCAL_SIZE", "8", 1);
+    expect_rank(5, 8);
+    setenv("OMPI_COMM_WORLD_LOCAL_SIZE", "5", 1);
+    expect_config_error("Open MPI: local rank 5 is not below the local "
+                        "task count 5");
+    unsetenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+    expect_config_error("OMPI_COMM_WORLD_LOCAL_SIZE is unset");
+    setenv("OMPI_COMM_WORLD_LOCAL_RANK", "x1", 1);
+    expect_config_error("OMPI_COMM_WORLD_LOCAL_RANK=\"x1\" is not a rank");
+}
+
+static void local_rank_slurm(void **state)
+{
+    (void)state;
+    setenv("SLURM_LOCALID", "1", 1);
+    expect_config_error("none of SLURM_STEP_TASKS_PER_NODE");
+    setenv("SLURM_TASKS_PER_NODE", "2(x3),1", 1);
+    expect_rank(1, 2); /* node 0 by default */
+    setenv("SLURM_NODEID", "3", 1);
+    setenv("SLURM_LOCALID", "0", 1);
+    expect_rank(0, 1);
+    setenv("SLURM_NODEID", "4", 1);
+    expect_config_error("SLURM_TASKS_PER_NODE=\"2(x3),1\" gives no task "
+                        "count for node 4");
+    setenv("SLURM_NTASKS_PER_NODE", "6", 1);
+    expect_rank(0, 6);
+    setenv("SLURM_STEP_TASKS_PER_NODE", "4,3(x2),7", 1);
+    setenv("SLURM_NODEID", "2", 1);
+    expect_rank(0, 3);
+    setenv("SLURM_NODEID", "3", 1);
+    expect_rank(0, 7);
+    setenv("SLURM_STEP_TASKS_PER_NODE", "4(x", 1);
+    expect_config_error("SLURM_STEP_TASKS_PER_NODE");
+    setenv("SLURM_STEP_TASKS_PER_NODE", "4", 1);
+    setenv("SLURM_NODEID", "0", 1);
+    setenv("SLURM_LOCALID", "4", 1);
+    expect_config_error("Slurm: local rank 4 is not below");
+}
+
+static int cpu_count(void)
+{
+    cpu_set_t m;
+
+    assert_int_equal(sched_getaffinity(0, sizeof m, &m), 0);
+    return CPU_COUNT(&m);
+}
+
+/* A thread that exists before the bind and reports its affinity after. */
+static pthread_barrier_t barrier;
+
+static void *thread_main(void *arg)
+{
+    cpu_set_t *mask = arg;
+
+    pthread_barrier_wait(&barrier); /* started */
+    pthread_barrier_wait(&barrier); /* the process is bound */
+    sched_getaffinity(0, sizeof *mask, mask);
+    return NULL;
+}
+
+/* The last task of the node: bound to its core (all threads), OpenMP
+ * variables set. */
+static void pin_self_binds_process(void **state)
+{
+    char rank[16], size[16], places[32];
+    unsigned n = (unsigned)cpu_count() < 2 ? 1 : 2;
+    hpcl_topo *t = NULL;
+    cpu_set_t mask, thread_mask;
+    pthread_t thread;
+    const char *cpuset;
+
+    (void)state;
+    snprintf(rank, sizeof rank, "%u", n - 1);
+    snprintf(size, sizeof size, "%u", n);
+    setenv("OMPI_COMM_WORLD_LOCAL_RANK", rank, 1);
+    setenv("OMPI_COMM_WORLD_LOCAL_SIZE", size, 1);
+    setenv("OMP_NUM_THREADS", "1", 1);
+    pthread_barrier_init(&barrier, NULL, 2);
+    pthread_create(&thread, NULL, thread_main, &thread_mask);
+    pthread_barrier_wait(&barrier);
+    if (hpcl_pin_self(ctx, 0) != HPCL_OK)
+        fail_msg("%s", hpcl_ctx_errmsg(ctx));
+    pthread_barrier_wait(&barrier);
+    pthread_join(thread, NULL);
+    pthread_barrier_destroy(&barrier);
+    /* After the bind this process sees only its own core. */
+    assert_int_equal(hpcl_topo_load(&t, ctx, 0), HPCL_OK);
+    assert_int_equal(hpcl_topo_count(t, HPCL_TOPO_CORE), 1);
+    cpuset = getenv("OMP_PLACES");
+    assert_non_null(cpuset);
+    assert_int_equal(sched_getaffinity(0, sizeof mask, &mask), 0);
+    assert_true(CPU_EQUAL(&mask, &thread_mask));
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+        if (CPU_ISSET(cpu, &mask)) {
+            snprintf(places, sizeof places, "{%d}", cpu);
+            break;
+        }
+    assert_int_equal(CPU_COUNT(&mask), hpcl_topo_count(t, HPCL_TOPO_PU));
+    assert_string_equal(getenv("OMP_PLACES"), places);
+    assert_string_equal(getenv("OMP_NUM_THREADS"), "1");
+    assert_string_equal(getenv("OMP_PROC_BIND"), "close");
+    hpcl_topo_destroy(t);
+}
+
+/* hpcl_plan_apply: the chosen task's CPUs and variables; errors. */
+static void plan_apply(void **state)
+{
+    hpcl_topo *t = NULL, *x = NULL;
+    hpcl_plan *p = NULL, *px = NULL;
+    unsigned ncores;
+    cpu_set_t mask;
+
+    (void)state;
+    assert_int_equal(hpcl_topo_load(&t, ctx, 0), HPCL_OK);
+    ncores = hpcl_topo_count(t, HPCL_TOPO_CORE);
+    assert_int_equal(hpcl_plan_create(&p, t), HPCL_OK);
+    assert_int_equal(hpcl_plan_set_ntasks(p, ncores), HPCL_OK);
+    assert_int_equal(hpcl_plan_apply(p, 0, 0), HPCL_E_INVAL); /* not yet */
+    assert_int_equal(hpcl_plan_compute(p), HPCL_OK);
+    assert_int_equal(hpcl_plan_apply(p, ncores, 0), HPCL_E_INVAL);
+    assert_int_equal(hpcl_plan_apply(p, 0, 1), HPCL_E_INVAL);
+    assert_int_equal(hpcl_plan_apply(p, 0, 0), HPCL_OK);
+    assert_int_equal(sched_getaffinity(0, sizeof mask, &mask), 0);
+    assert_int_equal(CPU_COUNT(&mask),
+                     hpcl_topo_count(t, HPCL_TOPO_PU) / ncores);
+    /* A plan for an XML topology cannot bind this machine. */
+    assert_int_equal(hpcl_topo_load_xml(&x, ctx, fixture("mi300a-cpx.xml"),
+                                        0), HPCL_OK);
+    assert_int_equal(hpcl_plan_create(&px, x), HPCL_OK);
+    assert_int_equal(hpcl_plan_compute(px), HPCL_OK);
+    assert_int_equal(hpcl_plan_apply(px, 0, 0), HPCL_E_TOPOLOGY);
+    assert_non_null(strstr(hpcl_ctx_errmsg(ctx), "another machine"));
+    hpcl_plan_destroy(px);
+    hpcl_topo_destroy(x);
+    hpcl_plan_destroy(p);
+    hpcl_topo_destroy(t);
+}
+
+static void pin_self_errors(void **state)
+{
+    (void)state;
+    assert_int_equal(hpcl_pin_self(NULL, 0), HPCL_E_INVAL);
+    assert_int_equal(hpcl_pin_self(ctx, 1), HPCL_E_INVAL);
+    assert_int_equal(hpcl_pin_self(ctx, 0), HPCL_E_CONFIG);
+    assert_non_null(strstr(hpcl_ctx_errmsg(ctx), "no launcher"));
+    /* More tasks than cores: the plan's error comes back. */
+    setenv("PMIX_LOCAL_RANK", "0", 1);
+    setenv("PMIX_LOCAL_SIZE", "4096", 1);
+    assert_int_equal(hpcl_pin_self(ctx, 0), HPCL_E_PLAN);
+    assert_non_null(strstr(hpcl_ctx_errmsg(ctx),
+                           "4096 tasks x 1 thread need 4096 cores"));
+    setenv("HPCL_SMT", "two", 1);
+    assert_int_equal(hpcl_pin_self(ctx, 0), HPCL_E_INVAL);
+}
+
+HPCL_TEST_MAIN(setup, teardown,
+               cmocka_unit_test_setup_teardown(local_rank_mpi_launchers,
+                                               clean, clean),
+               cmocka_unit_test_setup_teardown(local_rank_slurm, clean,
+                                               clean),
+               cmocka_unit_test_setup_teardown(pin_self_binds_process, clean,
+                                               clean),
+               cmocka_unit_test_setup_teardown(plan_apply, clean, clean),
+               cmocka_unit_test_setup_teardown(pin_self_errors, clean,
+                                               clean))
