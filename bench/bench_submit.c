@@ -5,6 +5,7 @@
  *
  *   bench_submit lib|raw COUNT WORKDIR    prints "<rate> jobs/s" and the ids
  */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -13,6 +13,9 @@ export HPCL_DEV_DIR=${HPCL_DEV_DIR:-/var/tmp/hpclaunch-dev}
 build=$top/_build/main
 [ -f "$build/Makefile" ] || "$top/scripts/build.sh" "$build" --prefix="$HPCL_DEV_DIR/prefix"
 make -C "$build" -j"$(nproc)" all bench/bench_submit >/dev/null
+# The installed binary, not the build tree's libtool wrapper script.
+make -C "$build" install >/dev/null
+hpclaunch=$(sed -n "s/^prefix = //p" "$build/Makefile")/bin/hpclaunch
 bash "$top/dev/cluster" start >/dev/null
 . "$HPCL_DEV_DIR/env.sh"
 work=$HPCL_DEV_WORK/bench; mkdir -p "$work"; cd "$work"
@@ -34,7 +37,7 @@ rate_of_loop() { # rate_of_loop N COMMAND...: jobs/s of N runs of COMMAND
 b=$("$build/bench/bench_submit" raw "$count" "$work" "$ids")
 a=$("$build/bench/bench_submit" lib "$count" "$work" "$ids")
 c=$(rate_of_loop "$loop_count" sbatch --parsable -H -t 1 --wrap true)
-d=$(rate_of_loop "$loop_count" "$build/cli/hpclaunch" submit --parsable -H -t 1 -- /bin/true)
+d=$(rate_of_loop "$loop_count" "$hpclaunch" submit --parsable -H -t 1 -- /bin/true)
 
 printf '%-44s %10s\n' "path (held jobs, site A)" "jobs/s"
 printf '%-44s %10s\n' "(a) hpclaunch library, one process" "$a"

@@ -28,6 +28,9 @@ int cli_lib_error(const char *cmd, hpcl_ctx *ctx, hpcl_rc rc);
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* After getopt reported a bad option: the hint to --help; EXIT_USAGE. */
+int cli_usage_hint(const char *cmd);
+
 /* A context ready for use, or NULL after printing why. */
 hpcl_ctx *cli_ctx_create(const char *cmd);
 

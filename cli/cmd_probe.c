@@ -68,7 +68,7 @@ static int parse_probe(int argc, char **argv, hpcl_ctx *ctx, hpcl_job *job,
             return -1;
         }
         if (opt == '?')
-            return cli_usage_error("probe", "unknown option");
+            return cli_usage_hint("probe");
         if ((status = cli_job_option("probe", ctx, job, opt, optarg)) != 0)
             return status;
     }

@@ -59,7 +59,7 @@ int cli_parse_ref_opts(int argc, char **argv, const char *cmd,
             help();
             return -1;
         } else {
-            return cli_usage_error(cmd, "unknown option");
+            return cli_usage_hint(cmd);
         }
     }
     return cli_need_refs(cmd, optind, argc);

@@ -1,7 +1,11 @@
 /* hpclaunch submit: write the batch script, submit it, optionally wait. */
+#include "config.h"
+
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -11,7 +15,10 @@ struct submit_opts {
     int json;
     int parsable;
     int print_script;
+    int no_pin;
 };
+
+enum { OPT_NO_PIN = OPT_CMD_FIRST };
 
 static void submit_help(void)
 {
@@ -28,6 +35,8 @@ static void submit_help(void)
            "      --json               print the result as JSON\n"
            "      --print-script       print the batch script, submit "
            "nothing\n"
+           "      --no-pin             do not start tasks through 'hpclaunch "
+           "pin'\n"
            "      --help               this text\n\n"
            "Exit status: 0 submitted (with --wait: the job COMPLETED), 1 "
            "library error,\n2 usage error, 3 the job ended FAILED, CANCELLED "
@@ -44,6 +53,7 @@ static int parse_submit(int argc, char **argv, hpcl_ctx *ctx, hpcl_job *job,
         {"json", no_argument, NULL, OPT_JSON},
         {"parsable", no_argument, NULL, OPT_PARSABLE},
         {"print-script", no_argument, NULL, OPT_PRINT_SCRIPT},
+        {"no-pin", no_argument, NULL, OPT_NO_PIN},
         {NULL, 0, NULL, 0}};
     int opt, status;
     char *end;
@@ -56,6 +66,7 @@ static int parse_submit(int argc, char **argv, hpcl_ctx *ctx, hpcl_job *job,
         case OPT_JSON: so->json = 1; continue;
         case OPT_PARSABLE: so->parsable = 1; continue;
         case OPT_PRINT_SCRIPT: so->print_script = 1; continue;
+        case OPT_NO_PIN: so->no_pin = 1; continue;
         case OPT_HELP: submit_help(); return -1;
         case OPT_TIMEOUT:
             so->timeout = strtod(optarg, &end);
@@ -63,7 +74,7 @@ static int parse_submit(int argc, char **argv, hpcl_ctx *ctx, hpcl_job *job,
                 return cli_usage_error("submit", "invalid --timeout '%s': "
                                        "expected seconds", optarg);
             continue;
-        case '?': return cli_usage_error("submit", "unknown option");
+        case '?': return cli_usage_hint("submit");
         }
         if ((status = cli_job_option("submit", ctx, job, opt, optarg)) != 0)
             return status;
@@ -107,6 +118,26 @@ static void print_ended(const struct submit_opts *so, hpcl_job *job)
                hpcl_job_ref(job), hpcl_state_name(st),
                hpcl_job_exit_code(job), hpcl_job_output_path(job));
     }
+}
+
+/* Tasks start through this very program's "pin" command, so they are
+ * placed next to their GPUs and NIC (hpclaunch-pin(1)). */
+static int set_pin_wrapper(hpcl_ctx *ctx, hpcl_job *job)
+{
+    static char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    const char *const wrapper[] = {self, "pin", "--"};
+    hpcl_rc rc;
+
+    if (n <= 0) {
+        perror("hpclaunch submit: cannot find this program for "
+               "'hpclaunch pin' (/proc/self/exe); use --no-pin");
+        return EXIT_LIBRARY;
+    }
+    self[n] = '\0';
+    if ((rc = hpcl_job_set_task_wrapper(job, 3, wrapper)) != HPCL_OK)
+        return cli_lib_error("submit", ctx, rc);
+    return EXIT_OK;
 }
 
 static int run_submit(hpcl_ctx *ctx, hpcl_job *job,
@@ -167,7 +198,7 @@ int cmd_submit(int argc, char **argv)
                               (const char *const *)argv + optind);
     if (rc != HPCL_OK)
         status = cli_lib_error("submit", ctx, rc);
-    else
+    else if (so.no_pin || (status = set_pin_wrapper(ctx, job)) == EXIT_OK)
         status = run_submit(ctx, job, &so);
 out:
     hpcl_job_destroy(job);

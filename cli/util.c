@@ -32,6 +32,14 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+int cli_usage_hint(const char *cmd)
+{
+    /* getopt has already said what was wrong with the option. */
+    fprintf(stderr, "Try 'hpclaunch %s --help' for more information.\n",
+            cmd);
+    return EXIT_USAGE;
+}
+
 hpcl_ctx *cli_ctx_create(const char *cmd)
 {
     hpcl_ctx *ctx = NULL;

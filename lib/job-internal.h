@@ -42,6 +42,8 @@ struct hpcl_job {
     /* The description, as given to the setters. */
     char **argv;                /* argc strings + NULL */
     int argc;
+    char **wrap_argv;           /* task wrapper (e.g. hpclaunch pin --) */
+    int wrap_argc;
     unsigned ntasks;
     unsigned min_nodes;
     unsigned max_nodes;

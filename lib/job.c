@@ -42,13 +42,11 @@ hpcl_rc hpcl_job_create(hpcl_job **out, hpcl_ctx *ctx)
     return HPCL_OK;
 }
 
-static void free_argv(hpcl_job *job)
+static void free_strv(char **v, int n)
 {
-    for (int i = 0; i < job->argc; i++)
-        free(job->argv[i]);
-    free(job->argv);
-    job->argv = NULL;
-    job->argc = 0;
+    for (int i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
 }
 
 void hpcl__jobinfo_clear(struct hpcl__jobinfo *info)
@@ -65,7 +63,8 @@ void hpcl_job_destroy(hpcl_job *job)
 {
     if (job == NULL)
         return;
-    free_argv(job);
+    free_strv(job->argv, job->argc);
+    free_strv(job->wrap_argv, job->wrap_argc);
     free(job->partition);
     free(job->account);
     free(job->name);
@@ -105,6 +104,29 @@ static hpcl_rc check_max(hpcl_job *job, unsigned v, unsigned max,
     return HPCL_OK;
 }
 
+/* A NULL-terminated copy of argv[0..argc-1] in *out; what = "argument"
+ * or "wrapper argument", for the messages. */
+static hpcl_rc copy_argv(hpcl_job *job, int argc, const char *const *argv,
+                         const char *what, char ***out)
+{
+    char **copy;
+
+    for (int i = 0; i < argc; i++)
+        if (argv[i] == NULL)
+            return hpcl__fail(job->ctx, HPCL_E_INVAL,
+                              "%s %d of %d is NULL", what, i, argc);
+    if ((copy = calloc((size_t)argc + 1, sizeof *copy)) == NULL)
+        return hpcl__fail(job->ctx, HPCL_E_NOMEM, "out of memory");
+    for (int i = 0; i < argc; i++) {
+        if ((copy[i] = strdup(argv[i])) == NULL) {
+            free_strv(copy, i);
+            return hpcl__fail(job->ctx, HPCL_E_NOMEM, "out of memory");
+        }
+    }
+    *out = copy;
+    return HPCL_OK;
+}
+
 hpcl_rc hpcl_job_set_command(hpcl_job *job, int argc,
                              const char *const *argv)
 {
@@ -116,26 +138,34 @@ hpcl_rc hpcl_job_set_command(hpcl_job *job, int argc,
     if (argc < 1 || argv == NULL)
         return hpcl__fail(job->ctx, HPCL_E_INVAL, "no program given "
                           "(argc is %d)", argc);
-    for (int i = 0; i < argc; i++)
-        if (argv[i] == NULL)
-            return hpcl__fail(job->ctx, HPCL_E_INVAL,
-                              "argument %d of %d is NULL", i, argc);
-    if (argv[0][0] == '\0')
+    if (argv[0] != NULL && argv[0][0] == '\0')
         return hpcl__fail(job->ctx, HPCL_E_INVAL, "the program name is "
                           "empty");
-    if ((copy = calloc((size_t)argc + 1, sizeof *copy)) == NULL)
-        return hpcl__fail(job->ctx, HPCL_E_NOMEM, "out of memory");
-    for (int i = 0; i < argc; i++) {
-        if ((copy[i] = strdup(argv[i])) == NULL) {
-            while (i-- > 0)
-                free(copy[i]);
-            free(copy);
-            return hpcl__fail(job->ctx, HPCL_E_NOMEM, "out of memory");
-        }
-    }
-    free_argv(job);
+    if ((rc = copy_argv(job, argc, argv, "argument", &copy)) != HPCL_OK)
+        return rc;
+    free_strv(job->argv, job->argc);
     job->argv = copy;
     job->argc = argc;
+    return HPCL_OK;
+}
+
+hpcl_rc hpcl_job_set_task_wrapper(hpcl_job *job, int argc,
+                                  const char *const *argv)
+{
+    char **copy = NULL;
+    hpcl_rc rc;
+
+    if ((rc = editable(job)) != HPCL_OK)
+        return rc;
+    if (argc < 0 || (argc > 0 && argv == NULL))
+        return hpcl__fail(job->ctx, HPCL_E_INVAL, "task wrapper: argc is "
+                          "%d and argv %s", argc, argv ? "set" : "NULL");
+    if (argc > 0 && (rc = copy_argv(job, argc, argv, "wrapper argument",
+                                    &copy)) != HPCL_OK)
+        return rc;
+    free_strv(job->wrap_argv, job->wrap_argc);
+    job->wrap_argv = copy;
+    job->wrap_argc = argc;
     return HPCL_OK;
 }
 

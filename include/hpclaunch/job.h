@@ -98,6 +98,12 @@ HPCL_API hpcl_rc hpcl_job_set_env_inherit(hpcl_job *job, int inherit);
 /* How tasks are started (default HPCL_LAUNCHER_SRUN). */
 HPCL_API hpcl_rc hpcl_job_set_launcher(hpcl_job *job, hpcl_launcher launcher);
 
+/* Start each launched task through a wrapper: argv[0..argc-1] come before
+ * the program (e.g. "hpclaunch", "pin", "--").  The launcher is then told
+ * not to bind tasks itself.  argc 0 removes it.  Copied. */
+HPCL_API hpcl_rc hpcl_job_set_task_wrapper(hpcl_job *job, int argc,
+                                           const char *const *argv);
+
 /* The batch script hpcl_job_submit() would send, in *out (free() it). */
 HPCL_API hpcl_rc hpcl_job_script(char **out, const hpcl_job *job);
 

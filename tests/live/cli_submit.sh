@@ -72,5 +72,5 @@ check "a bad option value exits 2" [ $? -eq 2 ]
 check "submit without a program exits 2" [ $? -eq 2 ]
 check "submit --help exits 0" "$H" submit --help >/dev/null
 
-rm -rf "$work"
+[ "$tap_failed" -eq 0 ] && rm -rf "$work"
 tap_done
