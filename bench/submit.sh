@@ -18,6 +18,7 @@ make -C "$build" install >/dev/null
 hpclaunch=$(sed -n "s/^prefix = //p" "$build/Makefile")/bin/hpclaunch
 bash "$top/dev/cluster" start >/dev/null
 . "$HPCL_DEV_DIR/env.sh"
+unset HPCLAUNCH_CONF # refs local:ID, the built-in site (site A)
 work=$HPCL_DEV_WORK/bench; mkdir -p "$work"; cd "$work"
 ids=$work/ids; : >"$ids"
 cleanup() { # cancel everything submitted, in batches

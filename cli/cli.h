@@ -20,6 +20,12 @@ int cmd_probe(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_wait(int argc, char **argv);
 int cmd_cancel(int argc, char **argv);
+int cmd_sites(int argc, char **argv);
+int cmd_jobs(int argc, char **argv);
+int cmd_topo(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_pin(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 /* Print "hpclaunch CMD: <strerror>: <detail>" and return EXIT_LIBRARY. */
 int cli_lib_error(const char *cmd, hpcl_ctx *ctx, hpcl_rc rc);
@@ -33,6 +39,15 @@ int cli_usage_hint(const char *cmd);
 
 /* A context ready for use, or NULL after printing why. */
 hpcl_ctx *cli_ctx_create(const char *cmd);
+
+/* The site file given with --conf (NULL: the lookup of hpclaunch.conf(5)),
+ * and loading it into ctx: EXIT_OK, or EXIT_LIBRARY after printing. */
+extern const char *cli_conf;
+int cli_load_sites(const char *cmd, hpcl_ctx *ctx);
+
+/* Parse a duration ("90", "30s", "10m", "1h30m", "2d") into seconds; -1
+ * on error. */
+long cli_parse_duration(const char *text);
 
 /* Parse a non-negative integer option value; -1 on error. */
 long cli_parse_count(const char *text);
@@ -64,6 +79,7 @@ enum {
     OPT_PARSABLE,
     OPT_PRINT_SCRIPT,
     OPT_HELP,
+    OPT_CONF,
     OPT_CMD_FIRST /* commands number their own options from here */
 };
 
@@ -86,6 +102,7 @@ enum {
     {"gpus-per-task", required_argument, NULL, OPT_GPUS_PER_TASK},          \
     {"gpus-per-node", required_argument, NULL, OPT_GPUS_PER_NODE},          \
     {"launcher", required_argument, NULL, OPT_LAUNCHER},                    \
+    {"conf", required_argument, NULL, OPT_CONF},                            \
     {"help", no_argument, NULL, OPT_HELP}
 
 /* Apply one parsed job option to job.  Returns EXIT_OK, an error exit
@@ -104,3 +121,76 @@ void cli_print_job_header(void);
  * references; returns EXIT_OK, -1 after --help, or a usage status. */
 int cli_parse_ref_opts(int argc, char **argv, const char *cmd,
                        void (*help)(void), int *json, double *timeout);
+
+/* Placement options shared by topo, plan, pin and run (plan_opts.c).
+ * Counts are -1 and dist/oversubscribe -1 while not given. */
+struct cli_plan_opts {
+    const char *xml;       /* --topology FILE */
+    const char *synthetic; /* --synthetic DESC */
+    long ntasks;           /* -n */
+    long threads;          /* -c */
+    long gpus;             /* --gpus-per-task */
+    long smt;              /* --threads-per-core, --hint (0: all) */
+    int dist;              /* --distribution: an hpcl_distribution */
+    int oversubscribe;     /* --oversubscribe */
+    int from_env;          /* --from-env */
+    int json;
+    int verbose;
+};
+
+enum {
+    OPT_TOPOLOGY = OPT_CMD_FIRST + 64,
+    OPT_SYNTHETIC,
+    OPT_THREADS_PER_CORE,
+    OPT_HINT,
+    OPT_DISTRIBUTION,
+    OPT_OVERSUBSCRIBE,
+    OPT_FROM_ENV,
+    OPT_VERBOSE,
+    OPT_DRY_RUN
+};
+
+/* Where the topology comes from: topo and plan. */
+#define CLI_TOPO_LONGOPTS                                                    \
+    {"topology", required_argument, NULL, OPT_TOPOLOGY},                    \
+    {"synthetic", required_argument, NULL, OPT_SYNTHETIC}
+
+/* What each task needs: plan, pin and run (run forwards them to pin). */
+#define CLI_PLAN_SHORTOPTS "c:"
+#define CLI_PLAN_LONGOPTS                                                    \
+    {"threads-per-task", required_argument, NULL, 'c'},                     \
+    {"cpus-per-task", required_argument, NULL, 'c'},                        \
+    {"gpus-per-task", required_argument, NULL, OPT_GPUS_PER_TASK},          \
+    {"threads-per-core", required_argument, NULL, OPT_THREADS_PER_CORE},    \
+    {"hint", required_argument, NULL, OPT_HINT},                            \
+    {"distribution", required_argument, NULL, OPT_DISTRIBUTION},            \
+    {"oversubscribe", no_argument, NULL, OPT_OVERSUBSCRIBE},                \
+    {"help", no_argument, NULL, OPT_HELP}
+
+/* Defaults: nothing given. */
+void cli_plan_opts_init(struct cli_plan_opts *o);
+
+/* Apply one parsed option (-n, the topology and per-task options,
+ * --json, --verbose, --from-env) to o.  Returns EXIT_OK, EXIT_USAGE
+ * after printing, or -1 when opt is not one of them. */
+int cli_plan_option(const char *cmd, struct cli_plan_opts *o, int opt,
+                    const char *arg);
+
+/* Help text for the per-task options, and for the topology options. */
+void cli_plan_options_help(FILE *out);
+void cli_topo_options_help(FILE *out);
+
+/* Load the topology o names: --topology, --synthetic, $HPCL_HWLOC_XMLFILE,
+ * else this machine's.  Returns EXIT_OK or EXIT_LIBRARY after printing. */
+int cli_load_topo(const char *cmd, hpcl_ctx *ctx,
+                  const struct cli_plan_opts *o, hpcl_topo **out);
+
+/* Set the inputs o gives on plan (after hpcl_plan_set_ntasks and, for
+ * pin, hpcl_plan_set_from_env: options win over the environment). */
+hpcl_rc cli_plan_configure(hpcl_plan *plan, const struct cli_plan_opts *o);
+
+/* The per-task options o gives, as words of a `hpclaunch pin` command
+ * line ("--threads-per-task=8"), into words; returns how many. */
+#define CLI_PLAN_WORDS_MAX 5
+int cli_plan_words(char words[CLI_PLAN_WORDS_MAX][48],
+                   const struct cli_plan_opts *o);

@@ -5,7 +5,7 @@
 
 static void cancel_help(void)
 {
-    printf("usage: hpclaunch cancel JOB...\n\n"
+    printf("usage: hpclaunch cancel [--conf FILE] JOB...\n\n"
            "Cancel each JOB.  A job that has already ended is not an error.\n\n"
            "Exit status: 0 success, 1 library error (unknown job, site "
            "down), 2 usage error.\n");
@@ -22,6 +22,10 @@ int cmd_cancel(int argc, char **argv)
         return status < 0 ? EXIT_OK : status;
     if ((ctx = cli_ctx_create("cancel")) == NULL)
         return EXIT_LIBRARY;
+    if (cli_load_sites("cancel", ctx) != EXIT_OK) {
+        hpcl_ctx_destroy(ctx);
+        return EXIT_LIBRARY;
+    }
     for (int i = optind; i < argc; i++) {
         hpcl_job *job = NULL;
         hpcl_rc rc = hpcl_job_attach(&job, ctx, argv[i]);

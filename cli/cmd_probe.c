@@ -4,6 +4,8 @@
 
 #include "cli.h"
 
+enum { OPT_PROBE_SITE = OPT_CMD_FIRST };
+
 static void probe_help(void)
 {
     printf("usage: hpclaunch probe [OPTIONS]\n\n"
@@ -11,12 +13,14 @@ static void probe_help(void)
            "will-run answer; nothing is submitted), and report the pending\n"
            "jobs and idle nodes of its partition.\n\n");
     cli_job_options_help(stdout);
-    printf("\n      --json               print the result as JSON\n"
+    printf("\n      --site=NAME          probe this site (default: the home "
+           "site)\n"
+           "      --json               print the result as JSON\n"
            "      --help               this text\n\n"
            "Exit status: 0 success, 1 library error, 2 usage error.\n");
 }
 
-static void print_probe(const hpcl_probe *probe, int json)
+static void print_probe(const hpcl_probe *probe, const char *site, int json)
 {
     time_t start = hpcl_probe_start_time(probe), now = time(NULL);
     long wait_s = start > now ? (long)(start - now) : 0;
@@ -24,7 +28,9 @@ static void print_probe(const hpcl_probe *probe, int json)
 
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", localtime(&start));
     if (json) {
-        printf("{\"site\":\"local\",\"partition\":");
+        printf("{\"site\":");
+        cli_json_string(stdout, site);
+        printf(",\"partition\":");
         cli_json_string(stdout, hpcl_probe_partition(probe));
         printf(",\"start_time\":%lld,\"start_time_iso\":\"%s\","
                "\"wait_seconds\":%ld,\"pending_jobs\":%u,\"idle_nodes\":%u,"
@@ -36,23 +42,25 @@ static void print_probe(const hpcl_probe *probe, int json)
         printf("}\n");
         return;
     }
-    printf("site:           local\n"
+    printf("site:           %s\n"
            "partition:      %s\n"
            "expected start: %s (%s%ld s from now)\n"
            "would run on:   %s\n"
            "pending jobs:   %u\n"
            "idle nodes:     %u of %u\n",
-           hpcl_probe_partition(probe), when, wait_s > 0 ? "" : "now, ",
+           site, hpcl_probe_partition(probe), when,
+           wait_s > 0 ? "" : "now, ",
            wait_s, hpcl_probe_nodelist(probe), hpcl_probe_pending_jobs(probe),
            hpcl_probe_idle_nodes(probe), hpcl_probe_total_nodes(probe));
 }
 
 static int parse_probe(int argc, char **argv, hpcl_ctx *ctx, hpcl_job *job,
-                       int *json)
+                       int *json, const char **site)
 {
     static const struct option longopts[] = {
         CLI_JOB_LONGOPTS,
         {"json", no_argument, NULL, OPT_JSON},
+        {"site", required_argument, NULL, OPT_PROBE_SITE},
         {NULL, 0, NULL, 0}};
     int opt, status;
 
@@ -61,6 +69,10 @@ static int parse_probe(int argc, char **argv, hpcl_ctx *ctx, hpcl_job *job,
                               NULL)) != -1) {
         if (opt == OPT_JSON) {
             *json = 1;
+            continue;
+        }
+        if (opt == OPT_PROBE_SITE) {
+            *site = optarg;
             continue;
         }
         if (opt == OPT_HELP) {
@@ -84,6 +96,7 @@ int cmd_probe(int argc, char **argv)
     hpcl_job *job = NULL;
     hpcl_probe *probe = NULL;
     const char *const program[] = {"true"};
+    const char *site = NULL;
     int json = 0, status;
     hpcl_rc rc;
 
@@ -94,14 +107,22 @@ int cmd_probe(int argc, char **argv)
         status = cli_lib_error("probe", ctx, rc);
         goto out;
     }
-    if ((status = parse_probe(argc, argv, ctx, job, &json)) != EXIT_OK) {
+    if ((status = parse_probe(argc, argv, ctx, job, &json, &site)) !=
+        EXIT_OK) {
         status = status < 0 ? EXIT_OK : status;
         goto out;
     }
-    if ((rc = hpcl_job_probe(&probe, job, 0)) != HPCL_OK)
+    if ((status = cli_load_sites("probe", ctx)) != EXIT_OK)
+        goto out;
+    if (site == NULL)
+        for (size_t i = 0; i < hpcl_ctx_site_count(ctx); i++)
+            if (hpcl_ctx_site_is_home(ctx, i))
+                site = hpcl_ctx_site_name(ctx, i);
+    if ((rc = hpcl_job_set_site(job, site)) != HPCL_OK ||
+        (rc = hpcl_job_probe(&probe, job, 0)) != HPCL_OK)
         status = cli_lib_error("probe", ctx, rc);
     else
-        print_probe(probe, json);
+        print_probe(probe, site, json);
 out:
     hpcl_probe_destroy(probe);
     hpcl_job_destroy(job);

@@ -41,6 +41,7 @@ int cli_parse_ref_opts(int argc, char **argv, const char *cmd,
     static const struct option longopts[] = {
         {"json", no_argument, NULL, OPT_JSON},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"conf", required_argument, NULL, OPT_CONF},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0}};
     int opt;
@@ -55,6 +56,8 @@ int cli_parse_ref_opts(int argc, char **argv, const char *cmd,
             if (*end != '\0' || *timeout < 0)
                 return cli_usage_error(cmd, "invalid --timeout '%s': "
                                        "expected seconds", optarg);
+        } else if (opt == OPT_CONF) {
+            cli_conf = optarg;
         } else if (opt == OPT_HELP) {
             help();
             return -1;
@@ -67,10 +70,11 @@ int cli_parse_ref_opts(int argc, char **argv, const char *cmd,
 
 static void status_help(void)
 {
-    printf("usage: hpclaunch status [--json] JOB...\n\n"
+    printf("usage: hpclaunch status [--json] [--conf FILE] JOB...\n\n"
            "Show each job's state (PENDING, RUNNING, COMPLETED, FAILED,\n"
            "CANCELLED, TIMEOUT), exit code, nodes and Slurm's reason.\n"
-           "JOB is a reference such as local:1234 (or just 1234).\n\n"
+           "JOB is a reference such as SITE:1234 (or just 1234, at the "
+           "home site).\n\n"
            "Exit status: 0 success, 1 library error (unknown job, site "
            "down), 2 usage error.\n");
 }
@@ -86,6 +90,10 @@ int cmd_status(int argc, char **argv)
         return status < 0 ? EXIT_OK : status;
     if ((ctx = cli_ctx_create("status")) == NULL)
         return EXIT_LIBRARY;
+    if (cli_load_sites("status", ctx) != EXIT_OK) {
+        hpcl_ctx_destroy(ctx);
+        return EXIT_LIBRARY;
+    }
     if (json)
         printf("[");
     else

@@ -16,15 +16,27 @@ struct submit_opts {
     int parsable;
     int print_script;
     int no_pin;
+    const char *site;
+    long max_wait; /* -1: the site file's */
+    int dry_run;
+    int explain;
 };
 
-enum { OPT_NO_PIN = OPT_CMD_FIRST };
+enum {
+    OPT_NO_PIN = OPT_CMD_FIRST,
+    OPT_SITE,
+    OPT_MAX_WAIT,
+    OPT_SUBMIT_DRY_RUN,
+    OPT_EXPLAIN
+};
 
 static void submit_help(void)
 {
     printf("usage: hpclaunch submit [OPTIONS] [--] PROGRAM [ARGS...]\n\n"
            "Write a batch script that starts PROGRAM with the launcher and\n"
-           "submit it to Slurm.  Arguments reach PROGRAM verbatim.\n\n");
+           "submit it to Slurm, at the site where it starts earliest (the "
+           "home site\nwhile it would start within --max-wait), exactly "
+           "once.  Arguments reach\nPROGRAM verbatim.\n\n");
     cli_job_options_help(stdout);
     printf("\nSubmit options:\n"
            "  -W, --wait               wait for the job to end, then say "
@@ -37,6 +49,15 @@ static void submit_help(void)
            "nothing\n"
            "      --no-pin             do not start tasks through 'hpclaunch "
            "pin'\n"
+           "      --site=NAME          submit to this site, no choice\n"
+           "      --max-wait=DURATION  stay home while the job would start "
+           "within it\n"
+           "                           (90, 30s, 10m, 1h30m; default: the "
+           "site file's)\n"
+           "      --dry-run            choose a site, submit nothing; print "
+           "the decision\n"
+           "      --explain            say why the site was chosen (on "
+           "stderr)\n"
            "      --help               this text\n\n"
            "Exit status: 0 submitted (with --wait: the job COMPLETED), 1 "
            "library error,\n2 usage error, 3 the job ended FAILED, CANCELLED "
@@ -54,6 +75,10 @@ static int parse_submit(int argc, char **argv, hpcl_ctx *ctx, hpcl_job *job,
         {"parsable", no_argument, NULL, OPT_PARSABLE},
         {"print-script", no_argument, NULL, OPT_PRINT_SCRIPT},
         {"no-pin", no_argument, NULL, OPT_NO_PIN},
+        {"site", required_argument, NULL, OPT_SITE},
+        {"max-wait", required_argument, NULL, OPT_MAX_WAIT},
+        {"dry-run", no_argument, NULL, OPT_SUBMIT_DRY_RUN},
+        {"explain", no_argument, NULL, OPT_EXPLAIN},
         {NULL, 0, NULL, 0}};
     int opt, status;
     char *end;
@@ -67,6 +92,15 @@ static int parse_submit(int argc, char **argv, hpcl_ctx *ctx, hpcl_job *job,
         case OPT_PARSABLE: so->parsable = 1; continue;
         case OPT_PRINT_SCRIPT: so->print_script = 1; continue;
         case OPT_NO_PIN: so->no_pin = 1; continue;
+        case OPT_SITE: so->site = optarg; continue;
+        case OPT_SUBMIT_DRY_RUN: so->dry_run = 1; continue;
+        case OPT_EXPLAIN: so->explain = 1; continue;
+        case OPT_MAX_WAIT:
+            if ((so->max_wait = cli_parse_duration(optarg)) < 0)
+                return cli_usage_error("submit", "invalid --max-wait '%s': "
+                                       "expected a duration such as 90, "
+                                       "30s, 10m or 1h30m", optarg);
+            continue;
         case OPT_HELP: submit_help(); return -1;
         case OPT_TIMEOUT:
             so->timeout = strtod(optarg, &end);
@@ -82,15 +116,30 @@ static int parse_submit(int argc, char **argv, hpcl_ctx *ctx, hpcl_job *job,
     return EXIT_OK;
 }
 
+/* ,"key":..,"decision":{..} for the JSON records (after "ref"). */
+static void print_json_decision(hpcl_job *job)
+{
+    char *decision = NULL;
+
+    printf(",\"key\":");
+    cli_json_string(stdout, hpcl_job_key(job));
+    if (hpcl_job_decision_json(&decision, job) == HPCL_OK)
+        printf(",\"decision\":%s", decision);
+    free(decision);
+}
+
 static void print_submitted(const struct submit_opts *so, hpcl_job *job)
 {
     const char *ref = hpcl_job_ref(job);
 
+    if (so->explain)
+        fputs(hpcl_job_decision(job), stderr);
     if (so->json) {
         if (so->wait)
             return; /* the final record carries the reference */
         printf("{\"ref\":");
         cli_json_string(stdout, ref);
+        print_json_decision(job);
         printf("}\n");
     } else if (so->parsable) {
         printf("%s\n", ref);
@@ -112,12 +161,27 @@ static void print_ended(const struct submit_opts *so, hpcl_job *job)
         cli_json_string(stdout, hpcl_job_output_path(job));
         printf(",\"error\":");
         cli_json_string(stdout, hpcl_job_error_path(job));
+        print_json_decision(job);
         printf("}\n");
     } else if (!so->parsable) {
         printf("Job %s ended %s (exit code %d); output: %s\n",
                hpcl_job_ref(job), hpcl_state_name(st),
                hpcl_job_exit_code(job), hpcl_job_output_path(job));
     }
+}
+
+/* --dry-run: the decision alone. */
+static void print_dry_run(const struct submit_opts *so, hpcl_job *job)
+{
+    char *decision = NULL;
+
+    if (!so->json) {
+        fputs(hpcl_job_decision(job), stdout);
+        return;
+    }
+    if (hpcl_job_decision_json(&decision, job) == HPCL_OK)
+        printf("{\"dry_run\":true,\"decision\":%s}\n", decision);
+    free(decision);
 }
 
 /* Tasks start through this very program's "pin" command, so they are
@@ -140,11 +204,30 @@ static int set_pin_wrapper(hpcl_ctx *ctx, hpcl_job *job)
     return EXIT_OK;
 }
 
+static int do_submit(hpcl_ctx *ctx, hpcl_job *job,
+                     const struct submit_opts *so)
+{
+    hpcl_rc rc = hpcl_job_submit(job, so->dry_run ? HPCL_SUBMIT_DRY_RUN : 0);
+
+    if (rc != HPCL_OK) {
+        /* Why no site took it is part of the answer. */
+        if (so->explain || so->dry_run)
+            fputs(hpcl_job_decision(job), stderr);
+        return cli_lib_error("submit", ctx, rc);
+    }
+    if (so->dry_run)
+        print_dry_run(so, job);
+    else
+        print_submitted(so, job);
+    return EXIT_OK;
+}
+
 static int run_submit(hpcl_ctx *ctx, hpcl_job *job,
                       const struct submit_opts *so)
 {
     hpcl_rc rc;
     char *script = NULL;
+    int status;
 
     if (so->print_script) {
         if ((rc = hpcl_job_script(&script, job)) != HPCL_OK)
@@ -153,11 +236,9 @@ static int run_submit(hpcl_ctx *ctx, hpcl_job *job,
         free(script);
         return EXIT_OK;
     }
-    if ((rc = hpcl_job_submit(job, 0)) != HPCL_OK)
-        return cli_lib_error("submit", ctx, rc);
-    print_submitted(so, job);
-    if (!so->wait)
-        return EXIT_OK;
+    if ((status = do_submit(ctx, job, so)) != EXIT_OK || so->dry_run ||
+        !so->wait)
+        return status;
     rc = hpcl_job_wait(job, so->timeout > 0 ? so->timeout : -1);
     if (rc == HPCL_E_TIMEOUT) {
         fprintf(stderr, "hpclaunch submit: job %s still %s after %g s\n",
@@ -171,9 +252,24 @@ static int run_submit(hpcl_ctx *ctx, hpcl_job *job,
     return hpcl_job_state(job) == HPCL_STATE_COMPLETED ? EXIT_OK : EXIT_JOB;
 }
 
+/* The site file, then what depends on it: --site and --max-wait. */
+static int apply_sites(hpcl_ctx *ctx, hpcl_job *job,
+                       const struct submit_opts *so)
+{
+    hpcl_rc rc = HPCL_OK;
+
+    if (cli_load_sites("submit", ctx) != EXIT_OK)
+        return EXIT_LIBRARY;
+    if (so->site != NULL)
+        rc = hpcl_job_set_site(job, so->site);
+    if (rc == HPCL_OK)
+        rc = hpcl_job_set_max_wait(job, so->max_wait);
+    return rc == HPCL_OK ? EXIT_OK : cli_lib_error("submit", ctx, rc);
+}
+
 int cmd_submit(int argc, char **argv)
 {
-    struct submit_opts so = {0};
+    struct submit_opts so = {.max_wait = -1};
     hpcl_ctx *ctx = cli_ctx_create("submit");
     hpcl_job *job = NULL;
     hpcl_rc rc;
@@ -198,7 +294,8 @@ int cmd_submit(int argc, char **argv)
                               (const char *const *)argv + optind);
     if (rc != HPCL_OK)
         status = cli_lib_error("submit", ctx, rc);
-    else if (so.no_pin || (status = set_pin_wrapper(ctx, job)) == EXIT_OK)
+    else if ((status = apply_sites(ctx, job, &so)) == EXIT_OK &&
+             (so.no_pin || (status = set_pin_wrapper(ctx, job)) == EXIT_OK))
         status = run_submit(ctx, job, &so);
 out:
     hpcl_job_destroy(job);

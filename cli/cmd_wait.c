@@ -5,7 +5,8 @@
 
 static void wait_help(void)
 {
-    printf("usage: hpclaunch wait [--timeout=SECONDS] [--json] JOB...\n\n"
+    printf("usage: hpclaunch wait [--timeout=SECONDS] [--json] [--conf FILE] "
+           "JOB...\n\n"
            "Wait until every JOB has ended, then show its final state.\n\n"
            "Exit status: 0 all COMPLETED, 1 library error, 2 usage error,\n"
            "3 a job ended FAILED, CANCELLED or TIMEOUT, 4 --timeout "
@@ -48,6 +49,10 @@ int cmd_wait(int argc, char **argv)
         return status < 0 ? EXIT_OK : status;
     if ((ctx = cli_ctx_create("wait")) == NULL)
         return EXIT_LIBRARY;
+    if (cli_load_sites("wait", ctx) != EXIT_OK) {
+        hpcl_ctx_destroy(ctx);
+        return EXIT_LIBRARY;
+    }
     if (json)
         printf("[");
     else

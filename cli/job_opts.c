@@ -117,6 +117,7 @@ int cli_job_option(const char *cmd, hpcl_ctx *ctx, hpcl_job *job, int opt,
     case 'a': rc = hpcl_job_set_array(job, arg); break;
     case 'H': rc = hpcl_job_set_hold(job, 1); break;
     case OPT_EXCLUSIVE: rc = hpcl_job_set_exclusive(job, 1); break;
+    case OPT_CONF: cli_conf = arg; break;
     default:
         status = set_scalar(cmd, job, opt, arg, &rc);
     }
@@ -151,6 +152,10 @@ void cli_job_options_help(FILE *out)
           "  -H, --hold               submit held (release with scontrol "
           "release)\n"
           "      --launcher=NAME      srun (default, --mpi=pmix), mpirun or "
-          "none\n",
+          "none\n"
+          "      --conf=FILE          site file (default: $HPCLAUNCH_CONF, "
+          "then\n"
+          "                           ~/.config/hpclaunch/hpclaunch.conf, "
+          "/etc/hpclaunch)\n",
           out);
 }

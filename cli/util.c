@@ -169,6 +169,55 @@ int cli_need_refs(const char *cmd, int first, int argc)
 {
     if (first >= argc)
         return cli_usage_error(cmd, "no job given (a reference like "
-                                    "local:1234, as submit prints)");
+                                    "SITE:1234, as submit prints)");
     return EXIT_OK;
+}
+
+const char *cli_conf;
+
+int cli_load_sites(const char *cmd, hpcl_ctx *ctx)
+{
+    hpcl_rc rc = hpcl_ctx_load_sites(ctx, cli_conf, 0);
+
+    return rc == HPCL_OK ? EXIT_OK : cli_lib_error(cmd, ctx, rc);
+}
+
+/* One "<digits><unit>" part of a duration; the unit's seconds in *unit. */
+static const char *duration_part(const char *s, long *value, long *unit)
+{
+    char *end;
+
+    if (!isdigit((unsigned char)*s))
+        return NULL;
+    errno = 0;
+    *value = strtol(s, &end, 10);
+    if (errno != 0 || *value > 100000000L)
+        return NULL;
+    switch (*end) {
+    case 's': *unit = 1; break;
+    case 'm': *unit = 60; break;
+    case 'h': *unit = 3600; break;
+    case 'd': *unit = 86400; break;
+    default: return NULL;
+    }
+    return end + 1;
+}
+
+long cli_parse_duration(const char *text)
+{
+    long total = 0, value, unit, prev = 86400 * 2;
+    const char *s = text;
+
+    if (text == NULL || text[0] == '\0')
+        return -1;
+    if (strspn(text, "0123456789") == strlen(text))
+        return cli_parse_count(text); /* plain seconds */
+    while (*s != '\0') {
+        /* Largest unit first, each once, as hpclaunch.conf(5). */
+        if ((s = duration_part(s, &value, &unit)) == NULL || unit >= prev)
+            return -1;
+        total += value * unit;
+        prev = unit;
+    }
+    return total;
 }

@@ -1,13 +1,15 @@
-/* The library context: configuration, logging, last error. */
+/* The library context: configuration, sites, logging, last error. */
 #include "config.h"
 
 #include <stdlib.h>
 
 #include "hpcl-internal.h"
-#include "slurm_lib.h"
+#include "journal.h"
+#include "site.h"
 
 hpcl_rc hpcl_ctx_create(hpcl_ctx **out, unsigned flags)
 {
+    const struct hpcl__sites *sites;
     hpcl_ctx *ctx;
 
     if (out == NULL)
@@ -17,6 +19,11 @@ hpcl_rc hpcl_ctx_create(hpcl_ctx **out, unsigned flags)
         return HPCL_E_INVAL;
     if ((ctx = calloc(1, sizeof *ctx)) == NULL)
         return HPCL_E_NOMEM;
+    /* The built-in site "local" until hpcl_ctx_load_sites(). */
+    if (hpcl__ctx_sites(ctx, &sites) != HPCL_OK) {
+        free(ctx);
+        return HPCL_E_NOMEM;
+    }
     *out = ctx;
     return HPCL_OK;
 }
@@ -25,7 +32,8 @@ void hpcl_ctx_destroy(hpcl_ctx *ctx)
 {
     if (ctx == NULL)
         return;
-    hpcl__slurm_destroy(ctx->slurm);
+    hpcl__ctx_sites_free(ctx);
+    hpcl__journal_close(ctx->journal);
     free(ctx->slurm_conf);
     free(ctx);
 }
@@ -48,9 +56,8 @@ hpcl_rc hpcl_ctx_set_slurm_conf(hpcl_ctx *ctx, const char *path)
 {
     if (ctx == NULL)
         return HPCL_E_INVAL;
-    /* A new configuration invalidates what the backend learnt. */
-    hpcl__slurm_destroy(ctx->slurm);
-    ctx->slurm = NULL;
+    /* A new configuration invalidates what the drivers learnt. */
+    hpcl__sites_close(ctx);
     return hpcl__set_string(ctx, &ctx->slurm_conf, path);
 }
 

@@ -21,14 +21,20 @@
 
 #define HPCL_ERRMSG_MAX 1024
 
-struct hpcl__slurm; /* libslurm backend state, lib/slurm_lib.c */
+struct hpcl__sites;     /* the site table, lib/sites.h */
+struct hpcl__site_slot; /* an opened site, lib/site.h */
+struct hpcl__journal;   /* lib/journal.h */
 
 struct hpcl_ctx {
     char errmsg[HPCL_ERRMSG_MAX];
     hpcl_log_fn log_fn;
     void *log_arg;
     char *slurm_conf;           /* explicit local slurm.conf, or NULL */
-    struct hpcl__slurm *slurm;  /* created on first use */
+    struct hpcl__sites *sites;  /* the built-in "local" until loaded */
+    struct hpcl__site_slot *slots; /* one per site, opened lazily */
+    int sites_loaded;           /* hpcl_ctx_load_sites() was called: the
+                                 * journal is kept (exactly-once) */
+    struct hpcl__journal *journal; /* opened at the first submit */
 };
 
 /* Record a formatted detail message on ctx and return rc. */

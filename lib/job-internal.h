@@ -12,11 +12,16 @@
 
 #include "hpcl-internal.h"
 
-/* The one site a libslurm context knows. */
+/* The built-in site of a context without a site file. */
 #define HPCL__LOCAL_SITE "local"
 
-/* "local:" + a 10-digit id + NUL, with room to spare. */
-#define HPCL__REF_MAX 48
+/* "SITE:" (a 63-byte site name) + "ID_TASK" (10 + 1 + 10 digits) + NUL. */
+#define HPCL__REF_MAX 96
+
+/* "hpcl-" + 32 hex digits + NUL (lib/journal.h: HPCL__KEY_LEN + 1). */
+#define HPCL__JOBKEY_MAX 38
+
+struct hpcl__decision; /* lib/decision.h */
 
 /* Array task id of a record that is not one array task. */
 #define HPCL__NO_TASK UINT32_MAX
@@ -66,7 +71,13 @@ struct hpcl_job {
     char *array;
     struct hpcl__env_edit *env_edits;
     size_t n_env_edits;
+    /* Where it goes (lib/choice.c). */
+    char *site_name;            /* hpcl_job_set_site(), or NULL: choose */
+    long max_wait_s;            /* hpcl_job_set_max_wait(), -1: the site's */
+    struct hpcl__decision *decision; /* of the last submit, or NULL */
     /* Set by submit or attach. */
+    char key[HPCL__JOBKEY_MAX]; /* "" until submitted */
+    size_t site;                /* index in the context's sites */
     uint32_t id;                /* 0: not submitted */
     uint32_t task;              /* HPCL__NO_TASK or the array task named */
     char ref[HPCL__REF_MAX];
@@ -100,7 +111,8 @@ struct hpcl__jobdesc {
     const char *std_out;        /* absolute pattern */
     const char *std_err;        /* absolute pattern or NULL: with stdout */
     const char *array;
-    char *owned[8];             /* buffers the strings above point into */
+    const char *comment;        /* "hpcl-key=<key>[ text]" or NULL */
+    char *owned[12];            /* buffers the strings above point into */
     size_t n_owned;
 };
 
@@ -127,6 +139,8 @@ struct hpcl__jobrec {
     const char *std_err;
     const char *reason;         /* "Resources", "None", ... */
     const char *reason_desc;    /* the controller's detail, or NULL */
+    const char *comment;        /* the job's comment (its key), or NULL
+                                 * when the backend does not report it */
 };
 
 struct hpcl_probe {
@@ -155,6 +169,23 @@ hpcl_rc hpcl__abs_path(hpcl_ctx *ctx, char **out, const char *base,
 /* lib/job_desc.c: fill desc for job; free it with hpcl__jobdesc_free. */
 hpcl_rc hpcl__jobdesc_make(struct hpcl__jobdesc *desc, const hpcl_job *job);
 void hpcl__jobdesc_free(struct hpcl__jobdesc *desc);
+
+/* lib/job_desc.c: desc for job at the context's site number site: the
+ * site's partition and account unless the job sets its own, paths mapped
+ * when site is not the home site, comment (borrowed) as the comment. */
+hpcl_rc hpcl__jobdesc_site(struct hpcl__jobdesc *desc, const hpcl_job *job,
+                           size_t site, const char *comment);
+
+/* lib/job.c: HPCL_OK when the job may still change (not submitted). */
+hpcl_rc hpcl__job_editable(hpcl_job *job);
+
+/* lib/job.c: parse "SITE:ID[_TASK]" or "ID[_TASK]" (the home site). */
+hpcl_rc hpcl__parse_site_ref(hpcl_ctx *ctx, const char *ref, size_t *site,
+                             uint32_t *id, uint32_t *task);
+
+/* lib/job.c: the job is now job id (task) at the context's site site. */
+void hpcl__job_set_ref(hpcl_job *job, size_t site, uint32_t id,
+                       uint32_t task);
 
 /* lib/job_status.c: fold the records of one query into the job (arg)
  * given to hpcl__slurm_query. */

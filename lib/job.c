@@ -1,8 +1,9 @@
 /*
- * hpcl_job: the handle, its setters and the job's life cycle (submit,
- * attach, refresh, wait, cancel).  What a backend needs is resolved here
- * (lib/job_desc.c) and sent through lib/slurm_lib.c; the status a backend
- * reports is folded into the handle by lib/job_status.c.
+ * hpcl_job: the handle, its setters and the job's life cycle after submit
+ * (attach, refresh, wait, cancel).  What a backend needs is resolved in
+ * lib/job_desc.c; submission is lib/submit.c; requests go through the
+ * job's site's driver (lib/site.h); the status a backend reports is
+ * folded into the handle by lib/job_status.c.
  */
 #include "config.h"
 
@@ -13,8 +14,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "decision.h"
 #include "job-internal.h"
-#include "slurm_lib.h"
+#include "site.h"
 
 /* Largest count Slurm takes in a 32-bit field (NO_VAL is 0xfffffffe). */
 #define MAX_U32 0xfffffffdU
@@ -37,6 +39,7 @@ hpcl_rc hpcl_job_create(hpcl_job **out, hpcl_ctx *ctx)
     job->env_inherit = 1;
     job->launcher = HPCL_LAUNCHER_SRUN;
     job->task = HPCL__NO_TASK;
+    job->max_wait_s = -1;
     job->info.exit_code = -1;
     *out = job;
     return HPCL_OK;
@@ -77,13 +80,15 @@ void hpcl_job_destroy(hpcl_job *job)
         free(job->env_edits[i].value);
     }
     free(job->env_edits);
+    free(job->site_name);
+    hpcl__decision_unref(job->decision);
     hpcl__jobinfo_clear(&job->info);
     free(job);
 }
 
 /* Setters change the description only: once the job exists at a site,
  * the description would no longer say what runs. */
-static hpcl_rc editable(hpcl_job *job)
+hpcl_rc hpcl__job_editable(hpcl_job *job)
 {
     if (job == NULL)
         return HPCL_E_INVAL;
@@ -133,7 +138,7 @@ hpcl_rc hpcl_job_set_command(hpcl_job *job, int argc,
     char **copy;
     hpcl_rc rc;
 
-    if ((rc = editable(job)) != HPCL_OK)
+    if ((rc = hpcl__job_editable(job)) != HPCL_OK)
         return rc;
     if (argc < 1 || argv == NULL)
         return hpcl__fail(job->ctx, HPCL_E_INVAL, "no program given "
@@ -155,7 +160,7 @@ hpcl_rc hpcl_job_set_task_wrapper(hpcl_job *job, int argc,
     char **copy = NULL;
     hpcl_rc rc;
 
-    if ((rc = editable(job)) != HPCL_OK)
+    if ((rc = hpcl__job_editable(job)) != HPCL_OK)
         return rc;
     if (argc < 0 || (argc > 0 && argv == NULL))
         return hpcl__fail(job->ctx, HPCL_E_INVAL, "task wrapper: argc is "
@@ -171,7 +176,7 @@ hpcl_rc hpcl_job_set_task_wrapper(hpcl_job *job, int argc,
 
 hpcl_rc hpcl_job_set_ntasks(hpcl_job *job, unsigned ntasks)
 {
-    hpcl_rc rc = editable(job);
+    hpcl_rc rc = hpcl__job_editable(job);
 
     if (rc == HPCL_OK && (rc = check_max(job, ntasks, MAX_U32, "ntasks")) ==
                              HPCL_OK)
@@ -184,7 +189,7 @@ hpcl_rc hpcl_job_set_nodes(hpcl_job *job, unsigned min_nodes,
 {
     hpcl_rc rc;
 
-    if ((rc = editable(job)) != HPCL_OK)
+    if ((rc = hpcl__job_editable(job)) != HPCL_OK)
         return rc;
     if (max_nodes == 0)
         max_nodes = min_nodes;
@@ -204,7 +209,7 @@ hpcl_rc hpcl_job_set_nodes(hpcl_job *job, unsigned min_nodes,
 
 hpcl_rc hpcl_job_set_cpus_per_task(hpcl_job *job, unsigned ncpus)
 {
-    hpcl_rc rc = editable(job);
+    hpcl_rc rc = hpcl__job_editable(job);
 
     if (rc == HPCL_OK &&
         (rc = check_max(job, ncpus, MAX_U16, "cpus per task")) == HPCL_OK)
@@ -214,7 +219,7 @@ hpcl_rc hpcl_job_set_cpus_per_task(hpcl_job *job, unsigned ncpus)
 
 hpcl_rc hpcl_job_set_gpus_per_task(hpcl_job *job, unsigned ngpus)
 {
-    hpcl_rc rc = editable(job);
+    hpcl_rc rc = hpcl__job_editable(job);
 
     if (rc == HPCL_OK &&
         (rc = check_max(job, ngpus, MAX_U32, "gpus per task")) == HPCL_OK)
@@ -224,7 +229,7 @@ hpcl_rc hpcl_job_set_gpus_per_task(hpcl_job *job, unsigned ngpus)
 
 hpcl_rc hpcl_job_set_gpus_per_node(hpcl_job *job, unsigned ngpus)
 {
-    hpcl_rc rc = editable(job);
+    hpcl_rc rc = hpcl__job_editable(job);
 
     if (rc == HPCL_OK &&
         (rc = check_max(job, ngpus, MAX_U32, "gpus per node")) == HPCL_OK)
@@ -234,7 +239,7 @@ hpcl_rc hpcl_job_set_gpus_per_node(hpcl_job *job, unsigned ngpus)
 
 hpcl_rc hpcl_job_set_time_limit(hpcl_job *job, unsigned minutes)
 {
-    hpcl_rc rc = editable(job);
+    hpcl_rc rc = hpcl__job_editable(job);
 
     if (rc == HPCL_OK &&
         (rc = check_max(job, minutes, MAX_U32, "time limit")) == HPCL_OK)
@@ -244,7 +249,7 @@ hpcl_rc hpcl_job_set_time_limit(hpcl_job *job, unsigned minutes)
 
 hpcl_rc hpcl_job_set_mem(hpcl_job *job, uint64_t mib)
 {
-    hpcl_rc rc = editable(job);
+    hpcl_rc rc = hpcl__job_editable(job);
 
     /* The top bit of Slurm's field means "per CPU"; NO_VAL64 is unset. */
     if (rc == HPCL_OK && mib >= (UINT64_C(1) << 62))
@@ -259,7 +264,7 @@ hpcl_rc hpcl_job_set_mem(hpcl_job *job, uint64_t mib)
 
 hpcl_rc hpcl_job_set_exclusive(hpcl_job *job, int exclusive)
 {
-    hpcl_rc rc = editable(job);
+    hpcl_rc rc = hpcl__job_editable(job);
 
     if (rc == HPCL_OK)
         job->exclusive = exclusive != 0;
@@ -268,7 +273,7 @@ hpcl_rc hpcl_job_set_exclusive(hpcl_job *job, int exclusive)
 
 hpcl_rc hpcl_job_set_hold(hpcl_job *job, int hold)
 {
-    hpcl_rc rc = editable(job);
+    hpcl_rc rc = hpcl__job_editable(job);
 
     if (rc == HPCL_OK)
         job->hold = hold != 0;
@@ -277,7 +282,7 @@ hpcl_rc hpcl_job_set_hold(hpcl_job *job, int hold)
 
 hpcl_rc hpcl_job_set_launcher(hpcl_job *job, hpcl_launcher launcher)
 {
-    hpcl_rc rc = editable(job);
+    hpcl_rc rc = hpcl__job_editable(job);
 
     if (rc != HPCL_OK)
         return rc;
@@ -294,7 +299,7 @@ hpcl_rc hpcl_job_set_launcher(hpcl_job *job, hpcl_launcher launcher)
 static hpcl_rc set_opt(hpcl_job *job, char **dst, const char *val,
                        const char *what)
 {
-    hpcl_rc rc = editable(job);
+    hpcl_rc rc = hpcl__job_editable(job);
 
     if (rc != HPCL_OK)
         return rc;
@@ -353,7 +358,7 @@ hpcl_rc hpcl_job_set_workdir(hpcl_job *job, const char *dir)
 
 hpcl_rc hpcl_job_set_array(hpcl_job *job, const char *range)
 {
-    hpcl_rc rc = editable(job);
+    hpcl_rc rc = hpcl__job_editable(job);
 
     if (rc != HPCL_OK)
         return rc;
@@ -395,7 +400,7 @@ hpcl_rc hpcl_job_setenv(hpcl_job *job, const char *name, const char *value)
     struct hpcl__env_edit *e;
     hpcl_rc rc;
 
-    if ((rc = editable(job)) != HPCL_OK)
+    if ((rc = hpcl__job_editable(job)) != HPCL_OK)
         return rc;
     if (name == NULL || name[0] == '\0' || strchr(name, '=') != NULL)
         return hpcl__fail(job->ctx, HPCL_E_INVAL, "invalid environment "
@@ -410,7 +415,7 @@ hpcl_rc hpcl_job_setenv(hpcl_job *job, const char *name, const char *value)
 
 hpcl_rc hpcl_job_set_env_inherit(hpcl_job *job, int inherit)
 {
-    hpcl_rc rc = editable(job);
+    hpcl_rc rc = hpcl__job_editable(job);
 
     if (rc == HPCL_OK)
         job->env_inherit = inherit != 0;
@@ -435,65 +440,82 @@ static int parse_u32(const char *s, size_t len, uint32_t *out)
     return 0;
 }
 
-/* "SITE:ID", "ID", and for one array task "SITE:ID_TASK" or "ID_TASK". */
-HPCL_STATIC hpcl_rc hpcl__parse_ref(hpcl_ctx *ctx, const char *ref,
-                                    uint32_t *id, uint32_t *task)
+/* The site named by ref[0..len), or the home site when len is 0. */
+static hpcl_rc ref_site(hpcl_ctx *ctx, const char *ref, size_t len,
+                        size_t *site)
 {
-    const char *colon, *num, *us;
+    char name[HPCL__SITE_NAME_MAX + 1], sites[200];
+    size_t used = 0;
+
+    if (len == 0) {
+        *site = hpcl__site_home(ctx);
+        return HPCL_OK;
+    }
+    snprintf(name, sizeof name, "%.*s", (int)len, ref);
+    if (len <= HPCL__SITE_NAME_MAX &&
+        hpcl__site_index(ctx, name, site) == HPCL_OK)
+        return HPCL_OK;
+    for (size_t i = 0; i < hpcl_ctx_site_count(ctx) && used < 200; i++)
+        used += (size_t)snprintf(sites + used, sizeof sites - used, "%s%s",
+                                 i ? ", " : "", hpcl__site_name(ctx, i));
+    return hpcl__fail(ctx, HPCL_E_INVAL, "unknown site '%.*s' in job "
+                      "reference '%s' (sites: %s)", (int)len, ref, ref,
+                      sites);
+}
+
+/* "SITE:ID", "ID" (the home site), and for one array task "SITE:ID_TASK"
+ * or "ID_TASK". */
+hpcl_rc hpcl__parse_site_ref(hpcl_ctx *ctx, const char *ref, size_t *site,
+                             uint32_t *id, uint32_t *task)
+{
+    const char *colon, *num, *us, *home;
+    hpcl_rc rc;
 
     if (ref == NULL || ref[0] == '\0')
         return hpcl__fail(ctx, HPCL_E_INVAL, "empty job reference");
     colon = strchr(ref, ':');
     num = colon != NULL ? colon + 1 : ref;
-    if (colon != NULL &&
-        ((size_t)(colon - ref) != strlen(HPCL__LOCAL_SITE) ||
-         strncmp(ref, HPCL__LOCAL_SITE, (size_t)(colon - ref)) != 0))
-        return hpcl__fail(ctx, HPCL_E_INVAL, "unknown site '%.*s' in job "
-                          "reference '%s' (sites: " HPCL__LOCAL_SITE ")",
-                          (int)(colon - ref), ref, ref);
+    if (colon == ref)
+        return hpcl__fail(ctx, HPCL_E_INVAL, "empty site name in job "
+                          "reference '%s'", ref);
+    if ((rc = ref_site(ctx, ref, colon ? (size_t)(colon - ref) : 0,
+                       site)) != HPCL_OK)
+        return rc;
     *task = HPCL__NO_TASK;
     us = strchr(num, '_');
+    home = hpcl__site_name(ctx, hpcl__site_home(ctx));
     if (parse_u32(num, us ? (size_t)(us - num) : strlen(num), id) != 0 ||
         *id == 0 || (us != NULL && parse_u32(us + 1, strlen(us + 1), task)))
         return hpcl__fail(ctx, HPCL_E_INVAL, "invalid job id '%s' in job "
-                          "reference '%s' (expected " HPCL__LOCAL_SITE
-                          ":ID or ID, e.g. " HPCL__LOCAL_SITE ":4242)", num,
-                          ref);
+                          "reference '%s' (expected SITE:ID or ID, e.g. "
+                          "%s:4242)", num, ref, home);
     return HPCL_OK;
 }
 
-static void set_ref(hpcl_job *job, uint32_t id, uint32_t task)
+#ifdef HPCL_TESTING
+/* The reference without its site, for the unit tests. */
+hpcl_rc hpcl__parse_ref(hpcl_ctx *ctx, const char *ref, uint32_t *id,
+                        uint32_t *task)
 {
+    size_t site;
+
+    return hpcl__parse_site_ref(ctx, ref, &site, id, task);
+}
+#endif
+
+void hpcl__job_set_ref(hpcl_job *job, size_t site, uint32_t id,
+                       uint32_t task)
+{
+    const char *name = hpcl__site_name(job->ctx, site);
+
+    job->site = site;
     job->id = id;
     job->task = task;
     if (task == HPCL__NO_TASK)
-        snprintf(job->ref, sizeof job->ref, HPCL__LOCAL_SITE ":%" PRIu32,
-                 id);
+        snprintf(job->ref, sizeof job->ref, "%s:%" PRIu32, name, id);
     else
-        snprintf(job->ref, sizeof job->ref,
-                 HPCL__LOCAL_SITE ":%" PRIu32 "_%" PRIu32, id, task);
-}
-
-hpcl_rc hpcl_job_submit(hpcl_job *job, unsigned flags)
-{
-    struct hpcl__jobdesc desc;
-    uint32_t id = 0;
-    hpcl_rc rc;
-
-    if ((rc = editable(job)) != HPCL_OK)
-        return rc;
-    if (flags != 0)
-        return hpcl__fail(job->ctx, HPCL_E_INVAL, "hpcl_job_submit: flags "
-                          "must be 0 (got %#x)", flags);
-    if ((rc = hpcl__jobdesc_make(&desc, job)) != HPCL_OK)
-        return rc;
-    rc = hpcl__slurm_submit(job->ctx, &desc, &id);
-    hpcl__jobdesc_free(&desc);
-    if (rc != HPCL_OK)
-        return rc;
-    set_ref(job, id, HPCL__NO_TASK);
-    hpcl__log(job->ctx, HPCL_LOG_INFO, "submitted job %s", job->ref);
-    return HPCL_OK;
+        snprintf(job->ref, sizeof job->ref, "%s:%" PRIu32 "_%" PRIu32, name,
+                 id, task);
 }
 
 static hpcl_rc submitted(const hpcl_job *job)
@@ -509,17 +531,22 @@ static hpcl_rc submitted(const hpcl_job *job)
 
 hpcl_rc hpcl_job_refresh(hpcl_job *job)
 {
+    struct hpcl__site *site;
     hpcl_rc rc = submitted(job);
 
-    if (rc != HPCL_OK)
+    if (rc != HPCL_OK ||
+        (rc = hpcl__site_open(job->ctx, job->site, &site)) != HPCL_OK)
         return rc;
-    return hpcl__slurm_query(job->ctx, job->id, job->ref, hpcl__job_absorb,
-                             job);
+    rc = site->ops->query(site, job->ctx, job->id, job->ref,
+                          hpcl__job_absorb, job);
+    hpcl__site_mark(job->ctx, job->site, rc, hpcl_ctx_errmsg(job->ctx));
+    return rc;
 }
 
 hpcl_rc hpcl_job_attach(hpcl_job **out, hpcl_ctx *ctx, const char *ref)
 {
     uint32_t id = 0, task = HPCL__NO_TASK;
+    size_t site = 0;
     hpcl_job *job;
     hpcl_rc rc;
 
@@ -528,11 +555,11 @@ hpcl_rc hpcl_job_attach(hpcl_job **out, hpcl_ctx *ctx, const char *ref)
                           "must not be NULL");
     *out = NULL;
     hpcl__clear_error(ctx);
-    if ((rc = hpcl__parse_ref(ctx, ref, &id, &task)) != HPCL_OK)
+    if ((rc = hpcl__parse_site_ref(ctx, ref, &site, &id, &task)) != HPCL_OK)
         return rc;
     if ((rc = hpcl_job_create(&job, ctx)) != HPCL_OK)
         return rc;
-    set_ref(job, id, task);
+    hpcl__job_set_ref(job, site, id, task);
     /* Attaching checks that the job exists, so a typo fails here and not
      * at the first refresh. */
     if ((rc = hpcl_job_refresh(job)) != HPCL_OK) {
@@ -590,11 +617,15 @@ hpcl_rc hpcl_job_wait(hpcl_job *job, double timeout_s)
 
 hpcl_rc hpcl_job_cancel(hpcl_job *job)
 {
+    struct hpcl__site *site;
     hpcl_rc rc = submitted(job);
 
-    if (rc != HPCL_OK)
+    if (rc != HPCL_OK ||
+        (rc = hpcl__site_open(job->ctx, job->site, &site)) != HPCL_OK)
         return rc;
-    return hpcl__slurm_cancel(job->ctx, job->id, job->task, job->ref);
+    rc = site->ops->cancel(site, job->ctx, job->id, job->task, job->ref);
+    hpcl__site_mark(job->ctx, job->site, rc, hpcl_ctx_errmsg(job->ctx));
+    return rc;
 }
 
 const char *hpcl_job_ref(const hpcl_job *job)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "job-internal.h"
+#include "sites.h"
 
 extern char **environ;
 
@@ -321,4 +322,111 @@ void hpcl__jobdesc_free(struct hpcl__jobdesc *d)
         free(d->owned[i]);
     free_env(d->env, d->env_count);
     memset(d, 0, sizeof *d);
+}
+
+/* --- the description for one site -------------------------------------- */
+
+/* *field mapped by the site's path maps (the old string stays owned). */
+static hpcl_rc map_field(struct hpcl__jobdesc *d, const hpcl_job *job,
+                         const struct hpcl__site_conf *c, const char **field)
+{
+    char *m;
+    hpcl_rc rc;
+
+    if (*field == NULL)
+        return HPCL_OK;
+    if ((rc = hpcl__site_map_path(&m, job->ctx, c, *field)) != HPCL_OK)
+        return rc;
+    *field = own(d, m);
+    return HPCL_OK;
+}
+
+/* A copy of words (n of them) whose first is *first0 mapped, in *out;
+ * NULL when there is nothing to map.  The copy owns only its array. */
+static hpcl_rc map_argv0(const hpcl_job *job, const struct hpcl__site_conf *c,
+                         char **words, int n, char ***out, char **first)
+{
+    hpcl_rc rc;
+
+    *out = NULL;
+    *first = NULL;
+    if (n < 1 || words[0][0] != '/')
+        return HPCL_OK;
+    if ((rc = hpcl__site_map_path(first, job->ctx, c, words[0])) != HPCL_OK)
+        return rc;
+    if ((*out = calloc((size_t)n + 1, sizeof **out)) == NULL)
+        return hpcl__fail(job->ctx, HPCL_E_NOMEM, "out of memory");
+    memcpy(*out, words, (size_t)n * sizeof **out);
+    (*out)[0] = *first;
+    return HPCL_OK;
+}
+
+/* The batch script with the program and the task wrapper mapped. */
+static hpcl_rc mapped_script(struct hpcl__jobdesc *d, const hpcl_job *job,
+                             const struct hpcl__site_conf *c)
+{
+    hpcl_job copy = *job;
+    char **argv = NULL, **wrap = NULL, *a0 = NULL, *w0 = NULL, *script;
+    hpcl_rc rc;
+
+    rc = map_argv0(job, c, job->argv, job->argc, &argv, &a0);
+    if (rc == HPCL_OK)
+        rc = map_argv0(job, c, job->wrap_argv, job->wrap_argc, &wrap, &w0);
+    if (argv != NULL)
+        copy.argv = argv;
+    if (wrap != NULL)
+        copy.wrap_argv = wrap;
+    if (rc == HPCL_OK &&
+        (rc = hpcl__job_script(job->ctx, &copy, &script)) == HPCL_OK)
+        d->script = own(d, script);
+    free(argv);
+    free(wrap);
+    free(a0);
+    free(w0);
+    return rc;
+}
+
+/* The variables that hold a site's token never reach a job, inherited or
+ * not: the job's environment is stored by the controller. */
+static void strip_tokens(struct hpcl__jobdesc *d, const hpcl_job *job)
+{
+    const struct hpcl__sites *s = job->ctx->sites;
+
+    for (size_t i = 0; s != NULL && i < s->nsites; i++) {
+        long at;
+        if (s->site[i].token_env == NULL ||
+            (at = env_find(d->env, d->env_count, s->site[i].token_env)) < 0)
+            continue;
+        free(d->env[at]);
+        d->env[at] = d->env[--d->env_count];
+        d->env[d->env_count] = NULL;
+    }
+}
+
+hpcl_rc hpcl__jobdesc_site(struct hpcl__jobdesc *d, const hpcl_job *job,
+                           size_t site, const char *comment)
+{
+    const struct hpcl__sites *s = job->ctx->sites;
+    const struct hpcl__site_conf *c = &s->site[site];
+    hpcl_rc rc;
+
+    if ((rc = hpcl__jobdesc_make(d, job)) != HPCL_OK)
+        return rc;
+    strip_tokens(d, job);
+    d->comment = comment;
+    if (d->partition == NULL)
+        d->partition = c->partition;
+    if (d->account == NULL)
+        d->account = c->account;
+    /* Home paths are the caller's own; another site sees them through
+     * its maps (hpclaunch.conf(5), PATH MAPS). */
+    if (site == s->home || c->nmaps == 0)
+        return HPCL_OK;
+    if ((rc = mapped_script(d, job, c)) == HPCL_OK &&
+        (rc = map_field(d, job, c, &d->work_dir)) == HPCL_OK &&
+        (rc = map_field(d, job, c, &d->std_out)) == HPCL_OK)
+        rc = map_field(d, job, c, &d->std_err);
+    if (rc != HPCL_OK)
+        hpcl__jobdesc_free(d);
+    return rc;
 }

@@ -35,7 +35,7 @@ struct hpcl__journal {
 
 static const char *const event_names[HPCL__J_NEVENTS] = {
     "INTENT", "SUBMITTED", "FAILED", "AMBIGUOUS", "ADOPTED", "LOST",
-    "CANCELLED"};
+    "CANCELLED", "ENDED"};
 
 const char *hpcl__jevent_name(enum hpcl__jevent event)
 {

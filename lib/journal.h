@@ -30,6 +30,7 @@ enum hpcl__jevent {
     HPCL__J_ADOPTED,    /* found by its key after AMBIGUOUS */
     HPCL__J_LOST,       /* was SUBMITTED; the site no longer knows the key */
     HPCL__J_CANCELLED,  /* cancelled on request */
+    HPCL__J_ENDED,      /* seen ended at its site (note: the state) */
     HPCL__J_NEVENTS
 };
 

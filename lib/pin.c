@@ -1,11 +1,13 @@
 /*
  * Pinning the calling process: bind it to one task's CPU set and set
  * that task's environment (hpcl_plan_apply), or do everything from the
- * launcher's environment (hpcl_pin_self).
+ * launcher's environment (hpcl_pin_self), unless `hpclaunch pin` did it
+ * already (HPCL_PINNED).
  */
 #include "config.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +78,57 @@ hpcl_rc hpcl_plan_apply(const hpcl_plan *plan, unsigned local_rank,
     return set_env(plan, local_rank);
 }
 
+/* The calling thread's CPU affinity into set; -1 on failure.  The mask
+ * grows until the kernel's fits (machines with more than 1024 CPUs). */
+static int current_affinity(hwloc_bitmap_t set)
+{
+    for (int ncpus = 1024; ncpus <= 1 << 20; ncpus *= 2) {
+        cpu_set_t *mask = CPU_ALLOC((size_t)ncpus);
+        size_t size = CPU_ALLOC_SIZE((size_t)ncpus);
+        int rc;
+
+        if (mask == NULL)
+            return -1;
+        rc = sched_getaffinity(0, size, mask);
+        if (rc == 0) {
+            hwloc_bitmap_zero(set);
+            for (int cpu = 0; cpu < ncpus; cpu++)
+                if (CPU_ISSET_S((size_t)cpu, size, mask))
+                    hwloc_bitmap_set(set, (unsigned)cpu);
+        }
+        CPU_FREE(mask);
+        if (rc == 0 || errno != EINVAL)
+            return rc;
+    }
+    return -1;
+}
+
+/* Whether `hpclaunch pin` bound this process already: HPCL_PINNED holds
+ * the CPU set it applied, and the calling thread is still bound inside
+ * it -- to all of it, or to the first OpenMP place, where an OpenMP
+ * runtime binds the initial thread before main().  Planning again would
+ * be wrong, not just slow: the topology this process sees is restricted
+ * to its binding, so every task would plan for its own few cores. */
+static int already_pinned(void)
+{
+    const char *pinned = getenv("HPCL_PINNED");
+    hwloc_bitmap_t want, have;
+    int inside = 0;
+
+    if (pinned == NULL || *pinned == '\0')
+        return 0;
+    want = hwloc_bitmap_alloc();
+    have = hwloc_bitmap_alloc();
+    if (want != NULL && have != NULL &&
+        hwloc_bitmap_list_sscanf(want, pinned) == 0 &&
+        current_affinity(have) == 0)
+        inside = !hwloc_bitmap_iszero(have) &&
+                 hwloc_bitmap_isincluded(have, want);
+    hwloc_bitmap_free(want);
+    hwloc_bitmap_free(have);
+    return inside;
+}
+
 hpcl_rc hpcl_pin_self(hpcl_ctx *ctx, unsigned flags)
 {
     hpcl_topo *topo = NULL;
@@ -88,6 +141,8 @@ hpcl_rc hpcl_pin_self(hpcl_ctx *ctx, unsigned flags)
     if (flags != 0)
         return hpcl__fail(ctx, HPCL_E_INVAL, "flags must be 0, not %#x",
                           flags);
+    if (already_pinned())
+        return HPCL_OK;
     if ((rc = hpcl_local_rank(&rank, &size, ctx)) != HPCL_OK ||
         (rc = hpcl_topo_load(&topo, ctx, 0)) != HPCL_OK ||
         (rc = hpcl_plan_create(&plan, topo)) != HPCL_OK ||

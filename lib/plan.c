@@ -146,6 +146,36 @@ static hpcl_rc env_number(hpcl_ctx *ctx, const char *name, unsigned min,
     return HPCL_OK;
 }
 
+/* Slurm's --gpus-per-task as SLURM_GPUS_PER_TASK: "2", or with GPU
+ * types "a100:2" or "a100:1,v100:1" (the counts add up).  *value is left
+ * alone when the variable is unset or empty. */
+static hpcl_rc env_slurm_gpus(hpcl_ctx *ctx, unsigned *value)
+{
+    const char *s = getenv("SLURM_GPUS_PER_TASK"), *p = s;
+    unsigned long total = 0;
+
+    if (s == NULL || *s == '\0')
+        return HPCL_OK;
+    while (*p != '\0') {
+        const char *colon = strchr(p, ':'), *comma = strchr(p, ',');
+        char *end;
+
+        if (colon != NULL && (comma == NULL || colon < comma))
+            p = colon + 1; /* skip the GPU type */
+        end = (char *)p;
+        errno = 0;
+        if (*p >= '0' && *p <= '9')
+            total += strtoul(p, &end, 10);
+        if (end == p || errno != 0 || (*end != '\0' && *end != ',') ||
+            (*end == ',' && end[1] == '\0') || total > 1UL << 20)
+            return hpcl__fail(ctx, HPCL_E_INVAL, "SLURM_GPUS_PER_TASK=\"%s\""
+                              ": expected [TYPE:]COUNT[,...]", s);
+        p = *end == ',' ? end + 1 : end;
+    }
+    *value = (unsigned)total;
+    return HPCL_OK;
+}
+
 /* HPCL_DISTRIBUTION, checked; it is set last by the caller. */
 static hpcl_rc env_distribution(hpcl_plan *plan, hpcl_distribution *dist)
 {
@@ -184,9 +214,12 @@ hpcl_rc hpcl_plan_set_from_env(hpcl_plan *plan, unsigned flags)
     smt = plan->smt;
     over = (unsigned)plan->oversubscribe;
     dist = plan->dist;
-    /* Read all first, so that a bad value changes nothing. */
-    if ((rc = env_number(ctx, "OMP_NUM_THREADS", 1, &threads)) != HPCL_OK ||
+    /* Read all first, so that a bad value changes nothing.  The later
+     * variable of a pair wins: Slurm's job options are the fallback. */
+    if ((rc = env_number(ctx, "SLURM_CPUS_PER_TASK", 1, &threads)) ||
+        (rc = env_number(ctx, "OMP_NUM_THREADS", 1, &threads)) ||
         (rc = env_number(ctx, "HPCL_THREADS_PER_TASK", 1, &threads)) ||
+        (rc = env_slurm_gpus(ctx, &gpus)) ||
         (rc = env_number(ctx, "HPCL_GPUS_PER_TASK", 0, &gpus)) ||
         (rc = env_number(ctx, "HPCL_SMT", 0, &smt)) ||
         (rc = env_number(ctx, "HPCL_OVERSUBSCRIBE", 0, &over)) ||

@@ -8,11 +8,29 @@
 #include <stdlib.h>
 
 #include "job-internal.h"
-#include "slurm_lib.h"
+#include "site.h"
+
+/* The job's forced site, else home. */
+static hpcl_rc probe_site(hpcl_job *job, struct hpcl_probe *probe)
+{
+    struct hpcl__jobdesc desc;
+    struct hpcl__site *site;
+    size_t i = hpcl__site_home(job->ctx);
+    hpcl_rc rc;
+
+    if ((job->site_name != NULL &&
+         (rc = hpcl__site_index(job->ctx, job->site_name, &i)) != HPCL_OK) ||
+        (rc = hpcl__site_open(job->ctx, i, &site)) != HPCL_OK ||
+        (rc = hpcl__jobdesc_site(&desc, job, i, NULL)) != HPCL_OK)
+        return rc;
+    rc = site->ops->probe(site, job->ctx, &desc, probe);
+    hpcl__site_mark(job->ctx, i, rc, hpcl_ctx_errmsg(job->ctx));
+    hpcl__jobdesc_free(&desc);
+    return rc;
+}
 
 hpcl_rc hpcl_job_probe(hpcl_probe **out, hpcl_job *job, unsigned flags)
 {
-    struct hpcl__jobdesc desc;
     hpcl_probe *probe;
     hpcl_rc rc;
 
@@ -27,11 +45,7 @@ hpcl_rc hpcl_job_probe(hpcl_probe **out, hpcl_job *job, unsigned flags)
                           "must be 0 (got %#x)", flags);
     if ((probe = calloc(1, sizeof *probe)) == NULL)
         return hpcl__fail(job->ctx, HPCL_E_NOMEM, "out of memory");
-    if ((rc = hpcl__jobdesc_make(&desc, job)) == HPCL_OK) {
-        rc = hpcl__slurm_probe(job->ctx, &desc, probe);
-        hpcl__jobdesc_free(&desc);
-    }
-    if (rc != HPCL_OK) {
+    if ((rc = probe_site(job, probe)) != HPCL_OK) {
         hpcl_probe_destroy(probe);
         return rc;
     }

@@ -38,8 +38,10 @@
 #define CHILD_TEXT_MAX 640
 
 struct hpcl__slurm {
-    char *conf;                     /* absolute path of slurm.conf */
+    const struct hpcl__site_conf *site; /* borrowed from the sites table */
+    char *conf;                     /* absolute path; NULL: not checked */
     struct hpcl__conf_facts facts;
+    double probe_s;                 /* TCP connect probe, per controller */
     double up_until;                /* CLOCK_MONOTONIC seconds */
     double down_until;
     char down_msg[HPCL_ERRMSG_MAX / 2];
@@ -53,20 +55,40 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-void hpcl__slurm_destroy(struct hpcl__slurm *slurm)
+struct hpcl__slurm *hpcl__guard_new(const struct hpcl__site_conf *site)
 {
-    if (slurm == NULL)
+    struct hpcl__slurm *s = calloc(1, sizeof *s);
+
+    if (s == NULL)
+        return NULL;
+    s->site = site;
+    /* A site whose requests may take at most timeout_ms gets no longer
+     * to answer a connect either. */
+    s->probe_s = PROBE_S;
+    if (site->timeout_ms > 0 && site->timeout_ms < PROBE_S * 1000)
+        s->probe_s = (double)site->timeout_ms / 1000.0;
+    return s;
+}
+
+void hpcl__guard_free(struct hpcl__slurm *s)
+{
+    if (s == NULL)
         return;
-    free(slurm->conf);
-    free(slurm);
+    free(s->conf);
+    free(s);
 }
 
 /* --- 1. which slurm.conf, and can it be read ------------------------- */
 
-static const char *conf_choice(const hpcl_ctx *ctx, const char **from)
+static const char *conf_choice(const struct hpcl__slurm *s,
+                               const hpcl_ctx *ctx, const char **from)
 {
     const char *env = getenv("SLURM_CONF");
 
+    if (s->site->slurm_conf != NULL) {
+        *from = "slurm_conf of site ";
+        return s->site->slurm_conf;
+    }
     if (ctx->slurm_conf != NULL) {
         *from = "set with hpcl_ctx_set_slurm_conf";
         return ctx->slurm_conf;
@@ -81,12 +103,18 @@ static const char *conf_choice(const hpcl_ctx *ctx, const char **from)
 
 /* A readable regular file, else HPCL_E_CONFIG -- before libslurm sees
  * it, since libslurm retries a missing file for 59 s and then exits. */
-static hpcl_rc conf_resolve(hpcl_ctx *ctx, char **out)
+static hpcl_rc conf_resolve(struct hpcl__slurm *s, hpcl_ctx *ctx,
+                            char **out)
 {
-    const char *from, *path = conf_choice(ctx, &from);
+    const char *from, *path = conf_choice(s, ctx, &from);
+    char fromsite[128];
     struct stat st;
     int fd;
 
+    if (from[strlen(from) - 1] == ' ') {
+        snprintf(fromsite, sizeof fromsite, "%s%s", from, s->site->name);
+        from = fromsite;
+    }
     /* O_NONBLOCK: a FIFO must not hang us. */
     fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
@@ -493,8 +521,8 @@ out:
 /* --- 4. is the controller there: a short TCP connect ----------------- */
 
 /* 0 when a TCP connection to ai opens before end, else -1 with why. */
-static int connect_one(const struct addrinfo *ai, double end, char *why,
-                       size_t len)
+static int connect_one(const struct addrinfo *ai, double end, double probe_s,
+                       char *why, size_t len)
 {
     int fd, err = 0;
     socklen_t elen = sizeof err;
@@ -521,17 +549,18 @@ static int connect_one(const struct addrinfo *ai, double end, char *why,
         }
     }
     close(fd);
-    if (err != 0)
-        snprintf(why, len, "%s", err == ETIMEDOUT
-                                     ? "no answer within 1 s"
-                                     : strerror(err));
+    if (err == ETIMEDOUT)
+        snprintf(why, len, "no answer within %g s", probe_s);
+    else if (err != 0)
+        snprintf(why, len, "%s", strerror(err));
     return err != 0 ? -1 : 0;
 }
 
-static int tcp_reach(const struct hpcl__ctld *c, char *why, size_t len)
+static int tcp_reach(const struct hpcl__ctld *c, double probe_s, char *why,
+                     size_t len)
 {
     struct addrinfo hints = {0}, *res, *ai;
-    double end = now_s() + PROBE_S;
+    double end = now_s() + probe_s;
     int e, rc = -1;
 
     hints.ai_family = AF_UNSPEC;
@@ -543,26 +572,26 @@ static int tcp_reach(const struct hpcl__ctld *c, char *why, size_t len)
         return -1;
     }
     for (ai = res; ai != NULL && rc != 0; ai = ai->ai_next)
-        rc = connect_one(ai, end, why, len);
+        rc = connect_one(ai, end, probe_s, why, len);
     freeaddrinfo(res);
     return rc;
 }
 
 /* Probe each controller in order; the first that answers will do. */
-static int ctld_reach(const struct hpcl__conf_facts *f, char *msg,
-                      size_t len)
+static int ctld_reach(const struct hpcl__slurm *s, char *msg, size_t len)
 {
+    const struct hpcl__conf_facts *f = &s->facts;
     size_t used = 0;
 
     for (size_t i = 0; i < f->n_ctld; i++) {
         char why[256];
-        if (tcp_reach(&f->ctld[i], why, sizeof why) == 0)
+        if (tcp_reach(&f->ctld[i], s->probe_s, why, sizeof why) == 0)
             return 0;
         if (used < len)
             used += (size_t)snprintf(
-                msg + used, len - used, "%sslurmctld at %s:%s (site "
-                HPCL__LOCAL_SITE ") is not reachable: %s", i ? "; " : "",
-                f->ctld[i].host, f->ctld[i].port, why);
+                msg + used, len - used, "%sslurmctld at %s:%s (site %s) is "
+                "not reachable: %s", i ? "; " : "", f->ctld[i].host,
+                f->ctld[i].port, s->site->name, why);
     }
     return -1;
 }
@@ -604,7 +633,7 @@ static hpcl_rc reach(hpcl_ctx *ctx, struct hpcl__slurm *s)
                           "ago; not asked again for %.0f s)", s->down_msg,
                           now - (s->down_until - DOWN_S),
                           s->down_until - now);
-    if (ctld_reach(&s->facts, s->down_msg, sizeof s->down_msg) != 0) {
+    if (ctld_reach(s, s->down_msg, sizeof s->down_msg) != 0) {
         s->down_until = now_s() + DOWN_S;
         return hpcl__fail(ctx, HPCL_E_UNREACHABLE, "%s", s->down_msg);
     }
@@ -616,34 +645,32 @@ static hpcl_rc reach(hpcl_ctx *ctx, struct hpcl__slurm *s)
 
 /* --- the sequence ---------------------------------------------------- */
 
-/* Steps 1-3 once per context; a failure is not kept, so a fixed file is
+/* Steps 1-3 once per site; a failure is not kept, so a fixed file is
  * seen at the next call. */
-static hpcl_rc site_state(hpcl_ctx *ctx, struct hpcl__slurm **out)
+static hpcl_rc site_check(struct hpcl__slurm *s, hpcl_ctx *ctx)
 {
-    struct hpcl__slurm *s;
+    char *conf = NULL;
     hpcl_rc rc;
 
-    if ((*out = ctx->slurm) != NULL)
+    if (s->conf != NULL)
         return HPCL_OK;
-    if ((s = calloc(1, sizeof *s)) == NULL)
-        return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
-    if ((rc = conf_resolve(ctx, &s->conf)) == HPCL_OK &&
-        (rc = conf_validate(ctx, s->conf)) == HPCL_OK)
-        rc = hpcl__slurm_read_conf(ctx, s->conf, &s->facts);
+    if ((rc = conf_resolve(s, ctx, &conf)) == HPCL_OK &&
+        (rc = conf_validate(ctx, conf)) == HPCL_OK)
+        rc = hpcl__slurm_read_conf(ctx, conf, &s->facts);
     if (rc != HPCL_OK) {
-        hpcl__slurm_destroy(s);
+        free(conf);
         return rc;
     }
-    *out = ctx->slurm = s;
+    s->conf = conf;
     return HPCL_OK;
 }
 
-hpcl_rc hpcl__guard_enter(hpcl_ctx *ctx, const char **conf)
+hpcl_rc hpcl__guard_enter(struct hpcl__slurm *s, hpcl_ctx *ctx,
+                          const char **conf)
 {
-    struct hpcl__slurm *s;
     hpcl_rc rc;
 
-    if ((rc = site_state(ctx, &s)) != HPCL_OK)
+    if ((rc = site_check(s, ctx)) != HPCL_OK)
         return rc;
     if ((rc = reach(ctx, s)) != HPCL_OK)
         return rc;
@@ -651,11 +678,9 @@ hpcl_rc hpcl__guard_enter(hpcl_ctx *ctx, const char **conf)
     return HPCL_OK;
 }
 
-void hpcl__guard_after(hpcl_ctx *ctx, int reached, const char *why)
+void hpcl__guard_after(struct hpcl__slurm *s, int reached, const char *why)
 {
-    struct hpcl__slurm *s = ctx->slurm;
-
-    if (s == NULL)
+    if (s == NULL || s->conf == NULL)
         return;
     if (reached) {
         s->up_until = now_s() + UP_S;
@@ -663,6 +688,6 @@ void hpcl__guard_after(hpcl_ctx *ctx, int reached, const char *why)
     }
     s->up_until = 0;
     s->down_until = now_s() + DOWN_S;
-    snprintf(s->down_msg, sizeof s->down_msg, "slurmctld of site "
-             HPCL__LOCAL_SITE " (%s) did not answer: %s", s->conf, why);
+    snprintf(s->down_msg, sizeof s->down_msg, "slurmctld of site %s (%s) "
+             "did not answer: %s", s->site->name, s->conf, why);
 }

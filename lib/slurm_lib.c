@@ -1,8 +1,8 @@
 /*
- * The libslurm backend: the only file that includes <slurm/slurm.h>.
- * Every entry point goes through enter(), which runs the guards of
- * lib/slurm_guard.c, takes the process-wide lock and makes sure libslurm
- * holds this context's slurm.conf.  Written against Slurm 22.05.
+ * The libslurm driver: the only file that includes <slurm/slurm.h>.
+ * Every entry point goes through enter(), which runs the site's guards
+ * (lib/slurm_guard.c), takes the process-wide lock and makes sure libslurm
+ * holds this site's slurm.conf.  Written against Slurm 22.05.
  */
 #include "config.h"
 
@@ -20,6 +20,7 @@
 #include <slurm/slurm.h>
 #include <slurm/slurm_errno.h>
 
+#include "journal.h"
 #include "slurm_lib.h"
 
 /* Exported by libslurm 22.05 but not declared in its headers. */
@@ -92,13 +93,13 @@ void hpcl__slurm_child_load(const char *conf)
 
 /* Guards, then the lock, then the right slurm.conf loaded.  On HPCL_OK
  * the caller holds the lock and must call leave(). */
-static hpcl_rc enter(hpcl_ctx *ctx)
+static hpcl_rc enter(struct hpcl__site *site, hpcl_ctx *ctx)
 {
     const char *conf;
     char *copy;
     hpcl_rc rc;
 
-    if ((rc = hpcl__guard_enter(ctx, &conf)) != HPCL_OK)
+    if ((rc = hpcl__guard_enter(site->state, ctx, &conf)) != HPCL_OK)
         return rc;
     hpcl__slurm_lock();
     if (g_conf != NULL && strcmp(g_conf, conf) == 0)
@@ -107,7 +108,7 @@ static hpcl_rc enter(hpcl_ctx *ctx)
         hpcl__slurm_unlock();
         return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
     }
-    /* Another context's cluster was loaded: switch (FACTS: fini+init). */
+    /* Another site's cluster was loaded: switch (FACTS: fini+init). */
     if (g_conf != NULL)
         slurm_fini();
     else
@@ -120,11 +121,16 @@ static hpcl_rc enter(hpcl_ctx *ctx)
 
 /* reached: the call got an answer from slurmctld (even a refusal), so
  * the next call need not probe it. */
-static void leave(hpcl_ctx *ctx, int reached)
+static void leave(struct hpcl__site *site, int reached)
 {
     if (reached)
-        hpcl__guard_after(ctx, 1, NULL);
+        hpcl__guard_after(site->state, 1, NULL);
     hpcl__slurm_unlock();
+}
+
+static const char *site_name(const struct hpcl__site *site)
+{
+    return site->conf->name;
 }
 
 /* --- errors ---------------------------------------------------------- */
@@ -162,29 +168,28 @@ static int auth_failure(int e)
 /* Map a failed call's errno e.  what names the object for the message
  * ("job local:12", "partition 'x'"); changes says whether the call
  * changes state, so that a lost answer is reported as "maybe done". */
-static hpcl_rc rpc_fail(hpcl_ctx *ctx, const char *call, int e, int changes,
+static hpcl_rc rpc_fail(struct hpcl__site *site, hpcl_ctx *ctx,
+                        const char *call, int e, int changes,
                         const char *what)
 {
-    const char *text = slurm_strerror(e);
+    const char *text = slurm_strerror(e), *name = site_name(site);
 
     if (no_contact(e)) {
-        hpcl__guard_after(ctx, 0, text);
+        hpcl__guard_after(site->state, 0, text);
         return hpcl__fail(ctx, HPCL_E_UNREACHABLE, "%s: %s (slurmctld of "
-                          "site " HPCL__LOCAL_SITE ", %s)", call, text, what);
+                          "site %s, %s)", call, text, name, what);
     }
     if (answer_lost(e) && changes)
         return hpcl__fail(ctx, HPCL_E_AMBIGUOUS, "%s: %s: the request "
-                          "reached slurmctld (site " HPCL__LOCAL_SITE ") but "
-                          "its answer did not come back, so it may or may "
-                          "not have been done (%s); check with squeue "
-                          "before trying again", call, text, what);
+                          "reached slurmctld (site %s) but its answer did "
+                          "not come back, so it may or may not have been "
+                          "done (%s)", call, text, name, what);
     if (answer_lost(e))
         return hpcl__fail(ctx, HPCL_E_UNREACHABLE, "%s: %s (slurmctld of "
-                          "site " HPCL__LOCAL_SITE " did not answer; %s)",
-                          call, text, what);
+                          "site %s did not answer; %s)", call, text, name,
+                          what);
     return hpcl__fail(ctx, auth_failure(e) ? HPCL_E_AUTH : HPCL_E_SLURM,
-                      "%s: %s (%s on site " HPCL__LOCAL_SITE ")", call, text,
-                      what);
+                      "%s: %s (%s on site %s)", call, text, what, name);
 }
 
 /* The errno of a failed call.  Some 22.05 calls return the code itself
@@ -244,6 +249,7 @@ static void desc_fill(job_desc_msg_t *j, const struct hpcl__jobdesc *d,
     j->std_out = (char *)d->std_out;
     j->std_err = (char *)d->std_err;
     j->array_inx = (char *)d->array;
+    j->comment = (char *)d->comment;
     /* As sbatch: the controller checks these against the credential. */
     j->user_id = getuid();
     j->group_id = getgid();
@@ -272,10 +278,12 @@ static void submit_what(char *buf, size_t len, int e,
 
 /* A job accepted that can never start (more nodes than the partition
  * has) would pend forever; sbatch only warns, hpclaunch refuses. */
-static hpcl_rc submit_answer(hpcl_ctx *ctx, const struct hpcl__jobdesc *d,
+static hpcl_rc submit_answer(struct hpcl__site *site, hpcl_ctx *ctx,
+                             const struct hpcl__jobdesc *d,
                              const submit_response_msg_t *resp, uint32_t *id)
 {
     int code = resp->error_code;
+    const char *name = site_name(site);
 
     if (resp->job_submit_user_msg != NULL)
         hpcl__log(ctx, HPCL_LOG_INFO, "slurmctld: %s",
@@ -284,12 +292,12 @@ static hpcl_rc submit_answer(hpcl_ctx *ctx, const struct hpcl__jobdesc *d,
         code == ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE) {
         int killed = slurm_kill_job(resp->job_id, SIGKILL, 0) == 0;
         return hpcl__fail(ctx, HPCL_E_SLURM, "slurm_submit_batch_job: %s: "
-                          "job " HPCL__LOCAL_SITE ":%" PRIu32 " could never "
-                          "start (it asks for more nodes or resources than "
-                          "partition '%s' on site " HPCL__LOCAL_SITE " has); "
-                          "%s", slurm_strerror(code), resp->job_id,
-                          part_name(d), killed ? "hpclaunch cancelled it"
-                                               : "cancel it with scancel");
+                          "job %s:%" PRIu32 " could never start (it asks "
+                          "for more nodes or resources than partition '%s' "
+                          "on site %s has); %s", slurm_strerror(code), name,
+                          resp->job_id, part_name(d), name,
+                          killed ? "hpclaunch cancelled it"
+                                 : "cancel it with scancel");
     }
     /* Other codes are warnings on a job that will run (2042: held). */
     if (code != 0 && code != ESLURM_JOB_HELD)
@@ -299,8 +307,8 @@ static hpcl_rc submit_answer(hpcl_ctx *ctx, const struct hpcl__jobdesc *d,
     return HPCL_OK;
 }
 
-hpcl_rc hpcl__slurm_submit(hpcl_ctx *ctx, const struct hpcl__jobdesc *d,
-                           uint32_t *id)
+static hpcl_rc slurm_submit(struct hpcl__site *site, hpcl_ctx *ctx,
+                            const struct hpcl__jobdesc *d, uint32_t *id)
 {
     job_desc_msg_t j;
     submit_response_msg_t *resp = NULL;
@@ -310,21 +318,22 @@ hpcl_rc hpcl__slurm_submit(hpcl_ctx *ctx, const struct hpcl__jobdesc *d,
     int r, e = 0;
 
     desc_fill(&j, d, &t);
-    if ((rc = enter(ctx)) != HPCL_OK)
+    if ((rc = enter(site, ctx)) != HPCL_OK)
         return rc;
     r = slurm_submit_batch_job(&j, &resp);
     if (r != 0) {
         e = call_errno(r);
         submit_what(what, sizeof what, e, d);
-        rc = rpc_fail(ctx, "slurm_submit_batch_job", e, 1, what);
+        rc = rpc_fail(site, ctx, "slurm_submit_batch_job", e, 1, what);
     } else if (resp == NULL) {
         rc = hpcl__fail(ctx, HPCL_E_SLURM, "slurm_submit_batch_job: no "
-                        "answer for job '%s'", d->name);
+                        "answer for job '%s' (site %s)", d->name,
+                        site_name(site));
     } else {
-        rc = submit_answer(ctx, d, resp, id);
+        rc = submit_answer(site, ctx, d, resp, id);
     }
     slurm_free_submit_response_response_msg(resp);
-    leave(ctx, r == 0 || !(no_contact(e) || answer_lost(e)));
+    leave(site, r == 0 || !(no_contact(e) || answer_lost(e)));
     return rc;
 }
 
@@ -389,6 +398,7 @@ static void rec_from(struct hpcl__jobrec *r, const slurm_job_info_t *j,
     r->std_err = j->std_err;
     r->reason = slurm_job_reason_string(j->state_reason);
     r->reason_desc = j->state_desc;
+    r->comment = j->comment;
 }
 
 static hpcl_rc deliver(hpcl_ctx *ctx, const job_info_msg_t *msg,
@@ -413,15 +423,16 @@ static hpcl_rc deliver(hpcl_ctx *ctx, const job_info_msg_t *msg,
     return rc;
 }
 
-hpcl_rc hpcl__slurm_query(hpcl_ctx *ctx, uint32_t id, const char *ref,
-                          hpcl__jobrec_fn fn, void *arg)
+static hpcl_rc slurm_query(struct hpcl__site *site, hpcl_ctx *ctx,
+                           uint32_t id, const char *ref, hpcl__jobrec_fn fn,
+                           void *arg)
 {
     job_info_msg_t *msg = NULL;
     char what[HPCL__REF_MAX + 8];
     hpcl_rc rc;
     int r, e = 0;
 
-    if ((rc = enter(ctx)) != HPCL_OK)
+    if ((rc = enter(site, ctx)) != HPCL_OK)
         return rc;
     r = slurm_load_job(&msg, id, SHOW_DETAIL);
     if (r != 0)
@@ -433,21 +444,21 @@ hpcl_rc hpcl__slurm_query(hpcl_ctx *ctx, uint32_t id, const char *ref,
                         "ended more than MinJobAge ago)", ref);
     else {
         snprintf(what, sizeof what, "job %s", ref);
-        rc = rpc_fail(ctx, "slurm_load_job", e, 0, what);
+        rc = rpc_fail(site, ctx, "slurm_load_job", e, 0, what);
     }
     slurm_free_job_info_msg(msg);
-    leave(ctx, r == 0 || !(no_contact(e) || answer_lost(e)));
+    leave(site, r == 0 || !(no_contact(e) || answer_lost(e)));
     return rc;
 }
 
-hpcl_rc hpcl__slurm_cancel(hpcl_ctx *ctx, uint32_t id, uint32_t task,
-                           const char *ref)
+static hpcl_rc slurm_cancel(struct hpcl__site *site, hpcl_ctx *ctx,
+                            uint32_t id, uint32_t task, const char *ref)
 {
     char what[HPCL__REF_MAX + 8], sid[32];
     hpcl_rc rc;
     int r, e = 0;
 
-    if ((rc = enter(ctx)) != HPCL_OK)
+    if ((rc = enter(site, ctx)) != HPCL_OK)
         return rc;
     if (task == HPCL__NO_TASK) {
         r = slurm_kill_job(id, SIGKILL, 0);
@@ -465,27 +476,27 @@ hpcl_rc hpcl__slurm_cancel(hpcl_ctx *ctx, uint32_t id, uint32_t task,
         rc = hpcl__fail(ctx, HPCL_E_NOJOB, "job %s not found (it may have "
                         "ended more than MinJobAge ago)", ref);
     else
-        rc = rpc_fail(ctx, "slurm_kill_job", e, 1, what);
-    leave(ctx, r == 0 || !(no_contact(e) || answer_lost(e)));
+        rc = rpc_fail(site, ctx, "slurm_kill_job", e, 1, what);
+    leave(site, r == 0 || !(no_contact(e) || answer_lost(e)));
     return rc;
 }
 
 /* --- probe ----------------------------------------------------------- */
 
-static hpcl_rc will_run_fail(hpcl_ctx *ctx, const struct hpcl__jobdesc *d,
-                             int e)
+static hpcl_rc will_run_fail(struct hpcl__site *site, hpcl_ctx *ctx,
+                             const struct hpcl__jobdesc *d, int e)
 {
     char what[320];
 
     if (e == ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE ||
         e == ESLURM_REQUESTED_PART_CONFIG_UNAVAILABLE)
         return hpcl__fail(ctx, HPCL_E_SLURM, "slurm_job_will_run2: %s: the "
-                          "job can never run in partition '%s' on site "
-                          HPCL__LOCAL_SITE " (it asks for more nodes, CPUs, "
-                          "memory or GPUs than the partition has)",
-                          slurm_strerror(e), part_name(d));
+                          "job can never run in partition '%s' on site %s "
+                          "(it asks for more nodes, CPUs, memory or GPUs "
+                          "than the partition has)", slurm_strerror(e),
+                          part_name(d), site_name(site));
     submit_what(what, sizeof what, e, d);
-    return rpc_fail(ctx, "slurm_job_will_run2", e, 0, what);
+    return rpc_fail(site, ctx, "slurm_job_will_run2", e, 0, what);
 }
 
 static const partition_info_t *find_part(const partition_info_msg_t *m,
@@ -554,7 +565,8 @@ static unsigned count_pending(const job_info_msg_t *jobs, const char *part)
 }
 
 /* Three reads, each one RPC: partitions, nodes, jobs (no details). */
-static hpcl_rc queue_figures(hpcl_ctx *ctx, struct hpcl_probe *probe)
+static hpcl_rc queue_figures(struct hpcl__site *site, hpcl_ctx *ctx,
+                             struct hpcl_probe *probe)
 {
     partition_info_msg_t *parts = NULL;
     node_info_msg_t *nodes = NULL;
@@ -563,20 +575,22 @@ static hpcl_rc queue_figures(hpcl_ctx *ctx, struct hpcl_probe *probe)
     hpcl_rc rc = HPCL_OK;
 
     if (slurm_load_partitions(0, &parts, SHOW_ALL) != 0)
-        rc = rpc_fail(ctx, "slurm_load_partitions", call_errno(-1), 0,
-                      "partitions");
+        rc = rpc_fail(site, ctx, "slurm_load_partitions", call_errno(-1),
+                      0, "partitions");
     else if ((p = find_part(parts, probe->partition)) == NULL)
         rc = hpcl__fail(ctx, HPCL_E_SLURM, "partition '%s' not found on "
-                        "site " HPCL__LOCAL_SITE, probe->partition
-                                                      ? probe->partition
-                                                      : "(default)");
+                        "site %s", probe->partition ? probe->partition
+                                                    : "(default)",
+                        site_name(site));
     else if (probe->partition == NULL &&
              (probe->partition = strdup(p->name)) == NULL)
         rc = hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
     else if (slurm_load_node(0, &nodes, SHOW_ALL) != 0)
-        rc = rpc_fail(ctx, "slurm_load_node", call_errno(-1), 0, "nodes");
+        rc = rpc_fail(site, ctx, "slurm_load_node", call_errno(-1), 0,
+                      "nodes");
     else if (slurm_load_jobs(0, &jobs, SHOW_ALL) != 0)
-        rc = rpc_fail(ctx, "slurm_load_jobs", call_errno(-1), 0, "jobs");
+        rc = rpc_fail(site, ctx, "slurm_load_jobs", call_errno(-1), 0,
+                      "jobs");
     if (rc == HPCL_OK) {
         probe->total_nodes = p->total_nodes;
         probe->idle_nodes = count_idle(p, nodes);
@@ -602,8 +616,9 @@ static hpcl_rc take_will_run(hpcl_ctx *ctx, const will_run_response_msg_t *w,
     return HPCL_OK;
 }
 
-hpcl_rc hpcl__slurm_probe(hpcl_ctx *ctx, const struct hpcl__jobdesc *d,
-                          struct hpcl_probe *probe)
+static hpcl_rc slurm_probe(struct hpcl__site *site, hpcl_ctx *ctx,
+                           const struct hpcl__jobdesc *d,
+                           struct hpcl_probe *probe)
 {
     job_desc_msg_t j;
     will_run_response_msg_t *w = NULL;
@@ -612,12 +627,12 @@ hpcl_rc hpcl__slurm_probe(hpcl_ctx *ctx, const struct hpcl__jobdesc *d,
     int r, e = 0;
 
     desc_fill(&j, d, &t);
-    if ((rc = enter(ctx)) != HPCL_OK)
+    if ((rc = enter(site, ctx)) != HPCL_OK)
         return rc;
     r = slurm_job_will_run2(&j, &w);
     if (r != 0) {
         e = call_errno(r);
-        rc = will_run_fail(ctx, d, e);
+        rc = will_run_fail(site, ctx, d, e);
     } else if (w == NULL) {
         rc = hpcl__fail(ctx, HPCL_E_SLURM, "slurm_job_will_run2: no answer");
     } else {
@@ -626,7 +641,76 @@ hpcl_rc hpcl__slurm_probe(hpcl_ctx *ctx, const struct hpcl__jobdesc *d,
     if (w != NULL)
         slurm_free_will_run_response_msg(w);
     if (rc == HPCL_OK)
-        rc = queue_figures(ctx, probe);
-    leave(ctx, r == 0 || !(no_contact(e) || answer_lost(e)));
+        rc = queue_figures(site, ctx, probe);
+    leave(site, r == 0 || !(no_contact(e) || answer_lost(e)));
     return rc;
+}
+
+/* --- find a job by its key ------------------------------------------- */
+
+static hpcl_rc key_in(const job_info_msg_t *msg, const char *key,
+                      uint32_t *id)
+{
+    char found[HPCL__KEY_LEN + 1];
+
+    for (uint32_t i = 0; i < msg->record_count; i++) {
+        const slurm_job_info_t *j = &msg->job_array[i];
+        if (hpcl__key_from_comment(found, j->comment) &&
+            strcmp(found, key) == 0) {
+            /* An array's records share the key: name the array job. */
+            *id = j->array_job_id != 0 ? j->array_job_id : j->job_id;
+            return HPCL_OK;
+        }
+    }
+    return HPCL_E_NOJOB;
+}
+
+static hpcl_rc slurm_find_key(struct hpcl__site *site, hpcl_ctx *ctx,
+                              const char *key, uint32_t *id)
+{
+    job_info_msg_t *msg = NULL;
+    hpcl_rc rc;
+    int r, e = 0;
+
+    if ((rc = enter(site, ctx)) != HPCL_OK)
+        return rc;
+    r = slurm_load_jobs(0, &msg, SHOW_ALL);
+    if (r != 0) {
+        e = call_errno(r);
+        rc = rpc_fail(site, ctx, "slurm_load_jobs", e, 0, "jobs");
+    } else if ((rc = key_in(msg, key, id)) == HPCL_E_NOJOB) {
+        rc = hpcl__fail(ctx, HPCL_E_NOJOB, "no job with key %s at site %s",
+                        key, site_name(site));
+    }
+    slurm_free_job_info_msg(msg);
+    leave(site, r == 0 || !(no_contact(e) || answer_lost(e)));
+    return rc;
+}
+
+/* --- the driver ------------------------------------------------------ */
+
+static void slurm_close(struct hpcl__site *site)
+{
+    hpcl__guard_free(site->state);
+    site->state = NULL;
+}
+
+static const struct hpcl__backend_ops slurm_ops = {
+    .driver = "slurm",
+    .submit = slurm_submit,
+    .query = slurm_query,
+    .cancel = slurm_cancel,
+    .probe = slurm_probe,
+    .find_key = slurm_find_key,
+    .close = slurm_close,
+};
+
+hpcl_rc hpcl__slurm_site_open(struct hpcl__site *site, hpcl_ctx *ctx)
+{
+    /* Nothing is checked yet: the guards run at the first request, so a
+     * site that is never used costs nothing. */
+    if ((site->state = hpcl__guard_new(site->conf)) == NULL)
+        return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+    site->ops = &slurm_ops;
+    return HPCL_OK;
 }

@@ -1,23 +1,25 @@
 /*
- * The libslurm backend.  lib/slurm_lib.c is the only file that includes
- * <slurm/slurm.h>: libslurm's ABI changes every release.
+ * The libslurm driver (lib/backend.h).  lib/slurm_lib.c is the only file
+ * that includes <slurm/slurm.h>: libslurm's ABI changes every release.
  *
- * Every operation below first makes libslurm safe to call for the
- * context's site:
- *  1. the slurm.conf path is resolved (hpcl_ctx_set_slurm_conf, then
- *     $SLURM_CONF, then /etc/slurm/slurm.conf) and must be a readable
- *     file -- libslurm would exit() the process otherwise;
- *  2. once per context, a forked child loads it with slurm_init() and
+ * Every operation below first makes libslurm safe to call for the site:
+ *  1. the slurm.conf path is resolved (the site's slurm_conf, else
+ *     hpcl_ctx_set_slurm_conf, then $SLURM_CONF, then
+ *     /etc/slurm/slurm.conf) and must be a readable file -- libslurm would
+ *     exit() the process otherwise;
+ *  2. once per site, a forked child loads it with slurm_init() and
  *     reports; a fatal() there ends the child, not the caller;
- *  3. the controllers named in the file get a 1 s TCP connect probe, so
- *     a dead controller costs 1 s instead of libslurm's 9-18 s per call;
- *     a down answer is remembered for 10 s, an up answer for 5 s;
+ *  3. the controllers named in the file get a short TCP connect probe
+ *     (1 s, or the site's timeout when shorter), so a dead controller
+ *     costs that instead of libslurm's 9-18 s per call; a down answer is
+ *     remembered for 10 s, an up answer for 5 s;
  *  4. the munged socket is checked when auth/munge is in use (a dead
  *     munged also costs 18 s per call).
- * libslurm keeps its configuration in process-global state: all calls are
- * serialised by one process-wide mutex, and a context whose slurm.conf
- * differs from the loaded one reloads it (slurm_fini + slurm_init).
- * Contexts may be used from different threads; calls simply queue.
+ * All of this state is per site, so several libslurm sites live in one
+ * process.  libslurm keeps its configuration in process-global state: all
+ * calls are serialised by one process-wide mutex, and a site whose
+ * slurm.conf differs from the loaded one reloads it (slurm_fini +
+ * slurm_init).  Sites may be used from different threads; calls queue.
  */
 #ifndef HPCL_SLURM_LIB_H
 #define HPCL_SLURM_LIB_H
@@ -25,33 +27,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "backend.h"
 #include "hpcl-internal.h"
 #include "job-internal.h"
-
-/* Receives the records of one query; see struct hpcl__jobrec. */
-typedef hpcl_rc (*hpcl__jobrec_fn)(void *arg,
-                                   const struct hpcl__jobrec *recs,
-                                   size_t n);
-
-/* Submit desc; *id is the new job's id (the array job id for arrays). */
-hpcl_rc hpcl__slurm_submit(hpcl_ctx *ctx, const struct hpcl__jobdesc *desc,
-                           uint32_t *id);
-
-/* Load job id (ref names it in messages) and pass its records to fn. */
-hpcl_rc hpcl__slurm_query(hpcl_ctx *ctx, uint32_t id, const char *ref,
-                          hpcl__jobrec_fn fn, void *arg);
-
-/* Cancel job id, or one task of it (task != HPCL__NO_TASK).  A job that
- * already ended is not an error. */
-hpcl_rc hpcl__slurm_cancel(hpcl_ctx *ctx, uint32_t id, uint32_t task,
-                           const char *ref);
-
-/* Will-run answer and queue figures for desc, into probe. */
-hpcl_rc hpcl__slurm_probe(hpcl_ctx *ctx, const struct hpcl__jobdesc *desc,
-                          struct hpcl_probe *probe);
-
-/* Free the backend state of a context (NULL accepted). */
-void hpcl__slurm_destroy(struct hpcl__slurm *slurm);
 
 /* A controller address from slurm.conf. */
 #define HPCL__CTLD_MAX 8
@@ -67,13 +45,19 @@ struct hpcl__conf_facts {
     char munge_socket[256]; /* "" when auth is not munge */
 };
 
-/* lib/slurm_guard.c: steps 1-4 above for ctx.  On HPCL_OK *conf is the
- * slurm.conf to load (borrowed from ctx). */
-hpcl_rc hpcl__guard_enter(hpcl_ctx *ctx, const char **conf);
+/* lib/slurm_guard.c: a libslurm site's guard state (site->state). */
+struct hpcl__slurm;
+struct hpcl__slurm *hpcl__guard_new(const struct hpcl__site_conf *conf);
+void hpcl__guard_free(struct hpcl__slurm *s);
+
+/* lib/slurm_guard.c: steps 1-4 above for the site.  On HPCL_OK *conf is
+ * the slurm.conf to load (borrowed from s). */
+hpcl_rc hpcl__guard_enter(struct hpcl__slurm *s, hpcl_ctx *ctx,
+                          const char **conf);
 
 /* lib/slurm_guard.c: after an RPC, remember whether it reached slurmctld
  * (why: the failure text when it did not). */
-void hpcl__guard_after(hpcl_ctx *ctx, int reached, const char *why);
+void hpcl__guard_after(struct hpcl__slurm *s, int reached, const char *why);
 
 /* lib/slurm_lib.c: the process-wide libslurm lock. */
 void hpcl__slurm_lock(void);

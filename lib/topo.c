@@ -4,7 +4,9 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,12 +87,110 @@ static hpcl_rc topo_load_finish(hpcl_topo **out, hpcl_topo *topo, int bound,
     return rc;
 }
 
+/* A sysfs attribute holding one hexadecimal number; -1 if unreadable. */
+static long sysfs_hex(const char *dir, const char *name, const char *attr)
+{
+    char path[512];
+    long v = -1;
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/%s/%s", dir, name, attr);
+    if ((f = fopen(path, "r")) == NULL)
+        return -1;
+    if (fscanf(f, "%lx", &v) != 1)
+        v = -1;
+    fclose(f);
+    return v;
+}
+
+/* Whether a directory has an entry whose name starts with one of the
+ * prefixes (NULL: any entry). */
+static int has_entry(const char *dir, const char *const *prefixes)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int found = 0;
+
+    while (d != NULL && !found && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        found = prefixes == NULL;
+        for (int i = 0; !found && prefixes[i] != NULL; i++)
+            found = strncmp(e->d_name, prefixes[i], strlen(prefixes[i])) == 0;
+    }
+    if (d != NULL)
+        closedir(d);
+    return found;
+}
+
+/* Whether a PCI device may be a GPU for topo_devices.c: any display
+ * controller but a VGA one from another vendor than NVIDIA, AMD or Intel
+ * (server BMCs), a processing accelerator or a co-processor. */
+static int may_be_gpu(const char *dir, const char *name)
+{
+    long cls = sysfs_hex(dir, name, "class"), vendor;
+
+    if (cls < 0)
+        return 1;
+    cls >>= 8;
+    if ((cls >> 8) == 0x12 || cls == 0x0b40)
+        return 1;
+    if ((cls >> 8) != 0x03)
+        return 0;
+    vendor = sysfs_hex(dir, name, "vendor");
+    return cls != 0x0300 || vendor == 0x10de || vendor == 0x1002 ||
+           vendor == 0x8086 || vendor < 0;
+}
+
+/* Whether this machine may hold a GPU or a high-speed NIC as the device
+ * scan defines them.  hwloc's I/O discovery reads the configuration
+ * space of every PCI device, 0.3 to 1.3 ms each in a virtual machine;
+ * the class, vendor and interface names read here cost microseconds.
+ * When hwloc is pointed at another root or file, assume yes. */
+static int may_have_devices(void)
+{
+    static const char *const nets[] = {"ib", "hsi", NULL};
+    static const char *const pci = "/sys/bus/pci/devices";
+    DIR *d;
+    struct dirent *e;
+    int found;
+
+    if (getenv("HWLOC_FSROOT") || getenv("HWLOC_XMLFILE") ||
+        getenv("HWLOC_SYNTHETIC") || getenv("HWLOC_COMPONENTS"))
+        return 1;
+    found = has_entry("/sys/class/infiniband", NULL) ||
+            has_entry("/sys/class/bxi", NULL) ||
+            has_entry("/sys/class/net", nets);
+    if (found || (d = opendir(pci)) == NULL)
+        return 1; /* no sysfs: let hwloc decide */
+    while (!found && (e = readdir(d)) != NULL)
+        found = e->d_name[0] != '.' && may_be_gpu(pci, e->d_name);
+    closedir(d);
+    return found;
+}
+
 hpcl_rc hpcl_topo_load(hpcl_topo **out, hpcl_ctx *ctx, unsigned flags)
 {
     hpcl_rc rc = topo_start(out, ctx, flags, 1);
 
     if (rc != HPCL_OK)
         return rc;
+    if (!may_have_devices())
+        hwloc_topology_set_io_types_filter((*out)->hw,
+                                           HWLOC_TYPE_FILTER_KEEP_NONE);
+#if HWLOC_API_VERSION >= 0x00020100
+    /* Two hwloc components add nothing the scans use, at a cost paid by
+     * every `hpclaunch pin`: GL probes X displays (dozens of failed socket
+     * connects, 0.6 ms here) for display devices; after the Linux backend,
+     * x86 only annotates caches ("Inclusive"), binding the thread to each
+     * PU in turn to run CPUID there. */
+    hwloc_topology_set_components((*out)->hw,
+                                  HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST,
+                                  "gl");
+    hwloc_topology_set_components((*out)->hw,
+                                  HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST,
+                                  "x86");
+#endif
     return topo_load_finish(out, *out, 1, "this machine's topology");
 }
 

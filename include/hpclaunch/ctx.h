@@ -1,11 +1,13 @@
 /*
- * hpcl_ctx: the library context.  It holds the configuration (which Slurm
- * to talk to), the log callback and the last error message.  One context is
- * used by one thread at a time; separate contexts are independent.
+ * hpcl_ctx: the library context.  It holds the configuration (the sites a
+ * job may go to), the log callback and the last error message.  One
+ * context is used by one thread at a time; separate contexts are
+ * independent.
  */
 #ifndef HPCLAUNCH_CTX_H
 #define HPCLAUNCH_CTX_H
 
+#include <stddef.h>
 #include <hpclaunch/common.h>
 
 #ifdef __cplusplus
@@ -39,6 +41,24 @@ HPCL_API hpcl_rc hpcl_ctx_set_log(hpcl_ctx *ctx, hpcl_log_fn fn, void *arg);
 /* Use the slurm.conf at path for the local site (NULL: $SLURM_CONF, then
  * /etc/slurm/slurm.conf).  The file is checked before libslurm reads it. */
 HPCL_API hpcl_rc hpcl_ctx_set_slurm_conf(hpcl_ctx *ctx, const char *path);
+
+/* Read the site file hpclaunch.conf(5) at path (NULL: $HPCLAUNCH_CONF,
+ * then the user's, then /etc/hpclaunch/hpclaunch.conf; none: the one
+ * built-in site "local").  From then on submissions are journalled.
+ * flags must be 0.  Without this call the context has the site "local". */
+HPCL_API hpcl_rc hpcl_ctx_load_sites(hpcl_ctx *ctx, const char *path,
+                                     unsigned flags);
+
+/* The sites, in the file's order: how many, and site i's name, driver
+ * ("slurm" or "slurmrestd") and whether it is the home site.  Strings are
+ * borrowed; NULL (0) when i is out of range. */
+HPCL_API size_t hpcl_ctx_site_count(const hpcl_ctx *ctx);
+HPCL_API const char *hpcl_ctx_site_name(const hpcl_ctx *ctx, size_t i);
+HPCL_API const char *hpcl_ctx_site_driver(const hpcl_ctx *ctx, size_t i);
+HPCL_API int hpcl_ctx_site_is_home(const hpcl_ctx *ctx, size_t i);
+
+/* The site file read (borrowed), "" for the built-in site. */
+HPCL_API const char *hpcl_ctx_sites_file(const hpcl_ctx *ctx);
 
 /* Library version string, e.g. "0.1.0" (static). */
 HPCL_API const char *hpcl_version(void);

@@ -4,11 +4,13 @@
  * earlier, perhaps by another process, comes from hpcl_job_attach().
  *
  * Jobs are named by printable references "SITE:ID" (for example
- * "local:4242"); the local site is called "local".
+ * "local:4242"), SITE a site of the context's site file; the built-in
+ * site is called "local".  "ID" alone names a job at the home site.
  */
 #ifndef HPCLAUNCH_JOB_H
 #define HPCLAUNCH_JOB_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <hpclaunch/common.h>
 #include <hpclaunch/ctx.h>
@@ -107,8 +109,45 @@ HPCL_API hpcl_rc hpcl_job_set_task_wrapper(hpcl_job *job, int argc,
 /* The batch script hpcl_job_submit() would send, in *out (free() it). */
 HPCL_API hpcl_rc hpcl_job_script(char **out, const hpcl_job *job);
 
-/* Submit the job.  flags must be 0.  On success hpcl_job_ref() names it. */
+/* Submit to this site (NULL: choose; see hpcl_job_submit). */
+HPCL_API hpcl_rc hpcl_job_set_site(hpcl_job *job, const char *site);
+
+/* Stay at the home site while the job is expected to start within
+ * seconds (negative: the site file's max_wait). */
+HPCL_API hpcl_rc hpcl_job_set_max_wait(hpcl_job *job, long seconds);
+
+/* hpcl_job_submit flag: choose a site, submit nothing. */
+#define HPCL_SUBMIT_DRY_RUN 1u
+
+/* Choose a site (the forced one, else home when it would start the job
+ * within max_wait, else the earliest expected start) and submit there,
+ * exactly once.  flags: 0 or HPCL_SUBMIT_DRY_RUN.  On success
+ * hpcl_job_ref() names the job; hpcl_job_decision() says why there. */
 HPCL_API hpcl_rc hpcl_job_submit(hpcl_job *job, unsigned flags);
+
+/* Submit n jobs of one context to the site chosen for jobs[0], with one
+ * journal sync for the batch.  HPCL_OK when every job was submitted. */
+HPCL_API hpcl_rc hpcl_job_submit_many(hpcl_job **jobs, size_t n,
+                                      unsigned flags);
+
+/* The job's key, carried in its comment ("" before submission). */
+HPCL_API const char *hpcl_job_key(const hpcl_job *job);
+
+/* The last submission's decision: as JSON in *out (free() it), or as a
+ * few lines of text (borrowed, "" when none). */
+HPCL_API hpcl_rc hpcl_job_decision_json(char **out, const hpcl_job *job);
+HPCL_API const char *hpcl_job_decision(const hpcl_job *job);
+
+/* The journal's jobs with their live state, as a JSON array in *out
+ * (free() it).  Unresolved entries are reconciled with their site first.
+ * flags must be 0. */
+HPCL_API hpcl_rc hpcl_ctx_jobs_json(char **out, hpcl_ctx *ctx,
+                                    unsigned flags);
+
+/* Submit again, at its site, the job with key whose site lost it (see
+ * hpcl_ctx_jobs_json).  *out is the new job.  flags must be 0. */
+HPCL_API hpcl_rc hpcl_job_resubmit(hpcl_job **out, hpcl_ctx *ctx,
+                                   const char *key, unsigned flags);
 
 /* A handle for an existing job named by ref ("SITE:ID" or "ID"). */
 HPCL_API hpcl_rc hpcl_job_attach(hpcl_job **out, hpcl_ctx *ctx,

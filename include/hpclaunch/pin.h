@@ -31,7 +31,8 @@ HPCL_API hpcl_rc hpcl_local_rank(unsigned *rank, unsigned *size,
 
 /* All of it: local rank and size from the launcher, this machine's
  * topology, a plan with ntasks = size and the other inputs from the
- * environment (hpcl_plan_set_from_env), then hpcl_plan_apply.
+ * environment (hpcl_plan_set_from_env), then hpcl_plan_apply -- unless
+ * `hpclaunch pin` did it (HPCL_PINNED holds the binding): then nothing.
  * flags must be 0. */
 HPCL_API hpcl_rc hpcl_pin_self(hpcl_ctx *ctx, unsigned flags);
 

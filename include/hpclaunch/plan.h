@@ -54,9 +54,10 @@ HPCL_API hpcl_rc hpcl_plan_set_oversubscribe(hpcl_plan *plan,
                                              int oversubscribe);
 
 /* Set the inputs from the environment: HPCL_THREADS_PER_TASK (else
- * OMP_NUM_THREADS), HPCL_GPUS_PER_TASK, HPCL_SMT, HPCL_DISTRIBUTION
- * ("spread" or "compact") and HPCL_OVERSUBSCRIBE; unset ones are left
- * alone.  flags must be 0. */
+ * OMP_NUM_THREADS, else SLURM_CPUS_PER_TASK), HPCL_GPUS_PER_TASK (else
+ * SLURM_GPUS_PER_TASK), HPCL_SMT, HPCL_DISTRIBUTION ("spread" or
+ * "compact") and HPCL_OVERSUBSCRIBE; unset ones are left alone.  flags
+ * must be 0. */
 HPCL_API hpcl_rc hpcl_plan_set_from_env(hpcl_plan *plan, unsigned flags);
 
 /* Compute the placement. */

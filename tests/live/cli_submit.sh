@@ -1,6 +1,8 @@
 #!/bin/bash
 # Live: hpclaunch submit/status/wait/cancel/probe against site A.
 . "$(dirname "$0")/tap.sh"
+# This test names jobs local:ID: the built-in site, not the dev site file.
+unset HPCLAUNCH_CONF
 work=$HPCL_DEV_WORK/cli_submit.$$
 mkdir -p "$work"
 H=$HPCLAUNCH
@@ -14,7 +16,7 @@ for launcher in srun mpirun; do
     check "submit --wait (--launcher $launcher) exits 0" [ $rc -eq 0 ]
     echo "$msg" | diag
     check "submit --wait says where the output is" grep -q "output: $out" <<<"$msg"
-    hosts=$(sed -n 's/^rank [0-9]* of 2 on //p' "$out" 2>/dev/null | sort -u | wc -l)
+    hosts=$(sed -n 's/^host=\([^ ]*\) rank=[0-9]*\/2 .*/\1/p' "$out" 2>/dev/null | sort -u | wc -l)
     check "$launcher: 2 ranks on 2 different nodes" [ "$hosts" -eq 2 ]
     diag <"$out"
 done

@@ -10,7 +10,8 @@ builddir=$(cd "$1" && pwd); prefix=$2
 : "${HPCL_DEV_DIR:=/var/tmp/hpclaunch-dev}"
 . "$HPCL_DEV_DIR/env.sh" || { echo "live: no dev cluster ($HPCL_DEV_DIR/env.sh)"; exit 1; }
 
-make -C "$builddir" -j"$(nproc)" examples/mpi_hello tests/live/test_live_job >/dev/null || exit 1
+make -C "$builddir" -j"$(nproc)" examples/mpi_hello tests/live/test_live_job \
+    tests/live/test_live_rest >/dev/null || exit 1
 mkdir -p "$HPCL_DEV_WORK/bin"
 cp "$builddir/examples/mpi_hello" "$HPCL_DEV_WORK/bin/"
 export PATH="$prefix/bin:$PATH" HPCLAUNCH="$prefix/bin/hpclaunch"
@@ -18,5 +19,6 @@ export HPCL_DEV_BIN="$HPCL_DEV_WORK/bin"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 
 cd "$HPCL_DEV_WORK"
-prove -v --exec '' "$builddir/tests/live/test_live_job" &&
+prove -v --exec '' "$builddir/tests/live/test_live_job" \
+    "$builddir/tests/live/test_live_rest" &&
     prove -v --exec bash "$top"/tests/live/cli_*.sh

@@ -77,7 +77,8 @@ static void job_submit_without_command_fails(void **state)
     assert_non_null(strstr(hpcl_ctx_errmsg(*state), "no program given"));
     assert_int_equal(hpcl_job_script(&script, job), HPCL_E_INVAL);
     assert_null(script);
-    assert_int_equal(hpcl_job_submit(job, 1), HPCL_E_INVAL);
+    /* 1 is HPCL_SUBMIT_DRY_RUN; other bits are refused. */
+    assert_int_equal(hpcl_job_submit(job, 0x100), HPCL_E_INVAL);
     assert_non_null(strstr(hpcl_ctx_errmsg(*state), "flags"));
     hpcl_job_destroy(job);
 }

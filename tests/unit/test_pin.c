@@ -22,7 +22,8 @@ static const char *const launcher_vars[] = {
     "SLURM_STEP_TASKS_PER_NODE", "SLURM_NTASKS_PER_NODE",
     "SLURM_TASKS_PER_NODE", "OMP_NUM_THREADS", "OMP_PLACES",
     "OMP_PROC_BIND", "HPCL_THREADS_PER_TASK", "HPCL_GPUS_PER_TASK",
-    "HPCL_SMT", "HPCL_DISTRIBUTION", "HPCL_OVERSUBSCRIBE"};
+    "HPCL_SMT", "HPCL_DISTRIBUTION", "HPCL_OVERSUBSCRIBE",
+    "SLURM_CPUS_PER_TASK", "SLURM_GPUS_PER_TASK", "HPCL_PINNED"};
 
 static int setup(void **state)
 {
@@ -237,6 +238,99 @@ static void pin_self_errors(void **state)
     assert_int_equal(hpcl_pin_self(ctx, 0), HPCL_E_INVAL);
 }
 
+/* Bound by `hpclaunch pin` (HPCL_PINNED = the binding, or a set that
+ * holds it): hpcl_pin_self keeps the binding and plans nothing -- here a
+ * plan would fail, on a topology restricted to one core for two tasks. */
+static void pin_self_keeps_wrapper_binding(void **state)
+{
+    char list[16];
+    cpu_set_t one, mask;
+    int cpu = 0;
+
+    (void)state;
+    while (!CPU_ISSET(cpu, &initial))
+        cpu++;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    assert_int_equal(sched_setaffinity(0, sizeof one, &one), 0);
+    snprintf(list, sizeof list, "%d", cpu);
+    setenv("HPCL_PINNED", list, 1);
+    /* No launcher variable at all: nothing is planned. */
+    assert_int_equal(hpcl_pin_self(ctx, 0), HPCL_OK);
+    setenv("OMPI_COMM_WORLD_LOCAL_RANK", "1", 1);
+    setenv("OMPI_COMM_WORLD_LOCAL_SIZE", "2", 1);
+    assert_int_equal(hpcl_pin_self(ctx, 0), HPCL_OK);
+    assert_int_equal(sched_getaffinity(0, sizeof mask, &mask), 0);
+    assert_true(CPU_EQUAL(&mask, &one));
+    /* Narrower than recorded, as an OpenMP runtime binds the initial
+     * thread to its first place: still pinned. */
+    snprintf(list, sizeof list, "%d-%d", cpu, cpu + 1);
+    setenv("HPCL_PINNED", list, 1);
+    assert_int_equal(hpcl_pin_self(ctx, 0), HPCL_OK);
+    /* A binding outside the one recorded: plan as usual. */
+    snprintf(list, sizeof list, "%d", cpu + 1);
+    setenv("HPCL_PINNED", list, 1);
+    assert_int_equal(hpcl_pin_self(ctx, 0), HPCL_E_PLAN);
+    setenv("HPCL_PINNED", "not a cpuset", 1);
+    assert_int_equal(hpcl_pin_self(ctx, 0), HPCL_E_PLAN);
+    unsetenv("HPCL_PINNED");
+    assert_int_equal(hpcl_pin_self(ctx, 0), HPCL_E_PLAN);
+}
+
+/* Threads and GPUs per task from the environment, Slurm's variables
+ * last: SLURM_CPUS_PER_TASK < OMP_NUM_THREADS < HPCL_THREADS_PER_TASK,
+ * SLURM_GPUS_PER_TASK < HPCL_GPUS_PER_TASK. */
+static unsigned env_threads(hpcl_plan *p)
+{
+    unsigned n = 0;
+
+    assert_int_equal(hpcl_plan_set_from_env(p, 0), HPCL_OK);
+    assert_int_equal(hpcl_plan_compute(p), HPCL_OK);
+    assert_non_null(hpcl_plan_task_pus(p, 0, &n));
+    return n;
+}
+
+static void expect_gpu_error(hpcl_plan *p, const char *part)
+{
+    assert_int_equal(hpcl_plan_set_from_env(p, 0), HPCL_OK);
+    assert_int_equal(hpcl_plan_compute(p), HPCL_E_NOGPU);
+    if (strstr(hpcl_ctx_errmsg(ctx), part) == NULL)
+        fail_msg("\"%s\" not in \"%s\"", part, hpcl_ctx_errmsg(ctx));
+}
+
+static void plan_env_slurm_fallbacks(void **state)
+{
+    hpcl_topo *t = NULL;
+    hpcl_plan *p = NULL;
+
+    (void)state;
+    assert_int_equal(hpcl_topo_load_synthetic(&t, ctx, "pack:1 core:8 pu:1",
+                                              0), HPCL_OK);
+    assert_int_equal(hpcl_plan_create(&p, t), HPCL_OK);
+    setenv("SLURM_CPUS_PER_TASK", "3", 1);
+    assert_int_equal(env_threads(p), 3);
+    setenv("OMP_NUM_THREADS", "2", 1);
+    assert_int_equal(env_threads(p), 2);
+    setenv("HPCL_THREADS_PER_TASK", "4", 1);
+    assert_int_equal(env_threads(p), 4);
+    setenv("SLURM_GPUS_PER_TASK", "1", 1);
+    expect_gpu_error(p, "1 GPU per task asked for");
+    setenv("SLURM_GPUS_PER_TASK", "a100:1,v100:2", 1);
+    expect_gpu_error(p, "3 GPUs per task asked for");
+    setenv("HPCL_GPUS_PER_TASK", "0", 1);
+    assert_int_equal(env_threads(p), 4);
+    setenv("SLURM_GPUS_PER_TASK", "a100:", 1);
+    assert_int_equal(hpcl_plan_set_from_env(p, 0), HPCL_E_INVAL);
+    assert_non_null(strstr(hpcl_ctx_errmsg(ctx), "SLURM_GPUS_PER_TASK"));
+    setenv("SLURM_GPUS_PER_TASK", "1,", 1);
+    assert_int_equal(hpcl_plan_set_from_env(p, 0), HPCL_E_INVAL);
+    setenv("SLURM_GPUS_PER_TASK", "2", 1);
+    setenv("SLURM_CPUS_PER_TASK", "0", 1);
+    assert_int_equal(hpcl_plan_set_from_env(p, 0), HPCL_E_INVAL);
+    hpcl_plan_destroy(p);
+    hpcl_topo_destroy(t);
+}
+
 HPCL_TEST_MAIN(setup, teardown,
                cmocka_unit_test_setup_teardown(local_rank_mpi_launchers,
                                                clean, clean),
@@ -246,4 +340,8 @@ HPCL_TEST_MAIN(setup, teardown,
                                                clean),
                cmocka_unit_test_setup_teardown(plan_apply, clean, clean),
                cmocka_unit_test_setup_teardown(pin_self_errors, clean,
-                                               clean))
+                                               clean),
+               cmocka_unit_test_setup_teardown(pin_self_keeps_wrapper_binding,
+                                               clean, clean),
+               cmocka_unit_test_setup_teardown(plan_env_slurm_fallbacks,
+                                               clean, clean))

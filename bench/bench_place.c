@@ -1,0 +1,224 @@
+/*
+ * Placement benchmark.
+ *
+ *   bench_place plan XML|synthetic:DESC...
+ *       median time of one hpcl_plan_compute() for 8, 64 and 128 tasks on
+ *       each topology, beside hwloc_distrib() for the same topology and
+ *       task count in this process, and their ratio.
+ *   bench_place wrapper RUNS HPCLAUNCH
+ *       median wall time of `/bin/true` and of `HPCLAUNCH pin -- /bin/true`
+ *       (RUNS runs each, as local rank 0 of 1), and peak RSS of each.
+ *
+ * bench/place.sh runs both.  Tasks that outnumber the cores are planned
+ * with oversubscription (marked "os").
+ */
+#define _DEFAULT_SOURCE /* wait4; clock_gettime, setenv */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hpclaunch.h>
+#include <hpclaunch/hwloc.h>
+
+static double now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Repetitions: enough for a stable median, under a second or so. */
+static int reps_for(unsigned npus)
+{
+    return npus > 4096 ? 15 : npus > 256 ? 51 : 201;
+}
+
+/* Median µs of hpcl_plan_compute for ntasks; -1 if it fails. */
+static double time_plan(hpcl_topo *topo, hpcl_ctx *ctx, unsigned ntasks,
+                        int over, int reps)
+{
+    hpcl_plan *plan = NULL;
+    double *t = calloc((size_t)reps, sizeof *t), m = -1;
+
+    if (t == NULL || hpcl_plan_create(&plan, topo) != HPCL_OK ||
+        hpcl_plan_set_ntasks(plan, ntasks) != HPCL_OK ||
+        hpcl_plan_set_oversubscribe(plan, over) != HPCL_OK)
+        goto out;
+    for (int i = 0; i < reps; i++) {
+        double t0 = now_us();
+        if (hpcl_plan_compute(plan) != HPCL_OK) {
+            fprintf(stderr, "bench_place: %s\n", hpcl_ctx_errmsg(ctx));
+            goto out;
+        }
+        t[i] = now_us() - t0;
+    }
+    m = median(t, reps);
+out:
+    hpcl_plan_destroy(plan);
+    free(t);
+    return m;
+}
+
+/* Median µs of hwloc_distrib() of ntasks over the whole machine. */
+static double time_distrib(hwloc_topology_t hw, unsigned ntasks, int reps)
+{
+    hwloc_obj_t root = hwloc_get_root_obj(hw);
+    hwloc_bitmap_t *sets = calloc(ntasks, sizeof *sets);
+    double *t = calloc((size_t)reps, sizeof *t), m = -1;
+
+    for (unsigned k = 0; sets != NULL && k < ntasks; k++)
+        sets[k] = hwloc_bitmap_alloc();
+    for (int i = 0; t != NULL && sets != NULL && i < reps; i++) {
+        double t0 = now_us();
+        hwloc_distrib(hw, &root, 1, sets, ntasks, INT_MAX, 0);
+        t[i] = now_us() - t0;
+    }
+    if (t != NULL && sets != NULL)
+        m = median(t, reps);
+    for (unsigned k = 0; sets != NULL && k < ntasks; k++)
+        hwloc_bitmap_free(sets[k]);
+    free(sets);
+    free(t);
+    return m;
+}
+
+static hpcl_rc load(hpcl_topo **topo, hpcl_ctx *ctx, const char *spec)
+{
+    if (strncmp(spec, "synthetic:", 10) == 0)
+        return hpcl_topo_load_synthetic(topo, ctx, spec + 10, 0);
+    return hpcl_topo_load_xml(topo, ctx, spec, 0);
+}
+
+/* One table row per task count for the topology spec. */
+static int bench_topology(hpcl_ctx *ctx, const char *spec)
+{
+    static const unsigned counts[] = {8, 64, 128};
+    const char *name = strrchr(spec, '/') ? strrchr(spec, '/') + 1 : spec;
+    hpcl_topo *topo = NULL;
+
+    if (load(&topo, ctx, spec) != HPCL_OK) {
+        fprintf(stderr, "bench_place: %s\n", hpcl_ctx_errmsg(ctx));
+        return 1;
+    }
+    for (size_t i = 0; i < sizeof counts / sizeof *counts; i++) {
+        unsigned n = counts[i], npus = hpcl_topo_count(topo, HPCL_TOPO_PU);
+        int over = n > hpcl_topo_count(topo, HPCL_TOPO_CORE);
+        int reps = reps_for(npus);
+        double p = time_plan(topo, ctx, n, over, reps);
+        double d = time_distrib(hpcl_topo_hwloc(topo), n, reps);
+
+        printf("%-48.48s %6u %5u%-3s %10.1f %12.1f %7.2f\n", name, npus, n,
+               over ? " os" : "", p, d, d > 0 ? p / d : 0);
+    }
+    hpcl_topo_destroy(topo);
+    return 0;
+}
+
+static int bench_plans(int n, char **specs)
+{
+    hpcl_ctx *ctx;
+    int failed = 0;
+
+    if (hpcl_ctx_create(&ctx, 0) != HPCL_OK)
+        return 1;
+    printf("%-48s %6s %8s %10s %12s %7s\n", "topology", "PUs", "tasks",
+           "plan us", "distrib us", "ratio");
+    for (int i = 0; i < n; i++)
+        failed |= bench_topology(ctx, specs[i]);
+    hpcl_ctx_destroy(ctx);
+    return failed;
+}
+
+/* Run argv once; its wall time in µs and peak RSS in KiB. */
+static int run_once(char **argv, double *us, long *rss_kib)
+{
+    struct rusage ru;
+    int status;
+    double t0 = now_us();
+    pid_t pid = fork();
+
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    if (wait4(pid, &status, 0, &ru) != pid || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0)
+        return -1;
+    *us = now_us() - t0;
+    if (ru.ru_maxrss > *rss_kib)
+        *rss_kib = ru.ru_maxrss;
+    return 0;
+}
+
+/* Median wall µs of runs of argv, and the largest peak RSS. */
+static int time_command(char **argv, int runs, double *med, long *rss)
+{
+    double *t = calloc((size_t)runs, sizeof *t);
+
+    *rss = 0;
+    for (int i = 0; t != NULL && i < runs; i++)
+        if (run_once(argv, &t[i], rss) != 0) {
+            fprintf(stderr, "bench_place: %s failed\n", argv[0]);
+            free(t);
+            return 1;
+        }
+    if (t == NULL)
+        return 1;
+    *med = median(t, runs);
+    free(t);
+    return 0;
+}
+
+static int bench_wrapper(int runs, char *hpclaunch)
+{
+    char *plain[] = {"/bin/true", NULL};
+    char *pinned[] = {hpclaunch, "pin", "--", "/bin/true", NULL};
+    double a, b;
+    long ra, rb;
+
+    setenv("OMPI_COMM_WORLD_LOCAL_RANK", "0", 1);
+    setenv("OMPI_COMM_WORLD_LOCAL_SIZE", "1", 1);
+    /* Warm the page cache, then interleave nothing: two plain series. */
+    if (time_command(pinned, 5, &b, &rb) != 0 ||
+        time_command(plain, runs, &a, &ra) != 0 ||
+        time_command(pinned, runs, &b, &rb) != 0)
+        return 1;
+    printf("%-32s %10s %10s\n", "command (median of runs)", "wall ms",
+           "peak RSS");
+    printf("%-32s %10.3f %7ld KiB\n", "/bin/true", a / 1e3, ra);
+    printf("%-32s %10.3f %7ld KiB\n", "hpclaunch pin -- /bin/true",
+           b / 1e3, rb);
+    printf("wrapper adds %.3f ms (target < 3 ms) over %d runs\n",
+           (b - a) / 1e3, runs);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 3 && strcmp(argv[1], "plan") == 0)
+        return bench_plans(argc - 2, argv + 2);
+    if (argc == 4 && strcmp(argv[1], "wrapper") == 0 && atoi(argv[2]) > 0)
+        return bench_wrapper(atoi(argv[2]), argv[3]);
+    fprintf(stderr, "usage: bench_place plan XML|synthetic:DESC...\n"
+                    "       bench_place wrapper RUNS HPCLAUNCH\n");
+    return 2;
+}

@@ -1,0 +1,104 @@
+#!/bin/bash
+# Live: hpclaunch run / pin on site A.  Every dev node sees this machine's
+# topology, so the plan for 2 tasks computed here is the one each node's
+# 2 tasks must apply.  One batch job of 2 nodes x 2 tasks runs:
+#   1. hpclaunch run (srun)   -- mpi_hello    each rank's CPUs = the plan's
+#   2. hpclaunch run --launcher mpirun -- mpi_hello       the same
+#   3. hpclaunch run -c 2: 1 rank x 2 OpenMP threads per node, thread i
+#      on the plan's PU i
+#   4. srun --cpu-bind=none hpclaunch pin -- Cpus_allowed_list of the task
+. "$(dirname "$0")/tap.sh"
+work=$HPCL_DEV_WORK/cli_pin.$$
+mkdir -p "$work"
+H=$HPCLAUNCH
+hello=$HPCL_DEV_BIN/mpi_hello
+unset OMP_NUM_THREADS HPCL_THREADS_PER_TASK HPCL_GPUS_PER_TASK HPCL_SMT \
+    HPCL_DISTRIBUTION HPCL_OVERSUBSCRIBE HPCL_PINNED SLURM_CPUS_PER_TASK
+
+# --- the plan every node should apply -------------------------------------
+plan=$("$H" plan -n 2 --json); rc=$?
+check "plan -n 2 --json on this machine" [ $rc -eq 0 ]
+mapfile -t want < <(sed -n 's/^ *"cpuset": "\(.*\)",$/\1/p' <<<"$plan")
+check "the plan has 2 distinct CPU sets (${want[*]})" \
+    [ "${#want[@]}" -eq 2 -a "${want[0]}" != "${want[1]}" ]
+
+cat >"$work/job.sh" <<JOB
+#!/bin/bash
+cd "$work"
+"$H" run -n 4 -N 2 -v -- "$hello" >srun.out 2>srun.err
+echo \$? >srun.rc
+"$H" run --launcher mpirun -n 4 -N 2 -v -- "$hello" >mpirun.out 2>mpirun.err
+echo \$? >mpirun.rc
+"$H" run -n 2 -N 2 -c 2 -- "$hello" >omp.out 2>omp.err
+echo \$? >omp.rc
+srun --cpu-bind=none -n 4 -N 2 "$H" pin -- sh -c \
+    'echo "\$SLURM_NODEID \$SLURM_LOCALID \$(grep Cpus_allowed_list /proc/self/status | cut -f2) \$HPCL_PINNED"' \
+    >status.out 2>status.err
+echo \$? >status.rc
+JOB
+timeout 300 sbatch --wait -N 2 --ntasks-per-node=2 -t 4 -D "$work" \
+    -o "$work/job.out" "$work/job.sh" >"$work/sbatch.out" 2>&1
+check "the batch job (2 nodes x 2 tasks) ran" [ $? -eq 0 ]
+diag <"$work/sbatch.out"
+
+# check_hello LAUNCHER: 4 ranks on 2 nodes, each bound to its plan's set
+check_hello() {
+    local out=$work/$1.out lines bad=0 host rank cpu allowed i
+    check "$1: hpclaunch run exits 0" [ "$(cat "$work/$1.rc" 2>/dev/null)" = 0 ]
+    lines=$(grep -c '^host=' "$out" 2>/dev/null)
+    check "$1: 4 ranks x 1 thread report" [ "${lines:-0}" -eq 4 ]
+    check "$1: on 2 nodes" [ "$(sed -n 's/^host=\([^ ]*\) .*/\1/p' "$out" |
+        sort -u | wc -l)" -eq 2 ]
+    # A node's ranks in rank order are its local ranks 0, 1.
+    while read -r host rank cpu allowed; do
+        i=$(awk -v h="$host" -v r="$rank" '$1 == h && $2 < r' \
+            <(sed -n 's/^host=\([^ ]*\) rank=\([0-9]*\)\/.*/\1 \2/p' "$out") | wc -l)
+        if [ "$allowed" != "${want[$i]}" ] || [ "$cpu" != "$allowed" ]; then
+            bad=1; echo "$host rank $rank (local $i): cpu $cpu allowed $allowed, plan ${want[$i]}" | diag
+        fi
+    done < <(sed -n 's/^host=\([^ ]*\) rank=\([0-9]*\)\/4 thread=0\/1 cpu=\([0-9]*\) allowed=\([^ ]*\) gpu=-$/\1 \2 \3 \4/p' "$out")
+    check "$1: every rank runs on the CPUs its plan gives" \
+        [ $bad -eq 0 -a "${lines:-0}" -eq 4 ]
+    check "$1: pin --verbose reported each rank once" \
+        [ "$(grep -c '^hpclaunch pin: .* rank [01]/2: cpus ' "$work/$1.err")" -eq 4 ]
+    diag <"$out"
+    grep -v '^hpclaunch pin: ' "$work/$1.err" | head -20 | diag
+}
+check_hello srun
+check_hello mpirun
+
+# --- OpenMP: each thread on its own PU of the plan ------------------------
+omp=$("$H" plan -n 1 -c 2 --json)
+omp_set=$(sed -n 's/^ *"cpuset": "\(.*\)",$/\1/p' <<<"$omp")
+mapfile -t omp_pus < <(sed -n '/"pus": \[/,/\]/p' <<<"$omp" | grep -o '[0-9]\+')
+check "run -c 2 exits 0" [ "$(cat "$work/omp.rc" 2>/dev/null)" = 0 ]
+bad=0 n=0
+while read -r thread cpu allowed; do
+    n=$((n + 1))
+    [ "$cpu" = "${omp_pus[$thread]}" ] && [ "$allowed" = "$omp_set" ] ||
+        { bad=1; echo "thread $thread: cpu $cpu allowed $allowed, plan PU ${omp_pus[$thread]} of $omp_set" | diag; }
+done < <(sed -n 's/^host=.* rank=[01]\/2 thread=\([01]\)\/2 cpu=\([0-9]*\) allowed=\([^ ]*\) .*/\1 \2 \3/p' "$work/omp.out")
+check "run -c 2: 2 ranks x 2 threads, thread i on PU i of the plan (${omp_pus[*]})" \
+    [ $bad -eq 0 -a $n -eq 4 ]
+diag <"$work/omp.out"
+
+# --- Cpus_allowed_list of a pinned process, and HPCL_PINNED ---------------
+check "srun ... hpclaunch pin -- sh exits 0" \
+    [ "$(cat "$work/status.rc" 2>/dev/null)" = 0 ]
+bad=0 n=0
+while read -r node local allowed pinned; do
+    n=$((n + 1))
+    [ "$allowed" = "${want[$local]}" ] && [ "$pinned" = "$allowed" ] ||
+        { bad=1; echo "node $node local $local: $allowed, HPCL_PINNED $pinned, plan ${want[$local]}" | diag; }
+done <"$work/status.out"
+check "Cpus_allowed_list of each pinned task = its plan's set = HPCL_PINNED" \
+    [ $bad -eq 0 -a $n -eq 4 ]
+diag <"$work/status.out"
+cat "$work/status.err" "$work/job.out" 2>/dev/null | head -20 | diag
+
+# --- outside an allocation: a usage error ---------------------------------
+(unset SLURM_JOB_ID; "$H" run -- true 2>/dev/null)
+check "run outside an allocation exits 2" [ $? -eq 2 ]
+
+rm -rf "$work"
+tap_done

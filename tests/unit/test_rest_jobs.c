@@ -1,0 +1,313 @@
+/*
+ * The slurmrestd driver's reads against recorded site B replies: job
+ * records (states, exit codes, arrays, output paths), cancel, find_key,
+ * and the probe's start-time estimate.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "hpcl_test.h"
+#include "rest_fixture.h"
+#include "slurm_rest.h"
+
+#define NOW_FULL 1795620916 /* when nodes_full.json etc. were recorded */
+
+/* --- query, cancel, find_key --------------------------------------------- */
+
+/* What a query delivered, copied out of the callback. */
+struct got {
+    size_t n;
+    struct hpcl__jobrec rec[4];
+    char out[4][256];
+    char err[4][256];
+    char text[4][6][64]; /* name user host nodes tasks reason */
+};
+
+static void copy(char *dst, const char *src)
+{
+    snprintf(dst, 64, "%s", src != NULL ? src : "(null)");
+}
+
+static hpcl_rc collect(void *arg, const struct hpcl__jobrec *recs, size_t n)
+{
+    struct got *g = arg;
+
+    g->n = n;
+    for (size_t i = 0; i < n && i < 4; i++) {
+        const struct hpcl__jobrec *r = &recs[i];
+        char *o = hpcl__expand_path(r->std_out ? r->std_out : "slurm-%j.out",
+                                    r);
+        char *e = hpcl__expand_path(r->std_err ? r->std_err : "(none)", r);
+        snprintf(g->out[i], sizeof g->out[i], "%s", o);
+        snprintf(g->err[i], sizeof g->err[i], "%s", e);
+        free(o);
+        free(e);
+        g->rec[i] = *r;
+        copy(g->text[i][0], r->name);
+        copy(g->text[i][1], r->user);
+        copy(g->text[i][2], r->batch_host);
+        copy(g->text[i][3], r->nodes);
+        copy(g->text[i][4], r->array_tasks);
+        copy(g->text[i][5], r->reason);
+    }
+    return HPCL_OK;
+}
+
+static void rest_query_records(void **state)
+{
+    struct fx *f = *state;
+    struct got g = {0};
+
+    open_site(f, any_ok, NULL);
+    assert_int_equal(f->site.ops->query(&f->site, f->ctx, 2, "siteb:2",
+                                        collect, &g), HPCL_OK);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.rec[0].state, HPCL_STATE_FAILED);
+    assert_int_equal(g.rec[0].exit_code, 3); /* raw wait status 768 */
+    assert_int_equal(g.rec[0].job_id, 2);
+    assert_int_equal(g.rec[0].array_job_id, 0);
+    assert_int_equal(g.rec[0].array_task_id, HPCL__NO_TASK);
+    assert_string_equal(g.text[0][0], "rt2");
+    assert_string_equal(g.text[0][1], "root");
+    assert_string_equal(g.text[0][2], "b1");
+    assert_string_equal(g.text[0][3], "b[1-2]");
+    assert_string_equal(g.text[0][5], "NonZeroExitCode");
+    assert_string_equal(g.out[0], "/var/tmp/hpclaunch-dev/work/rest-probe/"
+                                  "out-2.txt");
+    /* "" in the reply is NULL for job_status.c: stderr goes with stdout */
+    assert_null(g.rec[0].std_err);
+}
+
+static void rest_query_array(void **state)
+{
+    static const struct rest_route r[] = {
+        {"GET", API "/job/4", 200, "job_array.json", NULL},
+        {NULL, NULL, 0, NULL, NULL}};
+    struct fx *f = *state;
+    struct got g = {0};
+
+    open_site(f, r, NULL);
+    assert_int_equal(f->site.ops->query(&f->site, f->ctx, 4, "siteb:4",
+                                        collect, &g), HPCL_OK);
+    assert_int_equal(g.n, 3);
+    /* The pending rest (tasks 2-3), then tasks 1 and 0, running. */
+    assert_int_equal(g.rec[0].state, HPCL_STATE_PENDING);
+    assert_int_equal(g.rec[0].exit_code, -1);
+    assert_int_equal(g.rec[0].array_task_id, HPCL__NO_TASK);
+    assert_string_equal(g.text[0][4], "2-3");
+    assert_string_equal(g.text[0][5], "Resources");
+    assert_int_equal(g.rec[1].job_id, 6);
+    assert_int_equal(g.rec[1].array_job_id, 4);
+    assert_int_equal(g.rec[1].array_task_id, 1);
+    assert_int_equal(g.rec[1].state, HPCL_STATE_RUNNING);
+    assert_string_equal(g.out[1], "/var/tmp/hpclaunch-dev/work/rest-probe/"
+                                  "arr-4_1.txt");
+    assert_string_equal(g.text[2][3], "b1");
+}
+
+static void rest_unknown_job_is_nojob(void **state)
+{
+    static const struct rest_route r[] = {
+        {"GET", API "/job/999999", 500, "job_unknown.json", NULL},
+        {"DELETE", API "/job/999999", 500, "delete_unknown.json", NULL},
+        {NULL, NULL, 0, NULL, NULL}};
+    struct fx *f = *state;
+    hpcl_rc rc;
+
+    open_site(f, r, NULL);
+    rc = f->site.ops->query(&f->site, f->ctx, 999999, "siteb:999999",
+                            collect, NULL);
+    expect_fail(f, rc, HPCL_E_NOJOB, "job siteb:999999 not found");
+    rc = f->site.ops->cancel(&f->site, f->ctx, 999999, HPCL__NO_TASK,
+                             "siteb:999999");
+    expect_fail(f, rc, HPCL_E_NOJOB, "job siteb:999999 not found");
+}
+
+static void rest_cancel_array_task(void **state)
+{
+    static const struct rest_route r[] = {
+        {"DELETE", API "/job/4_2", 200, "delete_ok.json", NULL},
+        {"DELETE", API "/job/7", 200, "delete_ok.json", NULL},
+        {NULL, NULL, 0, NULL, NULL}};
+    struct fx *f = *state;
+
+    open_site(f, r, NULL);
+    assert_int_equal(f->site.ops->cancel(&f->site, f->ctx, 4, 2, "siteb:4_2"),
+                     HPCL_OK);
+    /* 200 also for a job that has ended (job_cancelled.json). */
+    assert_int_equal(f->site.ops->cancel(&f->site, f->ctx, 7, HPCL__NO_TASK,
+                                         "siteb:7"), HPCL_OK);
+    assert_int_equal(rest_server_nreq(&f->srv), 2);
+    assert_int_equal(rest_server_conns(&f->srv), 1);
+}
+
+static void rest_state_names(void **state)
+{
+    static const struct {
+        const char *name;
+        hpcl_state want;
+    } t[] = {
+#define S(x) HPCL_STATE_##x
+        {"PENDING", S(PENDING)},     {"RUNNING", S(RUNNING)},
+        {"SUSPENDED", S(RUNNING)},   {"COMPLETING", S(RUNNING)},
+        {"COMPLETED", S(COMPLETED)}, {"CANCELLED", S(CANCELLED)},
+        {"FAILED", S(FAILED)},       {"TIMEOUT", S(TIMEOUT)},
+        {"NODE_FAIL", S(FAILED)},    {"OUT_OF_MEMORY", S(FAILED)},
+        {"BOOT_FAIL", S(FAILED)},    {"DEADLINE", S(TIMEOUT)},
+        {"PREEMPTED", S(FAILED)},    {"CONFIGURING", S(RUNNING)},
+        {"REQUEUED", S(PENDING)},    {"REQUEUE_HOLD", S(PENDING)},
+        {"bogus", S(UNKNOWN)},       {NULL, S(UNKNOWN)}};
+#undef S
+
+    (void)state;
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        assert_int_equal(hpcl__rest_state(t[i].name), t[i].want);
+}
+
+static void rest_find_key(void **state)
+{
+    static const struct rest_route r[] = {
+        {"GET", API "/jobs", 200, "jobs_full.json", NULL},
+        {NULL, NULL, 0, NULL, NULL}};
+    struct fx *f = *state;
+    uint32_t id = 0;
+    hpcl_rc rc;
+
+    open_site(f, r, NULL);
+    /* "hpcl-key=KEY second job": the key is a word of its own. */
+    assert_int_equal(f->site.ops->find_key(&f->site, f->ctx, KEY_B, &id),
+                     HPCL_OK);
+    assert_int_equal(id, 8);
+    rc = f->site.ops->find_key(&f->site, f->ctx,
+                               "hpcl-ffff0000ffff0000ffff0000ffff0000", &id);
+    expect_fail(f, rc, HPCL_E_NOJOB, "no job carries key");
+}
+
+/* --- probe ------------------------------------------------------------ */
+
+static struct hpcl__jobdesc desc_n(unsigned nodes, unsigned tasks,
+                                   unsigned gpn, int exclusive)
+{
+    struct hpcl__jobdesc d = {0};
+
+    d.min_nodes = d.max_nodes = nodes;
+    d.ntasks = tasks;
+    d.gpus_per_node = gpn;
+    d.exclusive = exclusive;
+    return d;
+}
+
+static time_t estimate(struct fx *f, const char *nodes, const char *jobs,
+                       struct hpcl__jobdesc d, hpcl_rc want)
+{
+    json_t *p = load_fixture("partitions.json"), *n = load_fixture(nodes);
+    json_t *j = load_fixture(jobs);
+    struct hpcl__rest_view v = {p, n, j};
+    struct hpcl_probe pr = {0};
+    hpcl_rc rc = hpcl__rest_estimate(f->ctx, "siteb", &v, &d, NULL, NOW_FULL,
+                                     &pr);
+
+    if (rc != want)
+        fail_msg("%s: %s", hpcl_strerror(rc), hpcl_ctx_errmsg(f->ctx));
+    if (rc == HPCL_OK) {
+        assert_string_equal(pr.partition, "batch");
+        assert_int_equal(pr.total_nodes, 2);
+    }
+    free(pr.partition);
+    free(pr.nodelist);
+    json_decref(p);
+    json_decref(n);
+    json_decref(j);
+    return pr.start_time;
+}
+
+/* Recorded full: b1 exclusive until 1795621504 (job 7), b2 half used with
+ * 2 of 4 GPUs until 1795621206 (job 8), job 9 pending, estimated to
+ * start at 1795621504. */
+static void rest_probe_full_estimate(void **state)
+{
+    struct fx *f = *state;
+
+    assert_int_equal(estimate(f, "nodes_full.json", "jobs_full.json",
+                              desc_n(1, 1, 0, 0), HPCL_OK), NOW_FULL);
+    assert_int_equal(estimate(f, "nodes_full.json", "jobs_full.json",
+                              desc_n(2, 2, 0, 1), HPCL_OK), 1795621504);
+    assert_int_equal(estimate(f, "nodes_full.json", "jobs_full.json",
+                              desc_n(1, 1, 4, 0), HPCL_OK), 1795621504);
+    assert_int_equal(estimate(f, "nodes_idle.json", "jobs_idle.json",
+                              desc_n(2, 2, 4, 1), HPCL_OK), NOW_FULL);
+    estimate(f, "nodes_idle.json", "jobs_idle.json", desc_n(3, 3, 0, 0),
+             HPCL_E_SLURM);
+    assert_non_null(strstr(hpcl_ctx_errmsg(f->ctx), "needs 3 node(s)"));
+    estimate(f, "nodes_idle.json", "jobs_idle.json", desc_n(1, 1, 8, 0),
+             HPCL_E_SLURM);
+}
+
+static void rest_probe_over_http(void **state)
+{
+    static const struct rest_route idle[] = {
+        {"GET", API "/partitions", 200, "partitions.json", NULL},
+        {"GET", API "/nodes", 200, "nodes_idle.json", NULL},
+        {"GET", API "/jobs", 200, "jobs_idle.json", NULL},
+        {NULL, NULL, 0, NULL, NULL}};
+    struct fx *f = *state;
+    struct hpcl__jobdesc d = desc_n(2, 2, 0, 1);
+    struct hpcl_probe pr = {0};
+    time_t before = time(NULL);
+
+    open_site(f, idle, NULL);
+    assert_int_equal(f->site.ops->probe(&f->site, f->ctx, &d, &pr), HPCL_OK);
+    assert_true(pr.start_time >= before && pr.start_time <= time(NULL));
+    assert_string_equal(pr.partition, "batch");
+    assert_string_equal(pr.nodelist, "b1,b2");
+    assert_int_equal(pr.idle_nodes, 2);
+    assert_int_equal(pr.total_nodes, 2);
+    assert_int_equal(pr.pending_jobs, 0);
+    assert_int_equal(rest_server_nreq(&f->srv), 3);
+    assert_int_equal(rest_server_conns(&f->srv), 1);
+    free(pr.partition);
+    free(pr.nodelist);
+}
+
+static void rest_probe_full_over_http(void **state)
+{
+    static const struct rest_route full[] = {
+        {"GET", API "/partitions", 200, "partitions.json", NULL},
+        {"GET", API "/nodes", 200, "nodes_full.json", NULL},
+        {"GET", API "/jobs", 200, "jobs_full.json", NULL},
+        {NULL, NULL, 0, NULL, NULL}};
+    struct fx *f = *state;
+    struct hpcl__jobdesc d = desc_n(2, 2, 0, 1);
+    struct hpcl_probe pr = {0};
+
+    open_site(f, full, NULL);
+    assert_int_equal(f->site.ops->probe(&f->site, f->ctx, &d, &pr), HPCL_OK);
+    /* The recorded end times are past by now: only the counts hold. */
+    assert_int_equal(pr.idle_nodes, 0);
+    assert_int_equal(pr.pending_jobs, 1);
+    assert_true(pr.start_time >= NOW_FULL);
+    free(pr.partition);
+    free(pr.nodelist);
+}
+
+#define T(name)                                                        \
+    cmocka_unit_test_setup_teardown(name, rest_setup, rest_teardown)
+
+HPCL_TEST_MAIN(NULL, NULL,
+               T(rest_query_records),
+               T(rest_query_array),
+               T(rest_unknown_job_is_nojob),
+               T(rest_cancel_array_task),
+               T(rest_state_names),
+               T(rest_find_key),
+               T(rest_probe_full_estimate),
+               T(rest_probe_over_http),
+               T(rest_probe_full_over_http))
