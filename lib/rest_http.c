@@ -291,7 +291,6 @@ static CURLcode set_method(struct hpcl__rest *r,
     CURLcode e = curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ms);
 
     e = e ? e : curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-
     e = e ? e : curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, (char *)NULL);
     if (req->body != NULL) {
         e = e ? e : curl_easy_setopt(c, CURLOPT_POST, 1L);
@@ -350,6 +349,10 @@ static hpcl_rc transfer_fail(struct hpcl__rest *r, hpcl_ctx *ctx,
     const char *why = r->errbuf[0] != '\0' ? r->errbuf
                                            : curl_easy_strerror(e);
     const char *site = r->conf->name;
+    const char *hint = e == CURLE_PEER_FAILED_VERIFICATION ||
+                               e == CURLE_SSL_CACERT_BADFILE
+                           ? "; is ca_file of the site right?"
+                           : "";
 
     if (sent && req->changes)
         return hpcl__fail(ctx, HPCL_E_AMBIGUOUS, "site %s: no answer to %s "
@@ -360,8 +363,8 @@ static hpcl_rc transfer_fail(struct hpcl__rest *r, hpcl_ctx *ctx,
                           "from slurmrestd to %s (%s at %s)", site,
                           req->what, why, r->conf->url);
     return hpcl__fail(ctx, HPCL_E_UNREACHABLE, "site %s: cannot reach "
-                      "slurmrestd at %s: %s (%s was not sent)", site,
-                      r->conf->url, why, req->what);
+                      "slurmrestd at %s: %s (%s was not sent%s)", site,
+                      r->conf->url, why, req->what, hint);
 }
 
 hpcl_rc hpcl__rest_send(struct hpcl__rest *r, hpcl_ctx *ctx,
@@ -384,8 +387,11 @@ hpcl_rc hpcl__rest_send(struct hpcl__rest *r, hpcl_ctx *ctx,
     e = e ? e : curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, on_data);
     e = e ? e : curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, reply);
     e = e ? e : set_method(r, req, &b);
-    e = e ? e : curl_easy_perform(r->curl);
     free(url);
+    if (e != CURLE_OK)
+        return hpcl__fail(ctx, HPCL_E_REST, "site %s: cannot set up %s: %s",
+                          r->conf->name, req->what, curl_easy_strerror(e));
+    e = curl_easy_perform(r->curl);
     if (e == CURLE_OK)
         e = curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE,
                               &reply->status);

@@ -1,11 +1,12 @@
 /*
- * The slurmrestd backend, openapi/v0.0.38 (Slurm 22.05), in three files:
+ * The slurmrestd backend, openapi/v0.0.38 (Slurm 22.05), in four files:
  *   lib/rest_http.c   the curl transport: one keep-alive connection per
  *                     site, the token header, "was the request sent?";
  *   lib/rest_json.c   request bodies and reply records, job states;
  *   lib/rest_probe.c  the start-time estimate (REST has no will-run);
  *   lib/slurm_rest.c  the driver table and the mapping of errors.
- * Only these files include <curl/curl.h> or know the REST shapes.
+ * Only rest_http.c includes <curl/curl.h>; only these files know the
+ * REST shapes.
  */
 #ifndef HPCL_SLURM_REST_H
 #define HPCL_SLURM_REST_H

@@ -72,7 +72,7 @@ check "probe on an idle site: starts now" [ "${wait_s:-1}" -eq 0 ]
 check "a bad option value exits 2" [ $? -eq 2 ]
 "$H" submit -n1 2>/dev/null
 check "submit without a program exits 2" [ $? -eq 2 ]
-check "submit --help exits 0" "$H" submit --help >/dev/null
+check "submit --help exits 0" bash -c '"$1" submit --help >/dev/null' _ "$H"
 
 [ "$tap_failed" -eq 0 ] && rm -rf "$work"
 tap_done
