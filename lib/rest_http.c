@@ -17,8 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
+#include "curl_load.h"
 #include "slurm_rest.h"
 
 #define CONNECT_TIMEOUT_MS 2000L
@@ -43,13 +42,8 @@ struct hpcl__rest {
     char errbuf[CURL_ERROR_SIZE];
 };
 
-static pthread_once_t g_curl_once = PTHREAD_ONCE_INIT;
-static CURLcode g_curl_init;
-
-static void curl_init_once(void)
-{
-    g_curl_init = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
+/* libcurl's entry points; hpcl__rest_new() loads them. */
+#define cu (&hpcl__curl)
 
 const char *hpcl__rest_site_name(const struct hpcl__rest *r)
 {
@@ -101,18 +95,18 @@ static CURLcode setup_handle(struct hpcl__rest *r)
     CURLcode e = CURLE_OK;
 
     /* No signals: the library may run in threads; timeouts still work. */
-    e = e ? e : curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    e = e ? e : curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->errbuf);
-    e = e ? e : curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
-    e = e ? e : curl_easy_setopt(c, CURLOPT_HTTP_VERSION,
+    e = e ? e : cu->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    e = e ? e : cu->easy_setopt(c, CURLOPT_ERRORBUFFER, r->errbuf);
+    e = e ? e : cu->easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+    e = e ? e : cu->easy_setopt(c, CURLOPT_HTTP_VERSION,
                                  (long)CURL_HTTP_VERSION_1_1);
 #if LIBCURL_VERSION_NUM >= 0x075500
-    e = e ? e : curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    e = e ? e : cu->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 #endif
     /* Certificate checks stay on (curl's default); a site may name its
      * own CA. */
     if (r->conf->ca_file != NULL)
-        e = e ? e : curl_easy_setopt(c, CURLOPT_CAINFO, r->conf->ca_file);
+        e = e ? e : cu->easy_setopt(c, CURLOPT_CAINFO, r->conf->ca_file);
     return e;
 }
 
@@ -120,12 +114,12 @@ hpcl_rc hpcl__rest_new(struct hpcl__rest **out, hpcl_ctx *ctx,
                        const struct hpcl__site_conf *conf)
 {
     struct hpcl__rest *r;
+    const char *why;
 
     *out = NULL;
-    pthread_once(&g_curl_once, curl_init_once);
-    if (g_curl_init != CURLE_OK)
-        return hpcl__fail(ctx, HPCL_E_REST, "site %s: curl_global_init: %s",
-                          conf->name, curl_easy_strerror(g_curl_init));
+    if (hpcl__curl_load(&why) == NULL)
+        return hpcl__fail(ctx, HPCL_E_UNSUPPORTED, "site %s: slurmrestd "
+                          "sites need libcurl: %s", conf->name, why);
     if ((r = calloc(1, sizeof *r)) == NULL)
         return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
     r->conf = conf;
@@ -133,7 +127,7 @@ hpcl_rc hpcl__rest_new(struct hpcl__rest **out, hpcl_ctx *ctx,
                                          : HPCL__DEFAULT_TIMEOUT_MS;
     r->base = join(conf->url, "/slurm/", conf->api_version);
     r->user = user_name(conf);
-    r->curl = curl_easy_init();
+    r->curl = cu->easy_init();
     if (r->base == NULL || r->curl == NULL || setup_handle(r) != CURLE_OK) {
         hpcl__rest_free(r);
         return hpcl__fail(ctx, HPCL_E_NOMEM, "site %s: cannot set up the "
@@ -155,13 +149,13 @@ static void wipe_headers(struct curl_slist *list)
 {
     for (struct curl_slist *p = list; p != NULL; p = p->next)
         explicit_bzero(p->data, strlen(p->data));
-    curl_slist_free_all(list);
+    cu->slist_free_all(list);
 }
 
 void hpcl__rest_drop_token(struct hpcl__rest *r)
 {
     if (r->curl != NULL)
-        curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, (void *)NULL);
+        cu->easy_setopt(r->curl, CURLOPT_HTTPHEADER, (void *)NULL);
     wipe_headers(r->headers);
     r->headers = NULL;
 }
@@ -172,7 +166,7 @@ void hpcl__rest_free(struct hpcl__rest *r)
         return;
     hpcl__rest_drop_token(r);
     if (r->curl != NULL)
-        curl_easy_cleanup(r->curl); /* closes the kept connection */
+        cu->easy_cleanup(r->curl); /* closes the kept connection */
     free(r->base);
     free(r->user);
     free(r);
@@ -185,7 +179,7 @@ static struct curl_slist *add(struct curl_slist *list, const char *line,
 {
     struct curl_slist *next;
 
-    if (*bad || line == NULL || (next = curl_slist_append(list, line)) ==
+    if (*bad || line == NULL || (next = cu->slist_append(list, line)) ==
                                     NULL) {
         *bad = 1;
         return list;
@@ -288,21 +282,21 @@ static CURLcode set_method(struct hpcl__rest *r,
 {
     CURL *c = r->curl;
     long ms = req->timeout_ms > 0 ? req->timeout_ms : r->timeout_ms;
-    CURLcode e = curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ms);
+    CURLcode e = cu->easy_setopt(c, CURLOPT_TIMEOUT_MS, ms);
 
-    e = e ? e : curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-    e = e ? e : curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, (char *)NULL);
+    e = e ? e : cu->easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    e = e ? e : cu->easy_setopt(c, CURLOPT_CUSTOMREQUEST, (char *)NULL);
     if (req->body != NULL) {
-        e = e ? e : curl_easy_setopt(c, CURLOPT_POST, 1L);
-        e = e ? e : curl_easy_setopt(c, CURLOPT_READFUNCTION, read_body);
-        e = e ? e : curl_easy_setopt(c, CURLOPT_READDATA, b);
-        e = e ? e : curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, seek_body);
-        e = e ? e : curl_easy_setopt(c, CURLOPT_SEEKDATA, b);
-        e = e ? e : curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+        e = e ? e : cu->easy_setopt(c, CURLOPT_POST, 1L);
+        e = e ? e : cu->easy_setopt(c, CURLOPT_READFUNCTION, read_body);
+        e = e ? e : cu->easy_setopt(c, CURLOPT_READDATA, b);
+        e = e ? e : cu->easy_setopt(c, CURLOPT_SEEKFUNCTION, seek_body);
+        e = e ? e : cu->easy_setopt(c, CURLOPT_SEEKDATA, b);
+        e = e ? e : cu->easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
                                      (curl_off_t)b->len);
     }
     if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "POST") != 0)
-        e = e ? e : curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+        e = e ? e : cu->easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
     return e;
 }
 
@@ -337,7 +331,7 @@ static int maybe_sent(CURL *c, CURLcode e, const struct body *b, int body)
         return 0;
     if (body)
         return b->all_read;
-    if (curl_easy_getinfo(c, CURLINFO_PRETRANSFER_TIME_T, &pre) != CURLE_OK)
+    if (cu->easy_getinfo(c, CURLINFO_PRETRANSFER_TIME_T, &pre) != CURLE_OK)
         return 1;
     return pre > 0;
 }
@@ -347,7 +341,7 @@ static hpcl_rc transfer_fail(struct hpcl__rest *r, hpcl_ctx *ctx,
                              int sent)
 {
     const char *why = r->errbuf[0] != '\0' ? r->errbuf
-                                           : curl_easy_strerror(e);
+                                           : cu->easy_strerror(e);
     const char *site = r->conf->name;
     const char *hint = e == CURLE_PEER_FAILED_VERIFICATION ||
                                e == CURLE_SSL_CACERT_BADFILE
@@ -382,18 +376,18 @@ hpcl_rc hpcl__rest_send(struct hpcl__rest *r, hpcl_ctx *ctx,
     if ((url = join(r->base, req->path, "")) == NULL)
         return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
     r->errbuf[0] = '\0';
-    e = curl_easy_setopt(r->curl, CURLOPT_URL, url);
-    e = e ? e : curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, r->headers);
-    e = e ? e : curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, on_data);
-    e = e ? e : curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, reply);
+    e = cu->easy_setopt(r->curl, CURLOPT_URL, url);
+    e = e ? e : cu->easy_setopt(r->curl, CURLOPT_HTTPHEADER, r->headers);
+    e = e ? e : cu->easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, on_data);
+    e = e ? e : cu->easy_setopt(r->curl, CURLOPT_WRITEDATA, reply);
     e = e ? e : set_method(r, req, &b);
     free(url);
     if (e != CURLE_OK)
         return hpcl__fail(ctx, HPCL_E_REST, "site %s: cannot set up %s: %s",
-                          r->conf->name, req->what, curl_easy_strerror(e));
-    e = curl_easy_perform(r->curl);
+                          r->conf->name, req->what, cu->easy_strerror(e));
+    e = cu->easy_perform(r->curl);
     if (e == CURLE_OK)
-        e = curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE,
+        e = cu->easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE,
                               &reply->status);
     /* An empty answer (a 304, a bare 200) still gets a "" body. */
     if (e == CURLE_OK && reply->body == NULL &&

@@ -1,0 +1,520 @@
+/*
+ * Choosing a site and submitting exactly once, against fake drivers: each
+ * site of a small site file gets a scripted backend (lib/backend.h) whose
+ * probe, submit, find_key and query answer as the test says.  Covers the
+ * rule, concurrent probes, known-down sites, fallback, ambiguous submits,
+ * the journal and its sync count, path maps, secrets, reconciliation and
+ * resubmission.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hpcl_test.h"
+#include "journal.h"
+#include "site.h"
+
+int __real_fdatasync(int fd);
+int __wrap_fdatasync(int fd);
+static int sync_calls;
+
+int __wrap_fdatasync(int fd)
+{
+    (void)fd;
+    sync_calls++;
+    return 0;
+}
+
+/* --- the fake driver -------------------------------------------------- */
+
+struct fake {
+    long wait_s;
+    double delay;
+    hpcl_rc probe_rc, submit_rc, find_rc, query_rc;
+    uint32_t next_id, find_id;
+    int probes, submits, finds, queries;
+    char comment[128];    /* what query reports; "" NULL */
+    char work_dir[256], script[1024];
+    int saw_token_var;
+};
+
+static struct fake fakes[3];
+
+static hpcl_rc f_probe(struct hpcl__site *s, hpcl_ctx *ctx,
+                       const struct hpcl__jobdesc *d, struct hpcl_probe *p)
+{
+    struct fake *f = s->state;
+    struct timespec ts = {0, (long)(f->delay * 1e9)};
+
+    (void)d;
+    f->probes++;
+    nanosleep(&ts, NULL);
+    if (f->probe_rc != HPCL_OK)
+        return hpcl__fail(ctx, f->probe_rc, "fake %s does not answer",
+                          s->conf->name);
+    p->start_time = time(NULL) + f->wait_s;
+    p->partition = strdup("p");
+    return HPCL_OK;
+}
+
+static hpcl_rc f_submit(struct hpcl__site *s, hpcl_ctx *ctx,
+                        const struct hpcl__jobdesc *d, uint32_t *id)
+{
+    struct fake *f = s->state;
+
+    f->submits++;
+    snprintf(f->work_dir, sizeof f->work_dir, "%s", d->work_dir);
+    snprintf(f->script, sizeof f->script, "%s", d->script);
+    for (size_t i = 0; i < d->env_count; i++)
+        f->saw_token_var |= strncmp(d->env[i], "BETA_TKN=", 9) == 0;
+    assert_non_null(d->comment);
+    assert_int_equal(strncmp(d->comment, "hpcl-key=hpcl-", 14), 0);
+    if (f->submit_rc != HPCL_OK)
+        return hpcl__fail(ctx, f->submit_rc, "fake %s: submit fails",
+                          s->conf->name);
+    *id = f->next_id++;
+    return HPCL_OK;
+}
+
+static hpcl_rc f_find(struct hpcl__site *s, hpcl_ctx *ctx, const char *key,
+                      uint32_t *id)
+{
+    struct fake *f = s->state;
+
+    (void)key;
+    f->finds++;
+    if (f->find_rc != HPCL_OK)
+        return hpcl__fail(ctx, f->find_rc, "fake %s: no key", s->conf->name);
+    *id = f->find_id;
+    return HPCL_OK;
+}
+
+static hpcl_rc f_query(struct hpcl__site *s, hpcl_ctx *ctx, uint32_t id,
+                       const char *ref, hpcl__jobrec_fn fn, void *arg)
+{
+    struct fake *f = s->state;
+    struct hpcl__jobrec r = {.state = HPCL_STATE_PENDING, .exit_code = -1};
+
+    f->queries++;
+    if (f->query_rc != HPCL_OK)
+        return hpcl__fail(ctx, f->query_rc, "job %s not found", ref);
+    r.job_id = id;
+    r.array_task_id = HPCL__NO_TASK;
+    r.comment = f->comment[0] ? f->comment : NULL;
+    return fn(arg, &r, 1);
+}
+
+static hpcl_rc f_cancel(struct hpcl__site *s, hpcl_ctx *ctx, uint32_t id,
+                        uint32_t task, const char *ref)
+{
+    (void)s, (void)ctx, (void)id, (void)task, (void)ref;
+    return HPCL_OK;
+}
+
+static void f_close(struct hpcl__site *s)
+{
+    (void)s;
+}
+
+static const struct hpcl__backend_ops fake_ops = {
+    "fake", f_submit, f_query, f_cancel, f_probe, f_find, f_close};
+
+/* --- fixture ------------------------------------------------------------ */
+
+struct fx {
+    char dir[64];
+    char journal[128];
+    hpcl_ctx *ctx;
+};
+
+static const char site_file[] =
+    "[defaults]\nhome = alpha\nmax_wait = 60\ntimeout = 2s\n"
+    "[site alpha]\ndriver = slurm\nslurm_conf = /nonexistent/slurm.conf\n"
+    "[site beta]\ndriver = slurmrestd\nurl = https://beta.invalid\n"
+    "token_env = BETA_TKN\nmap = / => /remote\n"
+    "[site gamma]\ndriver = slurmrestd\nurl = https://gamma.invalid\n"
+    "token_env = GAMMA_TKN\n";
+
+/* Load the site file and put a fake driver under every site. */
+static void install_fakes(struct fx *x)
+{
+    char path[128];
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/hpclaunch.conf", x->dir);
+    assert_non_null(f = fopen(path, "w"));
+    fputs(site_file, f);
+    fclose(f);
+    assert_int_equal(hpcl_ctx_load_sites(x->ctx, path, 0), HPCL_OK);
+    for (size_t i = 0; i < 3; i++) {
+        x->ctx->slots[i].site.ops = &fake_ops;
+        x->ctx->slots[i].site.state = &fakes[i];
+    }
+}
+
+static int setup(void **state)
+{
+    struct fx *x = calloc(1, sizeof *x);
+
+    strcpy(x->dir, "/tmp/hpcl-choice-XXXXXX");
+    if (mkdtemp(x->dir) == NULL || hpcl_ctx_create(&x->ctx, 0) != HPCL_OK)
+        return -1;
+    snprintf(x->journal, sizeof x->journal, "%s/state/journal", x->dir);
+    setenv("HPCLAUNCH_JOURNAL", x->journal, 1);
+    memset(fakes, 0, sizeof fakes);
+    for (int i = 0; i < 3; i++)
+        fakes[i].next_id = fakes[i].find_id = 100 * (i + 1);
+    sync_calls = 0;
+    install_fakes(x);
+    *state = x;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *x = *state;
+    char cmd[128];
+
+    for (size_t i = 0; i < 3; i++)
+        x->ctx->slots[i].site.ops = NULL; /* not ours to close */
+    hpcl_ctx_destroy(x->ctx);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", x->dir);
+    free(x);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static hpcl_job *new_job(struct fx *x)
+{
+    static const char *const argv[] = {"/bin/true"};
+    hpcl_job *job;
+
+    assert_int_equal(hpcl_job_create(&job, x->ctx), HPCL_OK);
+    assert_int_equal(hpcl_job_set_command(job, 1, argv), HPCL_OK);
+    assert_int_equal(hpcl_job_set_workdir(job, "/home/u/run"), HPCL_OK);
+    return job;
+}
+
+#define assert_has(text, part)                                             \
+    do {                                                                   \
+        if (strstr((text), (part)) == NULL)                                \
+            fail_msg("\"%s\" not in \"%s\"", (part), (text));              \
+    } while (0)
+
+static char *journal_text(struct fx *x)
+{
+    static char buf[16384];
+    FILE *f = fopen(x->journal, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+
+    buf[n] = '\0';
+    if (f)
+        fclose(f);
+    return buf;
+}
+
+/* --- the rule ------------------------------------------------------------ */
+
+static void choice_home_within_max_wait(void **state)
+{
+    struct fx *x = *state;
+    hpcl_job *job = new_job(x);
+
+    fakes[0].wait_s = 30;
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_OK);
+    assert_string_equal(hpcl_job_ref(job), "alpha:100");
+    assert_has(hpcl_job_decision(job), "rule home");
+    hpcl_job_destroy(job);
+}
+
+static void choice_earliest_when_home_saturated(void **state)
+{
+    struct fx *x = *state;
+    hpcl_job *job = new_job(x);
+    char *json = NULL;
+
+    fakes[0].wait_s = 600;
+    fakes[1].wait_s = 300;
+    fakes[2].wait_s = 120;
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_OK);
+    assert_string_equal(hpcl_job_ref(job), "gamma:300");
+    assert_int_equal(hpcl_job_decision_json(&json, job), HPCL_OK);
+    assert_has(json, "\"rule\":\"earliest\"");
+    assert_has(json, "\"chosen\":\"gamma\"");
+    free(json);
+    hpcl_job_destroy(job);
+}
+
+static void choice_ties_go_to_the_preferred_site(void **state)
+{
+    struct fx *x = *state;
+    hpcl_job *job = new_job(x);
+
+    fakes[0].wait_s = 600;
+    fakes[1].wait_s = 2; /* within 2 s of gamma: a tie */
+    fakes[2].wait_s = 0;
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_OK);
+    assert_string_equal(hpcl_job_ref(job), "beta:200");
+    hpcl_job_destroy(job);
+}
+
+static void choice_max_wait_of_the_job_wins(void **state)
+{
+    struct fx *x = *state;
+    hpcl_job *job = new_job(x);
+
+    fakes[0].wait_s = 30;
+    assert_int_equal(hpcl_job_set_max_wait(job, 10), HPCL_OK);
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_OK);
+    assert_string_equal(hpcl_job_ref(job), "beta:200");
+    hpcl_job_destroy(job);
+}
+
+static void choice_probes_run_at_once(void **state)
+{
+    struct fx *x = *state;
+    hpcl_job *job = new_job(x);
+    struct timespec t0, t1;
+    double took;
+
+    for (int i = 0; i < 3; i++)
+        fakes[i].delay = 0.3;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(hpcl_job_submit(job, HPCL_SUBMIT_DRY_RUN), HPCL_OK);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    took = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    print_message("# 3 probes of 0.3 s each: decided in %.3f s\n", took);
+    assert_true(took < 0.55);
+    assert_null(hpcl_job_ref(job)); /* a dry run submits nothing */
+    assert_int_equal(fakes[0].submits + fakes[1].submits, 0);
+    assert_has(hpcl_job_decision(job), "dry run");
+    hpcl_job_destroy(job);
+}
+
+static void choice_site_known_down_is_not_asked(void **state)
+{
+    struct fx *x = *state;
+    hpcl_job *a = new_job(x), *b = new_job(x);
+
+    fakes[1].probe_rc = HPCL_E_UNREACHABLE;
+    assert_int_equal(hpcl_job_submit(a, HPCL_SUBMIT_DRY_RUN), HPCL_OK);
+    assert_has(hpcl_job_decision(a), "beta (slurmrestd): skipped, no answer");
+    assert_int_equal(fakes[1].probes, 1);
+    assert_int_equal(hpcl_job_submit(b, HPCL_SUBMIT_DRY_RUN), HPCL_OK);
+    assert_int_equal(fakes[1].probes, 1);
+    assert_has(hpcl_job_decision(b), "beta (slurmrestd): skipped, known down");
+    hpcl_job_destroy(a);
+    hpcl_job_destroy(b);
+}
+
+static void choice_no_answer_is_nobackend(void **state)
+{
+    struct fx *x = *state;
+    hpcl_job *job = new_job(x);
+
+    for (int i = 0; i < 3; i++)
+        fakes[i].probe_rc = HPCL_E_TIMEOUT;
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_E_NOBACKEND);
+    assert_has(hpcl_ctx_errmsg(x->ctx), "alpha: fake alpha does not answer");
+    assert_has(hpcl_ctx_errmsg(x->ctx), "gamma: fake gamma does not answer");
+    assert_has(hpcl_job_decision(job), "rule none");
+    hpcl_job_destroy(job);
+}
+
+/* --- submitting ----------------------------------------------------------- */
+
+static void submit_moves_on_after_a_refusal(void **state)
+{
+    struct fx *x = *state;
+    hpcl_job *job = new_job(x);
+    const char *j;
+
+    fakes[0].submit_rc = HPCL_E_SLURM;
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_OK);
+    assert_string_equal(hpcl_job_ref(job), "beta:200");
+    j = journal_text(x);
+    assert_has(j, "INTENT key=");
+    assert_has(j, "FAILED key=");
+    assert_has(j, "SUBMITTED key=");
+    assert_has(strstr(j, "FAILED"), "site=alpha");
+    hpcl_job_destroy(job);
+}
+
+static void submit_ambiguous_then_found_is_adopted(void **state)
+{
+    struct fx *x = *state;
+    hpcl_job *job = new_job(x);
+    char want[64];
+
+    assert_int_equal(hpcl_job_set_site(job, "beta"), HPCL_OK);
+    fakes[1].submit_rc = HPCL_E_AMBIGUOUS;
+    fakes[1].find_id = 4242;
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_OK);
+    assert_string_equal(hpcl_job_ref(job), "beta:4242");
+    assert_int_equal(fakes[1].submits, 1);
+    snprintf(want, sizeof want, "ADOPTED key=%s site=beta id=4242",
+             hpcl_job_key(job));
+    assert_has(journal_text(x), want);
+    assert_has(hpcl_job_decision(job), "adopted as beta:4242");
+    hpcl_job_destroy(job);
+}
+
+static void submit_ambiguous_site_silent_goes_nowhere_else(void **state)
+{
+    struct fx *x = *state;
+    hpcl_job *job = new_job(x);
+
+    fakes[0].submit_rc = HPCL_E_AMBIGUOUS;
+    fakes[0].find_rc = HPCL_E_UNREACHABLE;
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_E_AMBIGUOUS);
+    assert_has(hpcl_ctx_errmsg(x->ctx), "job may exist at site alpha");
+    assert_has(hpcl_ctx_errmsg(x->ctx), hpcl_job_key(job));
+    assert_has(hpcl_ctx_errmsg(x->ctx), "hpclaunch jobs");
+    assert_int_equal(fakes[1].submits + fakes[2].submits, 0);
+    assert_null(hpcl_job_ref(job));
+    hpcl_job_destroy(job);
+}
+
+static void submit_ambiguous_not_found_moves_on(void **state)
+{
+    struct fx *x = *state;
+    hpcl_job *job = new_job(x);
+
+    fakes[0].submit_rc = HPCL_E_AMBIGUOUS;
+    fakes[0].find_rc = HPCL_E_NOJOB;
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_OK);
+    assert_string_equal(hpcl_job_ref(job), "beta:200");
+    assert_int_equal(fakes[0].finds, 3); /* asked a few times */
+    hpcl_job_destroy(job);
+}
+
+static void submit_maps_paths_and_strips_tokens(void **state)
+{
+    struct fx *x = *state;
+    hpcl_job *job = new_job(x);
+
+    setenv("BETA_TKN", "secret-token", 1);
+    assert_int_equal(hpcl_job_set_site(job, "beta"), HPCL_OK);
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_OK);
+    assert_string_equal(fakes[1].work_dir, "/remote/home/u/run");
+    assert_has(fakes[1].script, "'/remote/bin/true'");
+    assert_false(fakes[1].saw_token_var);
+    unsetenv("BETA_TKN");
+    hpcl_job_destroy(job);
+}
+
+static void submit_many_syncs_twice_per_batch(void **state)
+{
+    struct fx *x = *state;
+    hpcl_job *jobs[100];
+
+    for (int i = 0; i < 100; i++) {
+        jobs[i] = new_job(x);
+        assert_int_equal(hpcl_job_set_site(jobs[i], "alpha"), HPCL_OK);
+    }
+    assert_int_equal(hpcl_job_submit_many(jobs, 100, 0), HPCL_OK);
+    assert_int_equal(sync_calls, 2);
+    assert_int_equal(fakes[0].submits, 100);
+    assert_string_equal(hpcl_job_ref(jobs[99]), "alpha:199");
+    assert_string_not_equal(hpcl_job_key(jobs[0]), hpcl_job_key(jobs[1]));
+    for (int i = 0; i < 100; i++)
+        hpcl_job_destroy(jobs[i]);
+}
+
+/* --- reconciling ---------------------------------------------------------- */
+
+/* An INTENT written by a process that is gone. */
+static void dead_intent(struct fx *x, const char *key)
+{
+    pid_t pid = fork();
+
+    if (pid == 0) {
+        struct hpcl__journal *j;
+        _exit(hpcl__journal_open(&j, NULL, x->journal) != HPCL_OK ||
+              hpcl__journal_record(j, NULL, HPCL__J_INTENT, key, "gamma", 0,
+                                   NULL) != HPCL_OK);
+    }
+    assert_true(pid > 0);
+    assert_int_equal(waitpid(pid, NULL, 0), pid);
+}
+
+static void jobs_reconcile_adopt_and_lose(void **state)
+{
+    struct fx *x = *state;
+    hpcl_job *kept = new_job(x), *lost = new_job(x), *again = NULL;
+    char key[HPCL__KEY_LEN + 1], *json = NULL, want[160];
+
+    assert_int_equal(hpcl_job_set_site(kept, "alpha"), HPCL_OK);
+    assert_int_equal(hpcl_job_set_site(lost, "beta"), HPCL_OK);
+    assert_int_equal(hpcl_job_submit(kept, 0), HPCL_OK);
+    assert_int_equal(hpcl_job_submit(lost, 0), HPCL_OK);
+    assert_int_equal(hpcl__key_new(key, NULL), HPCL_OK);
+    dead_intent(x, key);
+    snprintf(fakes[0].comment, sizeof fakes[0].comment, "hpcl-key=%s",
+             hpcl_job_key(kept));
+    fakes[1].query_rc = HPCL_E_NOJOB;
+    fakes[2].find_id = 77;
+    snprintf(fakes[2].comment, sizeof fakes[2].comment, "hpcl-key=%s", key);
+    assert_int_equal(hpcl_ctx_jobs_json(&json, x->ctx, 0), HPCL_OK);
+    print_message("# %s\n", json);
+    snprintf(want, sizeof want, "\"key\":\"%s\",\"site\":\"beta\","
+             "\"journal\":\"SUBMITTED\",\"status\":\"lost\"", hpcl_job_key(lost));
+    assert_has(json, want);
+    snprintf(want, sizeof want, "\"key\":\"%s\",\"site\":\"gamma\","
+             "\"journal\":\"INTENT\",\"status\":\"active\"", key);
+    assert_has(json, want);
+    assert_has(json, "\"ref\":\"gamma:77\",\"state\":\"PENDING\","
+                     "\"reconciled\":\"ADOPTED\"");
+    free(json);
+    /* The lost job comes back with its request and its key. */
+    fakes[1].query_rc = HPCL_OK;
+    fakes[1].script[0] = '\0';
+    assert_int_equal(hpcl_job_resubmit(&again, x->ctx, hpcl_job_key(lost), 0),
+                     HPCL_OK);
+    assert_string_equal(hpcl_job_ref(again), "beta:201");
+    assert_string_equal(hpcl_job_key(again), hpcl_job_key(lost));
+    assert_has(fakes[1].script, "'/remote/bin/true'");
+    assert_int_equal(hpcl_job_resubmit(&again, x->ctx, hpcl_job_key(kept), 0),
+                     HPCL_E_INVAL);
+    assert_has(hpcl_ctx_errmsg(x->ctx), "not LOST");
+    hpcl_job_destroy(kept);
+    hpcl_job_destroy(lost);
+}
+
+static void jobs_other_key_at_the_id_is_lost(void **state)
+{
+    struct fx *x = *state;
+    hpcl_job *job = new_job(x);
+    char *json = NULL;
+
+    assert_int_equal(hpcl_job_set_site(job, "alpha"), HPCL_OK);
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_OK);
+    strcpy(fakes[0].comment, "hpcl-key=hpcl-00000000000000000000000000000000");
+    assert_int_equal(hpcl_ctx_jobs_json(&json, x->ctx, 0), HPCL_OK);
+    assert_has(json, "\"status\":\"lost\"");
+    assert_has(json, "re-issued");
+    free(json);
+    hpcl_job_destroy(job);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+HPCL_TEST_MAIN(NULL, NULL, T(choice_home_within_max_wait),
+               T(choice_earliest_when_home_saturated),
+               T(choice_ties_go_to_the_preferred_site),
+               T(choice_max_wait_of_the_job_wins),
+               T(choice_probes_run_at_once),
+               T(choice_site_known_down_is_not_asked),
+               T(choice_no_answer_is_nobackend),
+               T(submit_moves_on_after_a_refusal),
+               T(submit_ambiguous_then_found_is_adopted),
+               T(submit_ambiguous_site_silent_goes_nowhere_else),
+               T(submit_ambiguous_not_found_moves_on),
+               T(submit_maps_paths_and_strips_tokens),
+               T(submit_many_syncs_twice_per_batch),
+               T(jobs_reconcile_adopt_and_lose),
+               T(jobs_other_key_at_the_id_is_lost))
