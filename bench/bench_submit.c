@@ -1,9 +1,15 @@
 /*
  * Submission benchmark: held jobs per second through (a) the hpclaunch
- * library and (b) raw slurm_submit_batch_job, both in this one process.
- * bench/submit.sh adds sbatch and `hpclaunch submit` loops and the ratios.
+ * library, (b) raw slurm_submit_batch_job, and the library with its
+ * journal on (exactly-once: INTENT synced before, outcome after), (e) one
+ * job per call and (f) 100 jobs per hpcl_job_submit_many call, all in this
+ * one process.  bench/submit.sh adds sbatch and `hpclaunch submit` loops
+ * and the ratios.
  *
- *   bench_submit lib|raw COUNT WORKDIR    prints "<rate> jobs/s" and the ids
+ *   bench_submit lib|raw|journal|batch COUNT WORKDIR IDFILE
+ *       prints "<rate>" (jobs/s); the references go to IDFILE.
+ *       journal and batch read the site file $HPCL_BENCH_CONF and submit
+ *       to its site "sitea".
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <stdio.h>
@@ -57,6 +63,56 @@ static int bench_lib(int count, const char *workdir, FILE *ids)
     return 0;
 }
 
+/* One held job to site A, ready to submit. */
+static hpcl_rc make_job(hpcl_ctx *ctx, const char *workdir, hpcl_job **out)
+{
+    const char *const argv[] = {"/bin/true"};
+    hpcl_rc rc = hpcl_job_create(out, ctx);
+
+    if (rc == HPCL_OK)
+        rc = hpcl_job_set_command(*out, 1, argv);
+    if (rc == HPCL_OK)
+        rc = hpcl_job_set_hold(*out, 1);
+    if (rc == HPCL_OK)
+        rc = hpcl_job_set_workdir(*out, workdir);
+    if (rc == HPCL_OK)
+        rc = hpcl_job_set_time_limit(*out, 1);
+    if (rc == HPCL_OK)
+        rc = hpcl_job_set_site(*out, "sitea");
+    return rc;
+}
+
+/* (e) and (f): the journal on; per jobs per call (1 or 100). */
+static int bench_journal(int count, int per, const char *workdir, FILE *ids)
+{
+    hpcl_job *jobs[100];
+    hpcl_ctx *ctx;
+    hpcl_rc rc;
+
+    if (hpcl_ctx_create(&ctx, 0) != HPCL_OK)
+        return 1;
+    rc = hpcl_ctx_load_sites(ctx, getenv("HPCL_BENCH_CONF"), 0);
+    for (int done = 0; rc == HPCL_OK && done < count; done += per) {
+        int n = count - done < per ? count - done : per, made = 0;
+        while (made < n && (rc = make_job(ctx, workdir, &jobs[made])) ==
+                               HPCL_OK)
+            made++;
+        if (rc == HPCL_OK)
+            rc = n == 1 ? hpcl_job_submit(jobs[0], 0)
+                        : hpcl_job_submit_many(jobs, (size_t)n, 0);
+        for (int i = 0; i < made; i++) {
+            if (hpcl_job_ref(jobs[i]) != NULL)
+                fprintf(ids, "%s\n", hpcl_job_ref(jobs[i]));
+            hpcl_job_destroy(jobs[i]);
+        }
+    }
+    if (rc != HPCL_OK)
+        fprintf(stderr, "bench journal: %s: %s\n", hpcl_strerror(rc),
+                hpcl_ctx_errmsg(ctx));
+    hpcl_ctx_destroy(ctx);
+    return rc != HPCL_OK;
+}
+
 /* (b): the limit -- a prepared descriptor submitted again and again. */
 static int bench_raw(int count, const char *workdir, FILE *ids)
 {
@@ -97,7 +153,8 @@ int main(int argc, char **argv)
     FILE *ids;
 
     if (argc != 5 || (count = atoi(argv[2])) <= 0) {
-        fprintf(stderr, "usage: bench_submit lib|raw COUNT WORKDIR IDFILE\n");
+        fprintf(stderr, "usage: bench_submit lib|raw|journal|batch COUNT "
+                "WORKDIR IDFILE\n");
         return 2;
     }
     if ((ids = fopen(argv[4], "a")) == NULL) {
@@ -107,6 +164,10 @@ int main(int argc, char **argv)
     t0 = now();
     if (strcmp(argv[1], "lib") == 0)
         rc = bench_lib(count, argv[3], ids);
+    else if (strcmp(argv[1], "journal") == 0)
+        rc = bench_journal(count, 1, argv[3], ids);
+    else if (strcmp(argv[1], "batch") == 0)
+        rc = bench_journal(count, 100, argv[3], ids);
     else
         rc = bench_raw(count, argv[3], ids);
     elapsed = now() - t0;

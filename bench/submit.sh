@@ -22,7 +22,7 @@ unset HPCLAUNCH_CONF # refs local:ID, the built-in site (site A)
 work=$HPCL_DEV_WORK/bench; mkdir -p "$work"; cd "$work"
 ids=$work/ids; : >"$ids"
 cleanup() { # cancel everything submitted, in batches
-    sed 's/^local://' "$ids" | xargs -r -n 500 scancel 2>/dev/null || true
+    sed 's/^[a-z0-9_-]*://' "$ids" | xargs -r -n 500 scancel 2>/dev/null || true
 }
 trap cleanup EXIT
 
@@ -35,8 +35,13 @@ rate_of_loop() { # rate_of_loop N COMMAND...: jobs/s of N runs of COMMAND
     awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", n / (b - a) }'
 }
 
+# (e), (f): the journal on, a site file with site A alone.
+printf '[site sitea]\ndriver = slurm\nslurm_conf = %s\n' "$SLURM_CONF" >"$work/bench.conf"
+export HPCL_BENCH_CONF=$work/bench.conf HPCLAUNCH_JOURNAL=$work/journal
 b=$("$build/bench/bench_submit" raw "$count" "$work" "$ids")
 a=$("$build/bench/bench_submit" lib "$count" "$work" "$ids")
+e=$("$build/bench/bench_submit" journal "$count" "$work" "$ids")
+f=$("$build/bench/bench_submit" batch "$count" "$work" "$ids")
 c=$(rate_of_loop "$loop_count" sbatch --parsable -H -t 1 --wrap true)
 d=$(rate_of_loop "$loop_count" "$hpclaunch" submit --parsable -H -t 1 -- /bin/true)
 
@@ -45,6 +50,11 @@ printf '%-44s %10s\n' "(a) hpclaunch library, one process" "$a"
 printf '%-44s %10s\n' "(b) raw slurm_submit_batch_job, one process" "$b"
 printf '%-44s %10s\n' "(c) sbatch in a loop" "$c"
 printf '%-44s %10s\n' "(d) hpclaunch submit in a loop" "$d"
+printf '%-44s %10s\n' "(e) library + journal, 1 job per call" "$e"
+printf '%-44s %10s\n' "(f) library + journal, 100 jobs per call" "$f"
 awk -v a="$a" -v b="$b" -v c="$c" -v d="$d" 'BEGIN {
     printf "a/b = %.2f (target >= 0.8)   a/c = %.1f (target >= 4)   d/c = %.2f\n",
         a / b, a / c, d / c }'
+awk -v b="$b" -v e="$e" -v f="$f" 'BEGIN {
+    printf "e/b = %.2f (target >= 0.5)   f/b = %.2f (target >= 0.8)\n",
+        e / b, f / b }'

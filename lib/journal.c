@@ -28,6 +28,7 @@
 
 struct hpcl__journal {
     int fd;
+    int dirty; /* written since the last sync */
     char *path;
     pid_t pid; /* the process that opened fd */
     char host[HPCL__JNAME_MAX];
@@ -235,6 +236,8 @@ void hpcl__journal_close(struct hpcl__journal *j)
 {
     if (j == NULL)
         return;
+    if (j->fd >= 0 && j->dirty && j->pid == getpid())
+        fdatasync(j->fd);
     if (j->fd >= 0)
         close(j->fd);
     free(j->path);
@@ -364,8 +367,8 @@ static hpcl_rc own_fd(struct hpcl__journal *j, hpcl_ctx *ctx)
     return open_file(j, ctx);
 }
 
-hpcl_rc hpcl__journal_append(struct hpcl__journal *j, hpcl_ctx *ctx,
-                             const struct hpcl__jrec *recs, size_t n)
+static hpcl_rc append(struct hpcl__journal *j, hpcl_ctx *ctx,
+                      const struct hpcl__jrec *recs, size_t n, int sync)
 {
     long long now = (long long)time(NULL);
     size_t len = 0;
@@ -385,13 +388,28 @@ hpcl_rc hpcl__journal_append(struct hpcl__journal *j, hpcl_ctx *ctx,
     for (size_t i = 0; i < n; i++)
         len += format_rec(buf + 1 + len, j, &recs[i], now);
     rc = locked_write(j, ctx, buf, len);
+    j->dirty |= rc == HPCL_OK;
     /* Synced outside the lock: concurrent writers' syncs then overlap,
      * and ours still covers our own lines. */
-    if (rc == HPCL_OK && fdatasync(j->fd) != 0)
+    if (rc == HPCL_OK && sync && fdatasync(j->fd) != 0)
         rc = hpcl__fail(ctx, HPCL_E_SYSTEM, "journal %s: fdatasync: %s",
                         j->path, strerror(errno));
+    else if (rc == HPCL_OK && sync)
+        j->dirty = 0;
     free(buf);
     return rc;
+}
+
+hpcl_rc hpcl__journal_append(struct hpcl__journal *j, hpcl_ctx *ctx,
+                             const struct hpcl__jrec *recs, size_t n)
+{
+    return append(j, ctx, recs, n, 1);
+}
+
+hpcl_rc hpcl__journal_append_lazy(struct hpcl__journal *j, hpcl_ctx *ctx,
+                                  const struct hpcl__jrec *recs, size_t n)
+{
+    return append(j, ctx, recs, n, 0);
 }
 
 hpcl_rc hpcl__journal_record(struct hpcl__journal *j, hpcl_ctx *ctx,

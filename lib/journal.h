@@ -62,6 +62,13 @@ void hpcl__journal_close(struct hpcl__journal *j);
 hpcl_rc hpcl__journal_append(struct hpcl__journal *j, hpcl_ctx *ctx,
                              const struct hpcl__jrec *recs, size_t n);
 
+/* The same without the sync: the records reach the disk with the next
+ * synced append, or when the journal is closed.  For outcomes, whose loss
+ * in a crash is harmless: the synced INTENT and the job's key settle it
+ * (hpcl_ctx_jobs_json). */
+hpcl_rc hpcl__journal_append_lazy(struct hpcl__journal *j, hpcl_ctx *ctx,
+                                  const struct hpcl__jrec *recs, size_t n);
+
 /* One record, synced. */
 hpcl_rc hpcl__journal_record(struct hpcl__journal *j, hpcl_ctx *ctx,
                              enum hpcl__jevent event, const char *key,

@@ -1,7 +1,9 @@
 /*
- * Sidecar files (lib/sidecar.h): a job's request as JSON beside the
- * journal, mode 0600 in a 0700 folder.  The environment in it has had
- * credentials removed already (lib/job_desc.c).
+ * The requests file (lib/sidecar.h): each job's request as one JSON line,
+ * appended beside the journal (DIR/requests, mode 0600 in the journal's
+ * 0700 folder).  One file appended to, rather than a file per job: creating
+ * files would make every journal sync commit their metadata too.  The
+ * environment in it has had credentials removed already (lib/job_desc.c).
  */
 #include "config.h"
 
@@ -18,19 +20,17 @@
 #include "journal.h"
 #include "sidecar.h"
 
-/* DIR/jobs[/KEY.json], DIR the journal's folder; key NULL: the folder. */
-static hpcl_rc side_path(char **out, hpcl_ctx *ctx, const char *key)
+/* DIR/requests, DIR the journal's folder. */
+static hpcl_rc side_path(char **out, hpcl_ctx *ctx)
 {
-    char *j = NULL, *slash;
+    char *j = NULL;
     hpcl_rc rc;
     int n;
 
     if ((rc = hpcl__journal_path(&j, ctx, ctx->sites->journal)) != HPCL_OK)
         return rc;
-    slash = strrchr(j, '/');
-    *slash = '\0';
-    n = key != NULL ? asprintf(out, "%s/jobs/%s.json", j, key)
-                    : asprintf(out, "%s/jobs", j);
+    *strrchr(j, '/') = '\0';
+    n = asprintf(out, "%s/requests", j);
     free(j);
     if (n < 0) {
         *out = NULL;
@@ -71,31 +71,41 @@ static json_t *to_json(const char *key, const char *site,
     return o;
 }
 
+/* One line, appended with one write(2): concurrent writers' lines do not
+ * mix (O_APPEND writes to a regular file are atomic on Linux). */
+static int append_line(const char *path, const char *text)
+{
+    size_t len = strlen(text);
+    char *line = malloc(len + 2);
+    int fd, ok;
+
+    if (line == NULL)
+        return -1;
+    memcpy(line, text, len);
+    memcpy(line + len, "\n", 2);
+    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    ok = fd >= 0 && write(fd, line, len + 1) == (ssize_t)(len + 1);
+    if (fd >= 0 && close(fd) != 0)
+        ok = 0;
+    free(line);
+    return ok ? 0 : -1;
+}
+
 hpcl_rc hpcl__sidecar_save(hpcl_ctx *ctx, const char *key, const char *site,
                            const struct hpcl__jobdesc *d)
 {
-    char *dir = NULL, *path = NULL;
+    char *path = NULL, *text = NULL;
     json_t *o = to_json(key, site, d);
-    hpcl_rc rc = HPCL_OK;
-    int fd = -1;
+    hpcl_rc rc;
 
-    if (o == NULL)
-        return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
-    if ((rc = side_path(&dir, ctx, NULL)) == HPCL_OK &&
-        (rc = side_path(&path, ctx, key)) == HPCL_OK) {
-        if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-            rc = hpcl__fail(ctx, HPCL_E_SYSTEM, "cannot create %s: %s", dir,
-                            strerror(errno));
-        else if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                            0600)) < 0 ||
-                 json_dumpfd(o, fd, JSON_COMPACT) != 0)
-            rc = hpcl__fail(ctx, HPCL_E_SYSTEM, "cannot write %s: %s", path,
-                            strerror(errno));
-    }
-    if (fd >= 0)
-        close(fd);
+    if (o == NULL || (text = json_dumps(o, JSON_COMPACT)) == NULL)
+        rc = hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+    else if ((rc = side_path(&path, ctx)) == HPCL_OK &&
+             append_line(path, text) != 0)
+        rc = hpcl__fail(ctx, HPCL_E_SYSTEM, "cannot write %s: %s", path,
+                        strerror(errno));
     json_decref(o);
-    free(dir);
+    free(text);
     free(path);
     return rc;
 }
@@ -150,23 +160,44 @@ static hpcl_rc from_json(hpcl_ctx *ctx, const json_t *o,
     return rc;
 }
 
+/* The last line of the requests file for key, parsed; NULL if none. */
+static json_t *find_request(const char *path, const char *key)
+{
+    FILE *f = fopen(path, "re");
+    char *line = NULL, needle[64];
+    size_t cap = 0;
+    json_t *found = NULL;
+
+    if (f == NULL)
+        return NULL;
+    snprintf(needle, sizeof needle, "\"key\":\"%s\"", key);
+    while (getline(&line, &cap, f) >= 0) {
+        if (strstr(line, needle) == NULL)
+            continue;
+        json_decref(found); /* a later line (a later attempt) wins */
+        found = json_loads(line, 0, NULL);
+    }
+    free(line);
+    fclose(f);
+    return found;
+}
+
 hpcl_rc hpcl__sidecar_load(hpcl_ctx *ctx, const char *key,
                            char site[HPCL__SITE_NAME_MAX + 1],
                            struct hpcl__jobdesc *d)
 {
     char *path = NULL;
-    json_error_t jerr;
     json_t *o;
     const char *s;
     hpcl_rc rc;
 
     memset(d, 0, sizeof *d);
-    if ((rc = side_path(&path, ctx, key)) != HPCL_OK)
+    if ((rc = side_path(&path, ctx)) != HPCL_OK)
         return rc;
-    if ((o = json_load_file(path, 0, &jerr)) == NULL) {
+    o = find_request(path, key);
+    if (o == NULL) {
         rc = hpcl__fail(ctx, HPCL_E_CONFIG, "cannot resubmit job %s: its "
-                        "request was not kept (%s: %s)", key, path,
-                        jerr.text);
+                        "request was not kept in %s", key, path);
         free(path);
         return rc;
     }

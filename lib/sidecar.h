@@ -1,9 +1,10 @@
 /*
- * Sidecar files: what a submitted job's request was, kept beside the
- * journal (DIR/jobs/KEY.json, DIR the journal's folder) so that a job
- * lost by its site can be resubmitted on request (hpclaunch jobs
- * --resubmit).  Written before the INTENT, not synced: a sidecar lost in
- * a crash only means that job cannot be resubmitted, which is then said.
+ * The requests file: what each submitted job's request was, kept beside
+ * the journal (DIR/requests, DIR the journal's folder, one JSON line per
+ * attempt) so that a job lost by its site can be resubmitted on request
+ * (hpclaunch jobs --resubmit).  Written before the INTENT, not synced: a
+ * request lost in a crash only means that job cannot be resubmitted,
+ * which is then said.
  */
 #ifndef HPCL_SIDECAR_H
 #define HPCL_SIDECAR_H

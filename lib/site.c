@@ -13,12 +13,6 @@
 #include "journal.h"
 #include "site.h"
 
-/* The slurmrestd driver lives in lib/slurm_rest.c.  Declared weak so that
- * a build without it still links: a REST site then reports that its
- * driver is missing instead of the whole library failing to build. */
-hpcl_rc hpcl__rest_site_open(struct hpcl__site *site, hpcl_ctx *ctx)
-    __attribute__((weak));
-
 double hpcl__now(void)
 {
     struct timespec ts;
@@ -148,12 +142,8 @@ hpcl_rc hpcl__site_open(hpcl_ctx *ctx, size_t i, struct hpcl__site **out)
         return HPCL_OK;
     if (site->conf->driver == HPCL__DRIVER_SLURM)
         rc = hpcl__slurm_site_open(site, ctx);
-    else if (hpcl__rest_site_open != NULL)
-        rc = hpcl__rest_site_open(site, ctx);
     else
-        rc = hpcl__fail(ctx, HPCL_E_UNSUPPORTED, "site %s: the slurmrestd "
-                        "driver is not part of this build of libhpclaunch",
-                        site->conf->name);
+        rc = hpcl__rest_site_open(site, ctx);
     if (rc != HPCL_OK) {
         site->ops = NULL;
         site->state = NULL;

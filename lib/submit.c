@@ -2,7 +2,8 @@
  * Submission, exactly once (issue 5, item 5).  Each job gets a key, which
  * travels in its Slurm comment.  With a journal (a context that loaded a
  * site file), the INTENT to submit at a site is written and synced before
- * the request goes out, and the outcome after it.  A submit whose answer
+ * the request goes out, and the outcome written after it (synced with the
+ * next INTENT, or when the context is destroyed).  A submit whose answer
  * was lost (HPCL_E_AMBIGUOUS) is followed, before anything else, by asking
  * that same site for the key: found, the job is adopted; not there, the
  * next site may be tried; the site silent, we stop and say so -- the job
@@ -225,8 +226,11 @@ static hpcl_rc attempt(hpcl_ctx *ctx, struct hpcl__decision *d, size_t i,
     for (size_t k = 0; k < n && rc == HPCL_OK; k++)
         if (slots[k].done == 0)
             nrec += submit_one(ctx, d, site, i, &slots[k], recs + nrec);
+    /* Outcomes need no sync of their own: the next INTENT's sync, or the
+     * journal's close, covers them, and a crash before then leaves an
+     * INTENT that the job's key settles. */
     if (rc == HPCL_OK && jr != NULL)
-        rc = hpcl__journal_append(jr, ctx, recs, nrec);
+        rc = hpcl__journal_append_lazy(jr, ctx, recs, nrec);
     for (size_t k = 0; k < n; k++)
         slot_clear(&slots[k]);
     free(recs);
