@@ -6,10 +6,14 @@
  * one process.  bench/submit.sh adds sbatch and `hpclaunch submit` loops
  * and the ratios.
  *
- *   bench_submit lib|raw|journal|batch COUNT WORKDIR IDFILE
+ * bench/rest.sh uses the modes rest (one context: one kept-alive
+ * connection to the slurmrestd site) and rest-new (a new context, so a new
+ * connection, per job).
+ *
+ *   bench_submit lib|raw|journal|batch|rest|rest-new COUNT WORKDIR IDFILE
  *       prints "<rate>" (jobs/s); the references go to IDFILE.
- *       journal and batch read the site file $HPCL_BENCH_CONF and submit
- *       to its site "sitea".
+ *       journal, batch and rest* read the site file $HPCL_BENCH_CONF and
+ *       submit to its site $HPCL_BENCH_SITE (default "sitea").
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <stdio.h>
@@ -63,7 +67,7 @@ static int bench_lib(int count, const char *workdir, FILE *ids)
     return 0;
 }
 
-/* One held job to site A, ready to submit. */
+/* One held job to the benchmark's site, ready to submit. */
 static hpcl_rc make_job(hpcl_ctx *ctx, const char *workdir, hpcl_job **out)
 {
     const char *const argv[] = {"/bin/true"};
@@ -78,7 +82,9 @@ static hpcl_rc make_job(hpcl_ctx *ctx, const char *workdir, hpcl_job **out)
     if (rc == HPCL_OK)
         rc = hpcl_job_set_time_limit(*out, 1);
     if (rc == HPCL_OK)
-        rc = hpcl_job_set_site(*out, "sitea");
+        rc = hpcl_job_set_site(*out, getenv("HPCL_BENCH_SITE")
+                                         ? getenv("HPCL_BENCH_SITE")
+                                         : "sitea");
     return rc;
 }
 
@@ -146,6 +152,34 @@ static int bench_raw(int count, const char *workdir, FILE *ids)
     return 0;
 }
 
+/* One job per call, the site file loaded into a new context for each job
+ * when fresh (a new connection each time) or once. */
+static int bench_rest(int count, int fresh, const char *workdir, FILE *ids)
+{
+    hpcl_ctx *ctx = NULL;
+    hpcl_job *job = NULL;
+    hpcl_rc rc = HPCL_OK;
+
+    for (int i = 0; rc == HPCL_OK && i < count; i++) {
+        if (ctx == NULL && (rc = hpcl_ctx_create(&ctx, 0)) == HPCL_OK)
+            rc = hpcl_ctx_load_sites(ctx, getenv("HPCL_BENCH_CONF"), 0);
+        if (rc == HPCL_OK && (rc = make_job(ctx, workdir, &job)) == HPCL_OK &&
+            (rc = hpcl_job_submit(job, 0)) == HPCL_OK)
+            fprintf(ids, "%s\n", hpcl_job_ref(job));
+        if (rc != HPCL_OK)
+            fprintf(stderr, "bench rest: %s: %s\n", hpcl_strerror(rc),
+                    hpcl_ctx_errmsg(ctx));
+        hpcl_job_destroy(job);
+        job = NULL;
+        if (fresh || rc != HPCL_OK) {
+            hpcl_ctx_destroy(ctx);
+            ctx = NULL;
+        }
+    }
+    hpcl_ctx_destroy(ctx);
+    return rc != HPCL_OK;
+}
+
 int main(int argc, char **argv)
 {
     int count, rc;
@@ -153,8 +187,8 @@ int main(int argc, char **argv)
     FILE *ids;
 
     if (argc != 5 || (count = atoi(argv[2])) <= 0) {
-        fprintf(stderr, "usage: bench_submit lib|raw|journal|batch COUNT "
-                "WORKDIR IDFILE\n");
+        fprintf(stderr, "usage: bench_submit lib|raw|journal|batch|rest|"
+                "rest-new COUNT WORKDIR IDFILE\n");
         return 2;
     }
     if ((ids = fopen(argv[4], "a")) == NULL) {
@@ -168,6 +202,10 @@ int main(int argc, char **argv)
         rc = bench_journal(count, 1, argv[3], ids);
     else if (strcmp(argv[1], "batch") == 0)
         rc = bench_journal(count, 100, argv[3], ids);
+    else if (strcmp(argv[1], "rest") == 0)
+        rc = bench_rest(count, 0, argv[3], ids);
+    else if (strcmp(argv[1], "rest-new") == 0)
+        rc = bench_rest(count, 1, argv[3], ids);
     else
         rc = bench_raw(count, argv[3], ids);
     elapsed = now() - t0;

@@ -159,6 +159,7 @@ void hpcl__rest_jobrec(struct hpcl__jobrec *r, const json_t *j)
     r->std_err = hpcl__json_str(j, "standard_error");
     r->reason = hpcl__json_str(j, "state_reason");
     r->reason_desc = hpcl__json_str(j, "state_description");
+    r->comment = hpcl__json_str(j, "comment");
 }
 
 int hpcl__rest_find_key(const json_t *jobs, const char *key, uint32_t *id)

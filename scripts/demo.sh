@@ -1,7 +1,8 @@
 #!/bin/bash
 # The README's main command: install dependencies, build, start the dev
-# cluster, submit the MPI hello world across 2 nodes of site A with
-# hpclaunch, wait for it, and show its output.
+# cluster, fill site A with long jobs, then submit the pinned MPI+OpenMP
+# hello world across 2 nodes: site A is saturated, so hpclaunch sends it to
+# site B (slurmrestd), says why, waits for it and shows its output.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -18,8 +19,25 @@ cp _build/main/examples/mpi_hello "$HPCL_DEV_WORK/bin/"
 # Open MPI refuses to run as root without these; the job inherits them.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 
+H="$prefix/bin/hpclaunch"
+fill=()
+cleanup() { [ ${#fill[@]} -eq 0 ] || "$H" cancel "${fill[@]}" >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+echo "== filling site A with 4 exclusive 10-minute jobs"
+for i in 1 2 3 4; do
+    fill+=("$("$H" submit --parsable --site sitea --no-pin --exclusive -N 1 -t 10 \
+        -D "$HPCL_DEV_WORK/demo" -o /dev/null -- /bin/sleep 600)")
+done
+for i in $(seq 50); do
+    "$H" status "${fill[@]}" | grep -q PENDING || break
+    sleep 0.2
+done
+"$H" sites
+
+echo "== submitting the MPI hello world: 2 nodes, 2 ranks, each pinned"
 set -x
-"$prefix/bin/hpclaunch" submit --wait --timeout 300 -N 2 -n 2 -t 5 \
+"$H" submit --explain --wait --timeout 300 -N 2 -n 2 -t 5 \
     -D "$HPCL_DEV_WORK/demo" -o "$HPCL_DEV_WORK/demo/hello-%j.out" \
     -- "$HPCL_DEV_WORK/bin/mpi_hello" | tee "$HPCL_DEV_WORK/demo/last"
 { set +x; } 2>/dev/null
