@@ -19,7 +19,7 @@
 static hpcl_rc bind_task(const hpcl_plan *plan, unsigned rank)
 {
     const hpcl_topo *topo = plan->topo;
-    const char *cpuset = plan->tasks[rank].cpuset;
+    const char *cpuset;
     hwloc_bitmap_t set;
     hpcl_rc rc = HPCL_OK;
 
@@ -27,6 +27,8 @@ static hpcl_rc bind_task(const hpcl_plan *plan, unsigned rank)
         return hpcl__fail(topo->ctx, HPCL_E_TOPOLOGY, "the plan is for "
                           "another machine's topology (XML or synthetic); "
                           "load this machine's to bind");
+    if ((cpuset = hpcl_plan_task_cpuset(plan, rank)) == NULL)
+        return HPCL_E_NOMEM; /* the message is set */
     if ((set = hwloc_bitmap_alloc()) == NULL)
         return hpcl__fail(topo->ctx, HPCL_E_NOMEM, "out of memory");
     if (hwloc_bitmap_list_sscanf(set, cpuset) < 0)
@@ -41,7 +43,11 @@ static hpcl_rc bind_task(const hpcl_plan *plan, unsigned rank)
 /* setenv() each "KEY=VALUE" of the task. */
 static hpcl_rc set_env(const hpcl_plan *plan, unsigned rank)
 {
-    for (char **e = plan->tasks[rank].env; *e != NULL; e++) {
+    const char *const *env = hpcl_plan_task_env(plan, rank);
+
+    if (env == NULL)
+        return HPCL_E_NOMEM; /* the message is set */
+    for (const char *const *e = env; *e != NULL; e++) {
         const char *eq = strchr(*e, '=');
         char *key = strndup(*e, (size_t)(eq - *e));
         int err = key == NULL ? ENOMEM : 0;

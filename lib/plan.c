@@ -1,6 +1,7 @@
 /*
  * hpcl_plan: inputs, results and getters.  The placement itself is in
- * plan_place.c, the per-task strings and environment in plan_output.c.
+ * plan_place.c, the per-task strings and environment in plan_output.c
+ * (built when a getter first asks for them).
  */
 #include "config.h"
 
@@ -33,16 +34,8 @@ hpcl_rc hpcl_plan_create(hpcl_plan **out, hpcl_topo *topo)
 
 void hpcl__plan_clear(hpcl_plan *plan)
 {
-    if (plan->tasks != NULL)
-        for (unsigned i = 0; i < plan->ntasks; i++) {
-            struct hpcl__task *t = &plan->tasks[i];
-
-            free(t->cpuset);
-            free(t->numa);
-            for (unsigned k = 0; t->env != NULL && k < HPCL__ENV_MAX; k++)
-                free(t->env[k]);
-            free(t->env);
-        }
+    for (unsigned i = 0; plan->tasks != NULL && i < plan->ntasks; i++)
+        free(plan->tasks[i].desc);
     for (unsigned i = 0; i < plan->nnotes; i++)
         free(plan->notes[i]);
     free(plan->notes);
@@ -243,7 +236,7 @@ hpcl_rc hpcl_plan_compute(hpcl_plan *plan)
     hpcl__plan_clear(plan);
     rc = hpcl__plan_place(plan);
     if (rc == HPCL_OK)
-        rc = hpcl__plan_describe(plan);
+        rc = hpcl__plan_note_vendors(plan);
     if (rc != HPCL_OK) {
         hpcl__plan_clear(plan);
         return rc;
@@ -283,10 +276,16 @@ unsigned hpcl_plan_ntasks(const hpcl_plan *plan)
     return plan != NULL && plan->computed ? plan->ntasks : 0;
 }
 
+/* Task rank's strings, or NULL (also when out of memory building them). */
+static char *const *desc_at(const hpcl_plan *plan, unsigned rank)
+{
+    return task_at(plan, rank) ? hpcl__plan_task_desc(plan, rank) : NULL;
+}
+
 const char *hpcl_plan_task_cpuset(const hpcl_plan *plan, unsigned rank)
 {
-    const struct hpcl__task *t = task_at(plan, rank);
-    return t ? t->cpuset : NULL;
+    char *const *d = desc_at(plan, rank);
+    return d ? d[HPCL__DESC_CPUSET] : NULL;
 }
 
 const unsigned *hpcl_plan_task_pus(const hpcl_plan *plan, unsigned rank,
@@ -301,8 +300,8 @@ const unsigned *hpcl_plan_task_pus(const hpcl_plan *plan, unsigned rank,
 
 const char *hpcl_plan_task_numa(const hpcl_plan *plan, unsigned rank)
 {
-    const struct hpcl__task *t = task_at(plan, rank);
-    return t ? t->numa : NULL;
+    char *const *d = desc_at(plan, rank);
+    return d ? d[HPCL__DESC_NUMA] : NULL;
 }
 
 const unsigned *hpcl_plan_task_gpus(const hpcl_plan *plan, unsigned rank,
@@ -323,8 +322,8 @@ int hpcl_plan_task_nic(const hpcl_plan *plan, unsigned rank)
 
 const char *const *hpcl_plan_task_env(const hpcl_plan *plan, unsigned rank)
 {
-    const struct hpcl__task *t = task_at(plan, rank);
-    return t ? (const char *const *)t->env : NULL;
+    char *const *d = desc_at(plan, rank);
+    return d ? (const char *const *)(d + HPCL__DESC_ENV) : NULL;
 }
 
 const char *const *hpcl_plan_notes(const hpcl_plan *plan)

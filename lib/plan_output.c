@@ -1,7 +1,8 @@
 /*
  * What a computed plan says about each task -- CPU set, NUMA nodes and
- * environment -- and the plan as JSON (the format hpclaunch(7) documents;
- * keys are only ever added) or as a table for people.
+ * environment, built when a getter first asks -- and the plan as JSON (the
+ * format hpclaunch(7) documents; keys are only ever added) or as a table
+ * for people.
  */
 #include "config.h"
 
@@ -13,42 +14,266 @@
 
 #include "topo-internal.h"
 
-/* Every PU of the task's cores, and the NUMA nodes of their domains. */
-static hpcl_rc task_sets(const hpcl_plan *plan, struct hpcl__task *task,
-                         hwloc_bitmap_t cpus, hwloc_bitmap_t numa)
+/* A growing string; oom says a growth failed (later appends do nothing).
+ * Formatting by hand, not with open_memstream() and printf(): a memory
+ * stream callocs a BUFSIZ buffer for each few-byte string. */
+struct sbuf {
+    char *s;
+    size_t len, cap;
+    int oom;
+};
+
+static void sb_put(struct sbuf *b, const char *s, size_t n)
+{
+    if (!b->oom && b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        char *grown;
+
+        while (cap < b->len + n)
+            cap *= 2;
+        if ((grown = realloc(b->s, cap)) == NULL)
+            b->oom = 1;
+        b->s = grown ? grown : b->s;
+        b->cap = grown ? cap : b->cap;
+    }
+    if (!b->oom) {
+        memcpy(b->s + b->len, s, n);
+        b->len += n;
+    }
+}
+
+static void sb_str(struct sbuf *b, const char *s)
+{
+    sb_put(b, s, strlen(s));
+}
+
+static void sb_uint(struct sbuf *b, unsigned v)
+{
+    char digits[16];
+    size_t i = sizeof digits;
+
+    do
+        digits[--i] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    sb_put(b, digits + i, sizeof digits - i);
+}
+
+static void sb_int(struct sbuf *b, int v)
+{
+    if (v < 0)
+        sb_put(b, "-", 1);
+    sb_uint(b, v < 0 ? 0u - (unsigned)v : (unsigned)v);
+}
+
+/* set in hwloc list syntax ("0-3,8"), as hwloc_bitmap_list_asprintf()
+ * writes a finite set: a run of two or more is "first-last". */
+static void sb_list(struct sbuf *b, hwloc_const_bitmap_t set)
+{
+    int first = hwloc_bitmap_first(set);
+
+    while (first >= 0) {
+        int last = first, next;
+
+        while ((next = hwloc_bitmap_next(set, last)) == last + 1)
+            last = next;
+        sb_uint(b, (unsigned)first);
+        if (last > first) {
+            sb_put(b, "-", 1);
+            sb_uint(b, (unsigned)last);
+        }
+        if (next >= 0)
+            sb_put(b, ",", 1);
+        first = next;
+    }
+}
+
+/* A task's description is built into one block: the pointer array of
+ * hpcl__plan_task_desc(), then the strings.  Offsets are kept until the
+ * end, since the block moves as it grows. */
+#define DESC_SLOTS (HPCL__DESC_ENV + HPCL__ENV_MAX + 1)
+
+struct desc {
+    struct sbuf b;
+    size_t off[DESC_SLOTS];
+    unsigned n;
+};
+
+/* Start the next string; desc_end() terminates it. */
+static void desc_begin(struct desc *d)
+{
+    d->off[d->n++] = d->b.len;
+}
+
+static void desc_end(struct desc *d)
+{
+    sb_put(&d->b, "", 1);
+}
+
+/* "KEY=VALUE" as the next string. */
+static void desc_kv(struct desc *d, const char *key, const char *value)
+{
+    desc_begin(d);
+    sb_str(&d->b, key);
+    sb_put(&d->b, "=", 1);
+    sb_str(&d->b, value);
+    desc_end(d);
+}
+
+/* The CPU set (every PU of the task's cores) and the NUMA nodes of their
+ * domains, as the first two strings. */
+static hpcl_rc desc_sets(struct desc *d, const hpcl_plan *plan,
+                         const struct hpcl__task *task)
 {
     const hpcl_topo *t = plan->topo;
+    hwloc_bitmap_t cpus = hwloc_bitmap_alloc(), numa = hwloc_bitmap_alloc();
 
-    hwloc_bitmap_zero(cpus);
-    hwloc_bitmap_zero(numa);
-    for (unsigned k = 0; k < task->ncores; k++) {
+    for (unsigned k = 0; cpus && numa && k < task->ncores; k++) {
         const struct hpcl__core *c =
             &t->cores[plan->task_cores[task->core_first + k]];
-        const struct hpcl__domain *d = &t->doms[c->domain];
+        const struct hpcl__domain *dom = &t->doms[c->domain];
 
         for (unsigned j = 0; j < c->npus; j++)
             hwloc_bitmap_set(cpus, t->pus[c->pu_first + j]);
-        for (unsigned j = 0; j < d->nnuma; j++)
-            hwloc_bitmap_set(numa, t->dom_numa[d->numa_first + j]);
+        for (unsigned j = 0; j < dom->nnuma; j++)
+            hwloc_bitmap_set(numa, t->dom_numa[dom->numa_first + j]);
     }
-    if (hwloc_bitmap_list_asprintf(&task->cpuset, cpus) < 0 ||
-        hwloc_bitmap_list_asprintf(&task->numa, numa) < 0)
-        return HPCL_E_NOMEM;
+    if (cpus != NULL && numa != NULL) {
+        desc_begin(d);
+        sb_list(&d->b, cpus);
+        desc_end(d);
+        desc_begin(d);
+        sb_list(&d->b, numa);
+        desc_end(d);
+    }
+    d->b.oom |= cpus == NULL || numa == NULL;
+    hwloc_bitmap_free(cpus);
+    hwloc_bitmap_free(numa);
+    return d->b.oom ? HPCL_E_NOMEM : HPCL_OK;
+}
+
+/* OMP_PLACES: one place per thread, "{0},{1},{112}". */
+static void desc_places(struct desc *d, const hpcl_plan *plan,
+                        const struct hpcl__task *task)
+{
+    desc_begin(d);
+    sb_str(&d->b, "OMP_PLACES=");
+    for (unsigned k = 0; k < plan->threads; k++) {
+        sb_str(&d->b, k ? ",{" : "{");
+        sb_uint(&d->b, plan->task_pus[task->pu_first + k]);
+        sb_put(&d->b, "}", 1);
+    }
+    desc_end(d);
+}
+
+/* The device variable listing the visible indexes of the task's GPUs
+ * from one vendor ("CUDA_VISIBLE_DEVICES=0,1"), if it has any; CUDA
+ * numbers devices fastest first unless told PCI order. */
+static void desc_devices(struct desc *d, const hpcl_plan *plan,
+                         const struct hpcl__task *task,
+                         enum hpcl__vendor vendor, const char *name)
+{
+    const unsigned *gpus = &plan->task_gpus[task->gpu_first];
+    int n = 0;
+
+    for (unsigned k = 0; k < plan->gpus; k++) {
+        const struct hpcl__dev *g = &plan->topo->gpus[gpus[k]];
+
+        if (g->vendor != vendor)
+            continue;
+        if (n++ == 0 && vendor == HPCL__VENDOR_NVIDIA)
+            desc_kv(d, "CUDA_DEVICE_ORDER", "PCI_BUS_ID");
+        if (n == 1) {
+            desc_begin(d);
+            sb_str(&d->b, name);
+        }
+        sb_str(&d->b, n == 1 ? "=" : ",");
+        sb_int(&d->b, g->visible);
+    }
+    if (n > 0)
+        desc_end(d);
+}
+
+/* The environment of one task: OpenMP, GPU device variables, UCX (at
+ * most HPCL__ENV_MAX variables). */
+static void desc_env(struct desc *d, const hpcl_plan *plan,
+                     const struct hpcl__task *task)
+{
+    const struct hpcl__dev *nic =
+        task->nic >= 0 ? &plan->topo->nics[task->nic] : NULL;
+
+    desc_begin(d);
+    sb_str(&d->b, "OMP_NUM_THREADS=");
+    sb_uint(&d->b, plan->threads);
+    desc_end(d);
+    desc_places(d, plan, task);
+    desc_kv(d, "OMP_PROC_BIND", "close");
+    desc_devices(d, plan, task, HPCL__VENDOR_NVIDIA, "CUDA_VISIBLE_DEVICES");
+    desc_devices(d, plan, task, HPCL__VENDOR_AMD, "ROCR_VISIBLE_DEVICES");
+    desc_devices(d, plan, task, HPCL__VENDOR_INTEL, "ZE_AFFINITY_MASK");
+    if (nic != NULL && nic->ucx[0] != '\0')
+        desc_kv(d, "UCX_NET_DEVICES", nic->ucx);
+}
+
+/* Built on first use, not by hpcl_plan_compute(): most callers read one
+ * task (hpcl_plan_apply) or none, and formatting every task's strings
+ * was most of the time of a plan.  The tasks array is not part of the
+ * const plan, so a getter may fill it in. */
+char *const *hpcl__plan_task_desc(const hpcl_plan *plan, unsigned rank)
+{
+    static char *const no_slots[DESC_SLOTS];
+    struct hpcl__task *task = &plan->tasks[rank];
+    struct desc d = {.n = 0};
+    char **slot;
+
+    if (task->desc != NULL)
+        return task->desc;
+    /* Room for the pointers first, so that they are aligned. */
+    sb_put(&d.b, (const char *)no_slots, sizeof no_slots);
+    if (desc_sets(&d, plan, task) == HPCL_OK)
+        desc_env(&d, plan, task);
+    if (d.b.oom) {
+        free(d.b.s);
+        hpcl__fail(plan->topo->ctx, HPCL_E_NOMEM, "out of memory describing "
+                   "task %u of the plan", rank);
+        return NULL;
+    }
+    slot = (char **)(void *)d.b.s;
+    for (unsigned i = 0; i < d.n; i++)
+        slot[i] = d.b.s + d.off[i];
+    return task->desc = slot;
+}
+
+/* Describe every task, for the outputs that show them all. */
+static hpcl_rc describe_all(const hpcl_plan *plan)
+{
+    for (unsigned i = 0; i < plan->ntasks; i++)
+        if (hpcl__plan_task_desc(plan, i) == NULL)
+            return HPCL_E_NOMEM;
     return HPCL_OK;
 }
 
-/* "KEY=VALUE", malloc'ed. */
-static char *kv(const char *key, const char *value)
+/* Notes for GPUs no device variable can name.  Notes are part of the
+ * computed plan, so these are made by hpcl_plan_compute(). */
+hpcl_rc hpcl__plan_note_vendors(hpcl_plan *plan)
 {
-    size_t k = strlen(key), v = strlen(value);
-    char *s = malloc(k + v + 2);
+    hpcl_rc rc = HPCL_OK;
 
-    if (s != NULL) {
-        memcpy(s, key, k);
-        s[k] = '=';
-        memcpy(s + k + 1, value, v + 1);
-    }
-    return s;
+    for (unsigned i = 0; i < plan->ntasks && rc == HPCL_OK; i++)
+        for (unsigned k = 0; k < plan->gpus && rc == HPCL_OK; k++) {
+            const struct hpcl__dev *g =
+                &plan->topo->gpus[plan->task_gpus[plan->tasks[i].gpu_first
+                                                  + k]];
+
+            if (g->vendor == HPCL__VENDOR_UNKNOWN)
+                rc = hpcl__plan_note(plan, "task %u: GPU %s (%s) has no "
+                                     "vendor information; no device "
+                                     "variable selects it", i, g->name,
+                                     g->pci);
+        }
+    if (rc != HPCL_OK)
+        return hpcl__fail(plan->topo->ctx, rc, "out of memory describing "
+                          "the plan");
+    return HPCL_OK;
 }
 
 /* Close a memory stream opened on *buf, returning its text (NULL on
@@ -60,134 +285,6 @@ static char *stream_text(FILE *f, char **buf)
         *buf = NULL;
     }
     return *buf;
-}
-
-/* The device variable listing the visible indexes of the task's GPUs
- * from one vendor ("CUDA_VISIBLE_DEVICES=0,1"); *var stays NULL when it
- * has none. */
-static hpcl_rc device_var(char **var, const hpcl_plan *plan,
-                          const struct hpcl__task *task,
-                          enum hpcl__vendor vendor, const char *name)
-{
-    const unsigned *gpus = &plan->task_gpus[task->gpu_first];
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = NULL;
-    int n = 0;
-
-    *var = NULL;
-    for (unsigned k = 0; k < plan->gpus; k++) {
-        const struct hpcl__dev *g = &plan->topo->gpus[gpus[k]];
-
-        if (g->vendor != vendor)
-            continue;
-        if (f == NULL && (f = open_memstream(&buf, &len)) == NULL)
-            return HPCL_E_NOMEM;
-        fprintf(f, "%s%d", n++ ? "," : "", g->visible);
-    }
-    if (f == NULL)
-        return HPCL_OK;
-    if ((buf = stream_text(f, &buf)) == NULL)
-        return HPCL_E_NOMEM;
-    *var = kv(name, buf);
-    free(buf);
-    return *var != NULL ? HPCL_OK : HPCL_E_NOMEM;
-}
-
-/* OMP_PLACES: one place per thread, "{0},{1},{112}". */
-static char *omp_places(const hpcl_plan *plan, const struct hpcl__task *task)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-
-    if (f == NULL)
-        return NULL;
-    fputs("OMP_PLACES=", f);
-    for (unsigned k = 0; k < plan->threads; k++)
-        fprintf(f, "%s{%u}", k ? "," : "",
-                plan->task_pus[task->pu_first + k]);
-    return stream_text(f, &buf);
-}
-
-/* The environment of one task: OpenMP, GPU device variables, UCX (at
- * most HPCL__ENV_MAX variables). */
-static hpcl_rc task_env(hpcl_plan *plan, unsigned rank)
-{
-    static const struct {
-        enum hpcl__vendor vendor;
-        const char *name;
-    } devvars[] = {{HPCL__VENDOR_NVIDIA, "CUDA_VISIBLE_DEVICES"},
-                   {HPCL__VENDOR_AMD, "ROCR_VISIBLE_DEVICES"},
-                   {HPCL__VENDOR_INTEL, "ZE_AFFINITY_MASK"}};
-    struct hpcl__task *task = &plan->tasks[rank];
-    const struct hpcl__dev *nic =
-        task->nic >= 0 ? &plan->topo->nics[task->nic] : NULL;
-    char num[32], **env;
-    unsigned n = 0;
-
-    if ((env = task->env = calloc(HPCL__ENV_MAX + 1, sizeof *env)) == NULL)
-        return HPCL_E_NOMEM;
-    snprintf(num, sizeof num, "%u", plan->threads);
-    env[n++] = kv("OMP_NUM_THREADS", num);
-    env[n++] = omp_places(plan, task);
-    env[n++] = kv("OMP_PROC_BIND", "close");
-    for (size_t v = 0; v < sizeof devvars / sizeof devvars[0]; v++) {
-        char *var;
-
-        if (device_var(&var, plan, task, devvars[v].vendor,
-                       devvars[v].name) != HPCL_OK)
-            return HPCL_E_NOMEM;
-        /* CUDA numbers devices fastest first unless told PCI order. */
-        if (var != NULL && devvars[v].vendor == HPCL__VENDOR_NVIDIA)
-            env[n++] = kv("CUDA_DEVICE_ORDER", "PCI_BUS_ID");
-        if (var != NULL)
-            env[n++] = var;
-    }
-    if (nic != NULL && nic->ucx[0] != '\0')
-        env[n++] = kv("UCX_NET_DEVICES", nic->ucx);
-    for (unsigned i = 0; i < n; i++)
-        if (env[i] == NULL)
-            return HPCL_E_NOMEM;
-    return HPCL_OK;
-}
-
-/* Notes for GPUs no device variable can name. */
-static hpcl_rc note_unknown_vendor(hpcl_plan *plan, unsigned rank)
-{
-    const struct hpcl__task *task = &plan->tasks[rank];
-    hpcl_rc rc = HPCL_OK;
-
-    for (unsigned k = 0; k < plan->gpus && rc == HPCL_OK; k++) {
-        const struct hpcl__dev *g =
-            &plan->topo->gpus[plan->task_gpus[task->gpu_first + k]];
-
-        if (g->vendor == HPCL__VENDOR_UNKNOWN)
-            rc = hpcl__plan_note(plan, "task %u: GPU %s (%s) has no vendor "
-                                 "information; no device variable selects "
-                                 "it", rank, g->name, g->pci);
-    }
-    return rc;
-}
-
-hpcl_rc hpcl__plan_describe(hpcl_plan *plan)
-{
-    hwloc_bitmap_t cpus = hwloc_bitmap_alloc(), numa = hwloc_bitmap_alloc();
-    hpcl_rc rc = cpus && numa ? HPCL_OK : HPCL_E_NOMEM;
-
-    for (unsigned i = 0; i < plan->ntasks && rc == HPCL_OK; i++) {
-        rc = task_sets(plan, &plan->tasks[i], cpus, numa);
-        if (rc == HPCL_OK)
-            rc = task_env(plan, i);
-        if (rc == HPCL_OK)
-            rc = note_unknown_vendor(plan, i);
-    }
-    hwloc_bitmap_free(cpus);
-    hwloc_bitmap_free(numa);
-    if (rc != HPCL_OK)
-        return hpcl__fail(plan->topo->ctx, rc, "out of memory describing "
-                          "the plan");
-    return HPCL_OK;
 }
 
 /* Check the common arguments of the output functions. */
@@ -242,20 +339,23 @@ static json_t *task_gpus_json(const hpcl_plan *plan,
 static json_t *task_json(const hpcl_plan *plan, unsigned rank)
 {
     const struct hpcl__task *task = &plan->tasks[rank];
+    char *const *desc = task->desc; /* built by describe_all() */
     json_t *pus = json_array(), *env = json_object();
 
     for (unsigned k = 0; k < plan->threads && pus != NULL; k++)
         json_array_append_new(
             pus, json_integer(plan->task_pus[task->pu_first + k]));
-    for (char **e = task->env; *e != NULL && env != NULL; e++) {
+    for (char *const *e = desc + HPCL__DESC_ENV; *e != NULL && env != NULL;
+         e++) {
         const char *eq = strchr(*e, '=');
         json_object_setn_new_nocheck(env, *e, (size_t)(eq - *e),
                                      json_string(eq + 1));
     }
     return json_pack("{s:i, s:s, s:o, s:i, s:o, s:o, s:o, s:o}",
-                     "local_rank", (int)rank, "cpuset", task->cpuset, "pus",
-                     pus, "cores", (int)task->ncores, "numa",
-                     list_array(task->numa), "gpus",
+                     "local_rank", (int)rank, "cpuset",
+                     desc[HPCL__DESC_CPUSET], "pus", pus, "cores",
+                     (int)task->ncores, "numa",
+                     list_array(desc[HPCL__DESC_NUMA]), "gpus",
                      task_gpus_json(plan, task), "nic",
                      task->nic >= 0
                          ? json_string(plan->topo->nics[task->nic].name)
@@ -289,11 +389,11 @@ static json_t *plan_json(const hpcl_plan *plan)
 hpcl_rc hpcl_plan_to_json(char **out, const hpcl_plan *plan, unsigned flags)
 {
     hpcl_rc rc = output_check(out, plan, flags);
-    json_t *j;
+    json_t *j = NULL;
 
     if (rc != HPCL_OK)
         return rc;
-    if ((j = plan_json(plan)) != NULL)
+    if (describe_all(plan) == HPCL_OK && (j = plan_json(plan)) != NULL)
         *out = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(j);
     if (*out == NULL)
@@ -309,11 +409,12 @@ static hpcl_rc task_row(char *cell[NCOL], const hpcl_plan *plan,
                         unsigned rank)
 {
     const struct hpcl__task *task = &plan->tasks[rank];
-    hwloc_bitmap_t pus = hwloc_bitmap_alloc();
+    char *const *desc = hpcl__plan_task_desc(plan, rank);
+    hwloc_bitmap_t pus;
     size_t len = 0;
     FILE *f;
 
-    if (pus == NULL)
+    if (desc == NULL || (pus = hwloc_bitmap_alloc()) == NULL)
         return HPCL_E_NOMEM;
     for (unsigned k = 0; k < plan->threads; k++)
         hwloc_bitmap_set(pus, plan->task_pus[task->pu_first + k]);
@@ -332,8 +433,8 @@ static hpcl_rc task_row(char *cell[NCOL], const hpcl_plan *plan,
     cell[COL_GPU] = stream_text(f, &cell[COL_GPU]);
     if ((cell[COL_RANK] = malloc(16)) != NULL)
         snprintf(cell[COL_RANK], 16, "%u", rank);
-    cell[COL_CPUSET] = strdup(task->cpuset);
-    cell[COL_NUMA] = strdup(task->numa);
+    cell[COL_CPUSET] = strdup(desc[HPCL__DESC_CPUSET]);
+    cell[COL_NUMA] = strdup(desc[HPCL__DESC_NUMA]);
     cell[COL_NIC] = strdup(task->nic >= 0 ? plan->topo->nics[task->nic].name
                                           : "-");
     for (int c = 0; c < NCOL; c++)

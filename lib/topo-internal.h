@@ -91,6 +91,10 @@ struct hpcl_topo {
 /* Most variables a task's environment holds (plan_output.c). */
 #define HPCL__ENV_MAX 8
 
+/* The strings of a task's description (hpcl__plan_task_desc): its CPU
+ * set, its NUMA nodes, then its environment, NULL-terminated. */
+enum { HPCL__DESC_CPUSET, HPCL__DESC_NUMA, HPCL__DESC_ENV };
+
 /* One task of a computed plan. */
 struct hpcl__task {
     unsigned home;       /* domain the task is anchored in */
@@ -99,9 +103,7 @@ struct hpcl__task {
     unsigned pu_first;   /* in hpcl_plan.task_pus */
     unsigned gpu_first;  /* in hpcl_plan.task_gpus (gpus_per_task each) */
     int nic;
-    char *cpuset;
-    char *numa;
-    char **env;          /* NULL-terminated */
+    char **desc;         /* NULL until a getter asks; one malloc block */
     unsigned key;        /* first GPU (topology index), 0 without GPU */
     unsigned seq;        /* order of choice, to sort deterministically */
     unsigned got;        /* PUs placed so far */
@@ -139,8 +141,16 @@ const char *hpcl__vendor_name(enum hpcl__vendor vendor);
 /* lib/plan_place.c: the placement itself, into an emptied plan. */
 hpcl_rc hpcl__plan_place(hpcl_plan *plan);
 
-/* lib/plan_output.c: per-task strings and environment after placement. */
-hpcl_rc hpcl__plan_describe(hpcl_plan *plan);
+/* lib/plan_output.c: notes for GPUs that no device variable can select,
+ * after placement. */
+hpcl_rc hpcl__plan_note_vendors(hpcl_plan *plan);
+
+/* lib/plan_output.c: the strings of task rank (see HPCL__DESC_CPUSET),
+ * built on first use and kept in the task until the plan is cleared;
+ * NULL, with the context's message set, when out of memory.  A plan is
+ * used by one thread at a time, so filling this through a const plan
+ * needs no lock.  The plan must be computed and rank below ntasks. */
+char *const *hpcl__plan_task_desc(const hpcl_plan *plan, unsigned rank);
 
 /* lib/plan.c: append a formatted note to the plan. */
 hpcl_rc hpcl__plan_note(hpcl_plan *plan, const char *fmt, ...)

@@ -13,7 +13,9 @@
  *
  * Tasks are numbered by local rank, 0 to ntasks - 1.  Getters return
  * borrowed data valid until the plan is changed, recomputed or destroyed;
- * before a successful hpcl_plan_compute() they return NULL, -1 or 0.
+ * before a successful hpcl_plan_compute() they return NULL, -1 or 0.  A
+ * task's strings are built on first use and kept in the plan, so a plan,
+ * getters included, is used by one thread at a time.
  */
 #ifndef HPCLAUNCH_PLAN_H
 #define HPCLAUNCH_PLAN_H
