@@ -55,6 +55,9 @@ long cli_parse_count(const char *text);
 /* Parse sbatch time formats into minutes (rounded up); -1 on error. */
 long cli_parse_minutes(const char *text);
 
+/* Parse a finite, positive number of seconds; -1 on error. */
+double cli_parse_seconds(const char *text);
+
 /* Parse a memory size (K, M, G, T suffix; default M) into MiB; -1 on error. */
 long long cli_parse_mib(const char *text);
 

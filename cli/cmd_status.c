@@ -45,17 +45,16 @@ int cli_parse_ref_opts(int argc, char **argv, const char *cmd,
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0}};
     int opt;
-    char *end;
 
     optind = 1;
     while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         if (opt == OPT_JSON && json != NULL) {
             *json = 1;
         } else if (opt == OPT_TIMEOUT && timeout != NULL) {
-            *timeout = strtod(optarg, &end);
-            if (*end != '\0' || *timeout < 0)
+            if ((*timeout = cli_parse_seconds(optarg)) < 0)
                 return cli_usage_error(cmd, "invalid --timeout '%s': "
-                                       "expected seconds", optarg);
+                                       "expected a number of seconds > 0",
+                                       optarg);
         } else if (opt == OPT_CONF) {
             cli_conf = optarg;
         } else if (opt == OPT_HELP) {

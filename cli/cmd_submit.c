@@ -81,7 +81,6 @@ static int parse_submit(int argc, char **argv, hpcl_ctx *ctx, hpcl_job *job,
         {"explain", no_argument, NULL, OPT_EXPLAIN},
         {NULL, 0, NULL, 0}};
     int opt, status;
-    char *end;
 
     optind = 1;
     while ((opt = getopt_long(argc, argv, "+" CLI_JOB_SHORTOPTS "W", longopts,
@@ -103,10 +102,10 @@ static int parse_submit(int argc, char **argv, hpcl_ctx *ctx, hpcl_job *job,
             continue;
         case OPT_HELP: submit_help(); return -1;
         case OPT_TIMEOUT:
-            so->timeout = strtod(optarg, &end);
-            if (*end != '\0' || so->timeout < 0)
+            if ((so->timeout = cli_parse_seconds(optarg)) < 0)
                 return cli_usage_error("submit", "invalid --timeout '%s': "
-                                       "expected seconds", optarg);
+                                       "expected a number of seconds > 0",
+                                       optarg);
             continue;
         case '?': return cli_usage_hint("submit");
         }

@@ -1,4 +1,6 @@
 /* The job description options shared by submit and probe (sbatch names). */
+#include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,6 +103,24 @@ static int set_scalar(const char *cmd, hpcl_job *job, int opt,
     return -1;
 }
 
+/* "-p/--partition" for messages. */
+static const char *option_name(int opt)
+{
+    static const struct option longopts[] = {CLI_JOB_LONGOPTS};
+    static char name[64];
+
+    for (size_t i = 0; i < sizeof longopts / sizeof *longopts; i++)
+        if (longopts[i].val == opt) {
+            if (opt < 256)
+                snprintf(name, sizeof name, "-%c/--%s", opt,
+                         longopts[i].name);
+            else
+                snprintf(name, sizeof name, "--%s", longopts[i].name);
+            return name;
+        }
+    return "an option";
+}
+
 int cli_job_option(const char *cmd, hpcl_ctx *ctx, hpcl_job *job, int opt,
                    const char *arg)
 {
@@ -123,6 +143,11 @@ int cli_job_option(const char *cmd, hpcl_ctx *ctx, hpcl_job *job, int opt,
     }
     if (status != EXIT_OK)
         return status;
+    /* A value the library refuses is still a bad command line. */
+    if (rc == HPCL_E_INVAL)
+        return cli_usage_error(cmd, "invalid value '%s' for %s: %s",
+                               arg != NULL ? arg : "", option_name(opt),
+                               hpcl_ctx_errmsg(ctx));
     if (rc != HPCL_OK)
         return cli_lib_error(cmd, ctx, rc);
     return EXIT_OK;

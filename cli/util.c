@@ -1,6 +1,7 @@
 /* Helpers shared by the subcommands: errors, number and time parsing. */
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,14 @@ int cli_usage_hint(const char *cmd)
     return EXIT_USAGE;
 }
 
+/* The library never prints: its warnings and errors reach the user here. */
+static void log_to_stderr(hpcl_log_level level, const char *msg, void *arg)
+{
+    if (level <= HPCL_LOG_WARN)
+        fprintf(stderr, "hpclaunch %s: %s: %s\n", (const char *)arg,
+                level == HPCL_LOG_ERROR ? "error" : "warning", msg);
+}
+
 hpcl_ctx *cli_ctx_create(const char *cmd)
 {
     hpcl_ctx *ctx = NULL;
@@ -49,6 +58,7 @@ hpcl_ctx *cli_ctx_create(const char *cmd)
         fprintf(stderr, "hpclaunch %s: %s\n", cmd, hpcl_strerror(rc));
         return NULL;
     }
+    hpcl_ctx_set_log(ctx, log_to_stderr, (void *)cmd);
     return ctx;
 }
 
@@ -66,7 +76,8 @@ long cli_parse_count(const char *text)
     return v;
 }
 
-/* Split text at separators into up to n numbers; returns how many. */
+/* Split text at separators into up to n numbers; returns how many.  Each
+ * number is at most 10^7, so that no sum of them can overflow. */
 static int split_numbers(const char *text, char sep, long *v, int n)
 {
     int count = 0;
@@ -76,7 +87,11 @@ static int split_numbers(const char *text, char sep, long *v, int n)
         char *end;
         if (!isdigit((unsigned char)*p))
             return -1;
-        v[count++] = strtol(p, &end, 10);
+        errno = 0;
+        v[count] = strtol(p, &end, 10);
+        if (errno != 0 || v[count] > 10000000L)
+            return -1;
+        count++;
         if (*end == '\0')
             return count;
         if (*end != sep)
@@ -97,8 +112,9 @@ long cli_parse_minutes(const char *text)
         char *end;
         if (!isdigit((unsigned char)text[0]))
             return -1;
+        errno = 0;
         days = strtol(text, &end, 10);
-        if (end != dash)
+        if (end != dash || errno != 0 || days > 100000L)
             return -1;
         if ((n = split_numbers(dash + 1, ':', v, 3)) < 0)
             return -1;
@@ -113,6 +129,9 @@ long cli_parse_minutes(const char *text)
         else
             seconds = v[0] * 3600 + v[1] * 60 + v[2];
     }
+    /* Slurm keeps minutes in 32 bits, its top values meaning "infinite". */
+    if ((seconds + 59) / 60 > 0x7fffffffL)
+        return -1;
     return (seconds + 59) / 60;
 }
 
@@ -125,7 +144,8 @@ long long cli_parse_mib(const char *text)
         return -1;
     errno = 0;
     v = strtoll(text, &end, 10);
-    if (errno != 0)
+    /* 2^40 MiB (an exabyte) in any unit: no multiplication overflows. */
+    if (errno != 0 || v > (1LL << 40))
         return -1;
     switch (toupper((unsigned char)*end)) {
     case '\0':
@@ -163,6 +183,18 @@ void cli_json_string(FILE *out, const char *text)
             fputc(*p, out);
     }
     fputc('"', out);
+}
+
+double cli_parse_seconds(const char *text)
+{
+    char *end;
+    double v;
+
+    errno = 0;
+    v = strtod(text, &end);
+    if (end == text || *end != '\0' || errno != 0 || !isfinite(v) || v <= 0)
+        return -1;
+    return v;
 }
 
 int cli_need_refs(const char *cmd, int first, int argc)

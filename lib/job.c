@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,13 +297,16 @@ hpcl_rc hpcl_job_set_launcher(hpcl_job *job, hpcl_launcher launcher)
 
 /* An empty string is refused rather than sent: Slurm would read "" as
  * "no value" for some options and as an error for others. */
-static hpcl_rc set_opt(hpcl_job *job, char **dst, const char *val,
+static hpcl_rc set_opt(hpcl_job *job, size_t field, const char *val,
                        const char *what)
 {
     hpcl_rc rc = hpcl__job_editable(job);
+    char **dst;
 
     if (rc != HPCL_OK)
         return rc;
+    /* An offset, not &job->field: job may be NULL until checked above. */
+    dst = (char **)(void *)((char *)job + field);
     if (val != NULL && val[0] == '\0')
         return hpcl__fail(job->ctx, HPCL_E_INVAL, "empty %s (pass NULL to "
                           "restore the default)", what);
@@ -314,27 +318,27 @@ static hpcl_rc set_opt(hpcl_job *job, char **dst, const char *val,
 
 hpcl_rc hpcl_job_set_partition(hpcl_job *job, const char *partition)
 {
-    return set_opt(job, &job->partition, partition, "partition");
+    return set_opt(job, offsetof(hpcl_job, partition), partition, "partition");
 }
 
 hpcl_rc hpcl_job_set_account(hpcl_job *job, const char *account)
 {
-    return set_opt(job, &job->account, account, "account");
+    return set_opt(job, offsetof(hpcl_job, account), account, "account");
 }
 
 hpcl_rc hpcl_job_set_name(hpcl_job *job, const char *name)
 {
-    return set_opt(job, &job->name, name, "job name");
+    return set_opt(job, offsetof(hpcl_job, name), name, "job name");
 }
 
 hpcl_rc hpcl_job_set_output(hpcl_job *job, const char *pattern)
 {
-    return set_opt(job, &job->output, pattern, "output pattern");
+    return set_opt(job, offsetof(hpcl_job, output), pattern, "output pattern");
 }
 
 hpcl_rc hpcl_job_set_error(hpcl_job *job, const char *pattern)
 {
-    return set_opt(job, &job->error, pattern, "error pattern");
+    return set_opt(job, offsetof(hpcl_job, error), pattern, "error pattern");
 }
 
 hpcl_rc hpcl_job_set_workdir(hpcl_job *job, const char *dir)
@@ -351,7 +355,7 @@ hpcl_rc hpcl_job_set_workdir(hpcl_job *job, const char *dir)
             return rc;
         dir = abs;
     }
-    rc = set_opt(job, &job->workdir, dir, "working directory");
+    rc = set_opt(job, offsetof(hpcl_job, workdir), dir, "working directory");
     free(abs);
     return rc;
 }

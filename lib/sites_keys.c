@@ -125,6 +125,11 @@ static hpcl_rc set_url(struct hpcl__sites_parser *p, char **field,
         return hpcl__sites_fail(p, p->lineno, "key 'url' must be "
                                 "https://HOST[:PORT] or http://..., not '%s'",
                                 value);
+    /* user:password@host would be echoed in messages and --explain. */
+    if (strchr(value + scheme, '@') != NULL)
+        return hpcl__sites_fail(p, p->lineno, "key 'url' must not carry "
+                                "credentials (USER@ or USER:PASSWORD@); "
+                                "use token_file or token_env");
     if ((url = strdup(value)) != NULL)
         while (url[strlen(url) - 1] == '/')
             url[strlen(url) - 1] = '\0';
@@ -335,7 +340,11 @@ static hpcl_rc check_rest(struct hpcl__sites_parser *p,
     if (site->api_version == NULL &&
         (site->api_version = strdup(HPCL__DEFAULT_API_VERSION)) == NULL)
         return hpcl__sites_fail(p, site->line, "out of memory");
-    if (strncmp(site->url, "http://", 7) == 0)
+    /* Loopback traffic never leaves the machine: nothing to warn of. */
+    if (strncmp(site->url, "http://", 7) == 0 &&
+        strncmp(site->url + 7, "127.", 4) != 0 &&
+        strncmp(site->url + 7, "localhost", 9) != 0 &&
+        strncmp(site->url + 7, "[::1]", 5) != 0)
         hpcl__log(p->ctx, HPCL_LOG_WARN, "%s:%d: site '%s' uses http://: its "
                   "token travels unencrypted", p->file, seen[SK_URL],
                   site->name);

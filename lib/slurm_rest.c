@@ -125,6 +125,9 @@ static hpcl_rc token_rejected(struct hpcl__site *site, hpcl_ctx *ctx,
 
 /* The answer (code, text) to req may mean a refused token: ask the
  * DELETE /job/0 question (see the top of the file). */
+static const char *quote(const struct hpcl__site *site, const char *text,
+                         char *buf, size_t len);
+
 static hpcl_rc check_token(struct hpcl__site *site, hpcl_ctx *ctx,
                            const struct hpcl__rest_req *req, long code,
                            const char *text)
@@ -134,6 +137,7 @@ static hpcl_rc check_token(struct hpcl__site *site, hpcl_ctx *ctx,
         "which never exists)", "", CHECK_TIMEOUT_MS};
     struct answer a = {{0}, NULL};
     const char *t2;
+    char t2buf[200]; /* the check's answer, quoted like the first one */
     long c2;
     hpcl_rc rc;
 
@@ -149,7 +153,8 @@ static hpcl_rc check_token(struct hpcl__site *site, hpcl_ctx *ctx,
         auth_failure(c2))
         rc = token_rejected(site, ctx, text, code);
     else if (no_contact(c2))
-        rc = slurm_fail(site, ctx, req, c2, t2);
+        rc = slurm_fail(site, ctx, req, c2,
+                        quote(site, t2, t2buf, sizeof t2buf));
     else
         rc = slurm_fail(site, ctx, req, code, text);
 out:

@@ -242,16 +242,19 @@ check "expired token: authentication failed at site siteb" \
     contains "$e" "authentication failed" "siteb"
 # A token from a variable reaches neither the job's environment nor --explain.
 sed "s|^token_file = .*|token_env = HPCL_TEST_TKN|" "$CONF" >"$work/env.conf"
-tok=$(cat "$HPCL_DEV_SITEB_TOKEN_FILE")
+# The token is kept in a variable and matched from its file (grep -f), so
+# that it is in no process's argv.
+tokf=$HPCL_DEV_SITEB_TOKEN_FILE
+tok=$(<"$tokf")
 HPCL_TEST_TKN=$tok "$H" submit --conf "$work/env.conf" --site siteb --explain --wait \
     --timeout 60 -n1 -t1 --launcher none -o "$work/env.out" -- /usr/bin/env \
     >"$work/env.ref" 2>"$work/env.explain"
 refs+=("$(sed -n 's/^Submitted batch job //p' "$work/env.ref")")
 check "token_env: the job ran at B" grep -q '^Submitted batch job siteb:' "$work/env.ref"
 check "token_env: neither the variable nor the token in the job's environment" \
-    bash -c '[ -s "$1" ] && ! grep -qF -e HPCL_TEST_TKN -e "$2" "$1"' _ "$work/env.out" "$tok"
+    bash -c '[ -s "$1" ] && ! grep -qF -e HPCL_TEST_TKN -f "$2" "$1"' _ "$work/env.out" "$tokf"
 check "token_env: the token is not in --explain" \
-    bash -c '! grep -qF "$2" "$1"' _ "$work/env.explain" "$tok"
+    bash -c '! grep -qF -f "$2" "$1"' _ "$work/env.explain" "$tokf"
 
 printf '[defaults]\nhome = sitea\n[site sitea]\ndriver = slurm\nbogus line\n' >"$work/bad.conf"
 e=$("$H" sites --conf "$work/bad.conf" 2>&1); echo "$e" | diag

@@ -654,6 +654,12 @@ static void sites_http_url_warns(void **state)
     assert_string_equal(s->site[0].api_version, "v0.0.40");
     assert_non_null(strstr(f->logs, ":3: site 'r' uses http://"));
     hpcl__sites_free(s);
+    /* Loopback traffic stays on the machine: no warning. */
+    f->logs[0] = '\0';
+    s = parse_ok(f, "[site r]\ndriver = slurmrestd\n"
+                    "url = http://127.0.0.1:6820\ntoken_env = T\n");
+    assert_null(strstr(f->logs, "uses http://"));
+    hpcl__sites_free(s);
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
