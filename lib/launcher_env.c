@@ -146,7 +146,10 @@ hpcl_rc hpcl_local_rank(unsigned *rank, unsigned *size, hpcl_ctx *ctx)
         return hpcl__fail(ctx, HPCL_E_CONFIG, "no launcher told this task's "
                           "local rank: none of OMPI_COMM_WORLD_LOCAL_RANK, "
                           "PMIX_LOCAL_RANK, MPI_LOCALRANKID, SLURM_LOCALID "
-                          "is set; give the rank and task count explicitly");
+                          "is set; run it under srun, mpirun or mpiexec, or "
+                          "set OMPI_COMM_WORLD_LOCAL_RANK and "
+                          "OMPI_COMM_WORLD_LOCAL_SIZE (or SLURM_LOCALID and "
+                          "SLURM_TASKS_PER_NODE)");
     if (r >= s)
         return hpcl__fail(ctx, HPCL_E_CONFIG, "%s: local rank %ld is not "
                           "below the local task count %ld", who, r, s);

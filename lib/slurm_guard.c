@@ -117,6 +117,11 @@ static hpcl_rc conf_resolve(struct hpcl__slurm *s, hpcl_ctx *ctx,
     }
     /* O_NONBLOCK: a FIFO must not hang us. */
     fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0 && s->site->slurm_conf != NULL)
+        return hpcl__fail(ctx, HPCL_E_CONFIG, "cannot read slurm.conf "
+                          "'%s' (%s): %s; fix key slurm_conf of [site %s] "
+                          "(line %d of the site file)", path, from,
+                          strerror(errno), s->site->name, s->site->line);
     if (fd < 0)
         return hpcl__fail(ctx, HPCL_E_CONFIG, "cannot read slurm.conf "
                           "'%s' (%s): %s; point $SLURM_CONF or "
