@@ -40,6 +40,10 @@ int cli_usage_hint(const char *cmd);
 /* A context ready for use, or NULL after printing why. */
 hpcl_ctx *cli_ctx_create(const char *cmd);
 
+/* cli_ctx_create() with the site file loaded (--conf, HPCLAUNCH_CONF, ...),
+ * or NULL after printing why. */
+hpcl_ctx *cli_sites_ctx_create(const char *cmd);
+
 /* The site file given with --conf (NULL: the lookup of hpclaunch.conf(5)),
  * and loading it into ctx: EXIT_OK, or EXIT_LIBRARY after printing. */
 extern const char *cli_conf;

@@ -20,12 +20,8 @@ int cmd_cancel(int argc, char **argv)
                                 NULL);
     if (status != EXIT_OK)
         return status < 0 ? EXIT_OK : status;
-    if ((ctx = cli_ctx_create("cancel")) == NULL)
+    if ((ctx = cli_sites_ctx_create("cancel")) == NULL)
         return EXIT_LIBRARY;
-    if (cli_load_sites("cancel", ctx) != EXIT_OK) {
-        hpcl_ctx_destroy(ctx);
-        return EXIT_LIBRARY;
-    }
     for (int i = optind; i < argc; i++) {
         hpcl_job *job = NULL;
         hpcl_rc rc = hpcl_job_attach(&job, ctx, argv[i]);

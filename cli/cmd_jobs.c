@@ -112,10 +112,8 @@ int cmd_jobs(int argc, char **argv)
 
     if ((status = parse_jobs(argc, argv, &json, &key)) != EXIT_OK)
         return status < 0 ? EXIT_OK : status;
-    if ((ctx = cli_ctx_create("jobs")) == NULL)
+    if ((ctx = cli_sites_ctx_create("jobs")) == NULL)
         return EXIT_LIBRARY;
-    if ((status = cli_load_sites("jobs", ctx)) != EXIT_OK)
-        goto out;
     if (key != NULL) {
         status = resubmit(ctx, key, json);
         goto out;

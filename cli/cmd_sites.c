@@ -155,10 +155,8 @@ int cmd_sites(int argc, char **argv)
 
     if ((status = parse_sites(argc, argv, &json)) != EXIT_OK)
         return status < 0 ? EXIT_OK : status;
-    if ((ctx = cli_ctx_create("sites")) == NULL)
+    if ((ctx = cli_sites_ctx_create("sites")) == NULL)
         return EXIT_LIBRARY;
-    if ((status = cli_load_sites("sites", ctx)) != EXIT_OK)
-        goto out;
     if ((rc = hpcl_job_create(&job, ctx)) != HPCL_OK ||
         (rc = hpcl_job_set_command(job, 1, program)) != HPCL_OK ||
         (rc = hpcl_job_set_ntasks(job, 1)) != HPCL_OK ||

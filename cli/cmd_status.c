@@ -87,12 +87,8 @@ int cmd_status(int argc, char **argv)
                                 NULL);
     if (status != EXIT_OK)
         return status < 0 ? EXIT_OK : status;
-    if ((ctx = cli_ctx_create("status")) == NULL)
+    if ((ctx = cli_sites_ctx_create("status")) == NULL)
         return EXIT_LIBRARY;
-    if (cli_load_sites("status", ctx) != EXIT_OK) {
-        hpcl_ctx_destroy(ctx);
-        return EXIT_LIBRARY;
-    }
     if (json)
         printf("[");
     else

@@ -47,12 +47,8 @@ int cmd_wait(int argc, char **argv)
                                 &timeout);
     if (status != EXIT_OK)
         return status < 0 ? EXIT_OK : status;
-    if ((ctx = cli_ctx_create("wait")) == NULL)
+    if ((ctx = cli_sites_ctx_create("wait")) == NULL)
         return EXIT_LIBRARY;
-    if (cli_load_sites("wait", ctx) != EXIT_OK) {
-        hpcl_ctx_destroy(ctx);
-        return EXIT_LIBRARY;
-    }
     if (json)
         printf("[");
     else

@@ -207,6 +207,17 @@ int cli_need_refs(const char *cmd, int first, int argc)
 
 const char *cli_conf;
 
+hpcl_ctx *cli_sites_ctx_create(const char *cmd)
+{
+    hpcl_ctx *ctx = cli_ctx_create(cmd);
+
+    if (ctx != NULL && cli_load_sites(cmd, ctx) != EXIT_OK) {
+        hpcl_ctx_destroy(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
 int cli_load_sites(const char *cmd, hpcl_ctx *ctx)
 {
     hpcl_rc rc = hpcl_ctx_load_sites(ctx, cli_conf, 0);
