@@ -3,6 +3,7 @@
 #define HPCL_CLI_H
 
 #include <stdio.h>
+#include <time.h>
 #include <hpclaunch.h>
 
 /* Exit statuses, documented in hpclaunch(1). */
@@ -34,6 +35,10 @@ int cli_lib_error(const char *cmd, hpcl_ctx *ctx, hpcl_rc rc);
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Where the option being applied came from ("job.sh:3", "SBATCH_QOS"),
+ * named by cli_usage_error(); NULL for the command line. */
+extern const char *cli_where;
+
 /* After getopt reported a bad option: the hint to --help; EXIT_USAGE. */
 int cli_usage_hint(const char *cmd);
 
@@ -56,8 +61,19 @@ long cli_parse_duration(const char *text);
 /* Parse a non-negative integer option value; -1 on error. */
 long cli_parse_count(const char *text);
 
-/* Parse sbatch time formats into minutes (rounded up); -1 on error. */
+/* Parse sbatch time formats into minutes (rounded up); -1 on error.
+ * UNLIMITED, INFINITE, -1 and 0 give HPCL_TIME_UNLIMITED, as in sbatch. */
 long cli_parse_minutes(const char *text);
+
+/* Parse sbatch --begin forms (now+N[units], YYYY-MM-DD[THH:MM[:SS]],
+ * HH:MM[:SS], MM/DD[/YY], midnight, noon, fika, teatime, today,
+ * tomorrow) into a time; -1 on error. */
+long long cli_parse_begin(const char *text, time_t now);
+
+/* Parse sbatch --signal=[{R|B}:]SIG[@TIME] (SIG a number or a name
+ * with or without SIG); 0 or -1 on error. */
+int cli_parse_signal(const char *text, int *signo, unsigned *seconds,
+                     unsigned *flags);
 
 /* Parse a finite, positive number of seconds; -1 on error. */
 double cli_parse_seconds(const char *text);
@@ -87,10 +103,20 @@ enum {
     OPT_PRINT_SCRIPT,
     OPT_HELP,
     OPT_CONF,
+    OPT_NTASKS_PER_NODE,
+    OPT_MEM_PER_CPU,
+    OPT_GRES,
+    OPT_RESERVATION,
+    OPT_BEGIN,
+    OPT_EXPORT,
+    OPT_SIGNAL,
+    OPT_MAIL_TYPE,
+    OPT_MAIL_USER,
+    OPT_MPI,
     OPT_CMD_FIRST /* commands number their own options from here */
 };
 
-#define CLI_JOB_SHORTOPTS "n:N:c:t:p:A:J:o:e:D:a:H"
+#define CLI_JOB_SHORTOPTS "n:N:c:t:p:A:J:o:e:D:a:HG:d:q:C:"
 #define CLI_JOB_LONGOPTS                                                     \
     {"ntasks", required_argument, NULL, 'n'},                               \
     {"nodes", required_argument, NULL, 'N'},                                \
@@ -108,6 +134,20 @@ enum {
     {"exclusive", no_argument, NULL, OPT_EXCLUSIVE},                        \
     {"gpus-per-task", required_argument, NULL, OPT_GPUS_PER_TASK},          \
     {"gpus-per-node", required_argument, NULL, OPT_GPUS_PER_NODE},          \
+    {"gpus", required_argument, NULL, 'G'},                                 \
+    {"gres", required_argument, NULL, OPT_GRES},                            \
+    {"ntasks-per-node", required_argument, NULL, OPT_NTASKS_PER_NODE},      \
+    {"mem-per-cpu", required_argument, NULL, OPT_MEM_PER_CPU},              \
+    {"dependency", required_argument, NULL, 'd'},                           \
+    {"qos", required_argument, NULL, 'q'},                                  \
+    {"constraint", required_argument, NULL, 'C'},                           \
+    {"reservation", required_argument, NULL, OPT_RESERVATION},              \
+    {"begin", required_argument, NULL, OPT_BEGIN},                          \
+    {"export", required_argument, NULL, OPT_EXPORT},                        \
+    {"signal", required_argument, NULL, OPT_SIGNAL},                        \
+    {"mail-type", required_argument, NULL, OPT_MAIL_TYPE},                  \
+    {"mail-user", required_argument, NULL, OPT_MAIL_USER},                  \
+    {"mpi", required_argument, NULL, OPT_MPI},                              \
     {"launcher", required_argument, NULL, OPT_LAUNCHER},                    \
     {"conf", required_argument, NULL, OPT_CONF},                            \
     {"help", no_argument, NULL, OPT_HELP}
@@ -119,6 +159,36 @@ int cli_job_option(const char *cmd, hpcl_ctx *ctx, hpcl_job *job, int opt,
 
 /* Help text for the shared job options. */
 void cli_job_options_help(FILE *out);
+
+/* Option words read from elsewhere than the command line: one #SBATCH
+ * line of a batch script (lineno), or the SBATCH_* variables (lineno 0).
+ * argv[0] is a placeholder, as getopt wants. */
+struct cli_directive_line {
+    int lineno;
+    int argc;
+    char **argv;
+};
+
+/* A batch script and its directives. */
+struct cli_directives {
+    char *script;                    /* the whole file */
+    struct cli_directive_line *line; /* one per #SBATCH line */
+    size_t nlines;
+    int bad_line;                    /* first line with an unmatched */
+    char bad_quote;                  /* quote, and which; 0: none */
+};
+
+/* Read path as sbatch reads a batch script: 1 when it is one (a regular
+ * file starting with "#!" with #SBATCH directives before its first
+ * command), 0 when not (a program to launch), -1 out of memory. */
+int cli_read_directives(const char *path, struct cli_directives *d);
+void cli_directives_free(struct cli_directives *d);
+
+/* The SBATCH_* input variables set in the environment, as option words
+ * into l (free its argv like a directive line's); 0, or -1 out of
+ * memory.  cli_sbatch_env_var() names the variable of an option word. */
+int cli_sbatch_env(struct cli_directive_line *l);
+const char *cli_sbatch_env_var(const char *option);
 
 /* One job's state: a table row, or a JSON object (index > 0: comma first). */
 void cli_print_job(hpcl_job *job, int json, int index);

@@ -20,37 +20,65 @@ static void probe_help(void)
            "Exit status: 0 success, 1 library error, 2 usage error.\n");
 }
 
-static void print_probe(const hpcl_probe *probe, const char *site, int json)
+/* The start as text and JSON values; hpcl_probe_start_time() gives 0
+ * when the site gave no estimate: "unknown", JSON null. */
+static void start_fields(const hpcl_probe *probe, char *when, size_t size,
+                         long *wait_s)
 {
     time_t start = hpcl_probe_start_time(probe), now = time(NULL);
-    long wait_s = start > now ? (long)(start - now) : 0;
-    char when[32];
 
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", localtime(&start));
-    if (json) {
-        printf("{\"site\":");
-        cli_json_string(stdout, site);
-        printf(",\"partition\":");
-        cli_json_string(stdout, hpcl_probe_partition(probe));
+    *wait_s = start > now ? (long)(start - now) : 0;
+    if (start == 0)
+        snprintf(when, size, "unknown");
+    else
+        strftime(when, size, "%Y-%m-%dT%H:%M:%S", localtime(&start));
+}
+
+static void print_probe_json(const hpcl_probe *probe, const char *site)
+{
+    time_t start = hpcl_probe_start_time(probe);
+    char when[32];
+    long wait_s;
+
+    start_fields(probe, when, sizeof when, &wait_s);
+    printf("{\"site\":");
+    cli_json_string(stdout, site);
+    printf(",\"partition\":");
+    cli_json_string(stdout, hpcl_probe_partition(probe));
+    if (start != 0)
         printf(",\"start_time\":%lld,\"start_time_iso\":\"%s\","
-               "\"wait_seconds\":%ld,\"pending_jobs\":%u,\"idle_nodes\":%u,"
-               "\"total_nodes\":%u,\"nodelist\":",
-               (long long)start, when, wait_s,
-               hpcl_probe_pending_jobs(probe), hpcl_probe_idle_nodes(probe),
-               hpcl_probe_total_nodes(probe));
-        cli_json_string(stdout, hpcl_probe_nodelist(probe));
-        printf("}\n");
+               "\"wait_seconds\":%ld", (long long)start, when, wait_s);
+    else
+        printf(",\"start_time\":null,\"start_time_iso\":null,"
+               "\"wait_seconds\":null");
+    printf(",\"pending_jobs\":%u,\"idle_nodes\":%u,\"total_nodes\":%u,"
+           "\"nodelist\":", hpcl_probe_pending_jobs(probe),
+           hpcl_probe_idle_nodes(probe), hpcl_probe_total_nodes(probe));
+    cli_json_string(stdout, hpcl_probe_nodelist(probe));
+    printf("}\n");
+}
+
+static void print_probe(const hpcl_probe *probe, const char *site, int json)
+{
+    char when[32];
+    long wait_s;
+
+    if (json) {
+        print_probe_json(probe, site);
         return;
     }
+    start_fields(probe, when, sizeof when, &wait_s);
     printf("site:           %s\n"
-           "partition:      %s\n"
-           "expected start: %s (%s%ld s from now)\n"
-           "would run on:   %s\n"
+           "partition:      %s\n", site, hpcl_probe_partition(probe));
+    if (hpcl_probe_start_time(probe) == 0)
+        printf("expected start: unknown (site %s gave no estimate)\n", site);
+    else
+        printf("expected start: %s (%s%ld s from now)\n", when,
+               wait_s > 0 ? "" : "now, ", wait_s);
+    printf("would run on:   %s\n"
            "pending jobs:   %u\n"
            "idle nodes:     %u of %u\n",
-           site, hpcl_probe_partition(probe), when,
-           wait_s > 0 ? "" : "now, ",
-           wait_s, hpcl_probe_nodelist(probe), hpcl_probe_pending_jobs(probe),
+           hpcl_probe_nodelist(probe), hpcl_probe_pending_jobs(probe),
            hpcl_probe_idle_nodes(probe), hpcl_probe_total_nodes(probe));
 }
 

@@ -68,9 +68,16 @@ static json_t *probe_entry(hpcl_ctx *ctx, hpcl_job *job, size_t i)
     }
     start = hpcl_probe_start_time(probe);
     json_object_set_new(o, "status", json_string("ok"));
-    json_object_set_new(o, "expected_start", json_integer(start));
-    json_object_set_new(o, "wait_s", json_integer(start > now ? start - now
-                                                              : 0));
+    /* 0: the site gave no estimate; null, as in a decision. */
+    if (start == 0) {
+        json_object_set_new(o, "expected_start", json_null());
+        json_object_set_new(o, "wait_s", json_null());
+    } else {
+        json_object_set_new(o, "expected_start", json_integer(start));
+        json_object_set_new(o, "wait_s", json_integer(start > now
+                                                          ? start - now
+                                                          : 0));
+    }
     json_object_set_new(o, "pending_jobs",
                         json_integer(hpcl_probe_pending_jobs(probe)));
     json_object_set_new(o, "idle_nodes",
@@ -127,7 +134,9 @@ static void print_table(const char *file, const json_t *sites)
         char start[32] = "-", idle[32] = "-", pend[16] = "-";
 
         if (ok) {
-            if (num(e, "wait_s") > 0)
+            if (!json_is_integer(json_object_get(e, "wait_s")))
+                snprintf(start, sizeof start, "unknown");
+            else if (num(e, "wait_s") > 0)
                 snprintf(start, sizeof start, "in %lds", num(e, "wait_s"));
             else
                 snprintf(start, sizeof start, "now");

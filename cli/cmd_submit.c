@@ -20,6 +20,7 @@ struct submit_opts {
     long max_wait; /* -1: the site file's */
     int dry_run;
     int explain;
+    const char *wrap;
 };
 
 enum {
@@ -27,22 +28,48 @@ enum {
     OPT_SITE,
     OPT_MAX_WAIT,
     OPT_SUBMIT_DRY_RUN,
-    OPT_EXPLAIN
+    OPT_EXPLAIN,
+    OPT_WRAP
 };
+
+static const struct option submit_longopts[] = {
+    CLI_JOB_LONGOPTS,
+    {"wait", no_argument, NULL, 'W'},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"parsable", no_argument, NULL, OPT_PARSABLE},
+    {"print-script", no_argument, NULL, OPT_PRINT_SCRIPT},
+    {"no-pin", no_argument, NULL, OPT_NO_PIN},
+    {"site", required_argument, NULL, OPT_SITE},
+    {"max-wait", required_argument, NULL, OPT_MAX_WAIT},
+    {"dry-run", no_argument, NULL, OPT_SUBMIT_DRY_RUN},
+    {"explain", no_argument, NULL, OPT_EXPLAIN},
+    {"wrap", required_argument, NULL, OPT_WRAP},
+    {NULL, 0, NULL, 0}};
+
+#define SUBMIT_SHORTOPTS "+" CLI_JOB_SHORTOPTS "W"
 
 static void submit_help(void)
 {
-    printf("usage: hpclaunch submit [OPTIONS] [--] PROGRAM [ARGS...]\n\n"
+    printf("usage: hpclaunch submit [OPTIONS] [--] PROGRAM [ARGS...]\n"
+           "       hpclaunch submit [OPTIONS] SCRIPT [ARGS...]\n"
+           "       hpclaunch submit [OPTIONS] --wrap=COMMAND\n\n"
            "Write a batch script that starts PROGRAM with the launcher and\n"
            "submit it to Slurm, at the site where it starts earliest (the "
            "home site\nwhile it would start within --max-wait), exactly "
-           "once.  Arguments reach\nPROGRAM verbatim.\n\n");
+           "once.  Arguments reach\nPROGRAM verbatim.  A SCRIPT (a file "
+           "starting with #! that has #SBATCH\ndirectives) is submitted as "
+           "the batch script, as sbatch does: its\ndirectives are read, "
+           "SBATCH_* variables override them and options on\nthe command "
+           "line override both.\n\n");
     cli_job_options_help(stdout);
     printf("\nSubmit options:\n"
            "  -W, --wait               wait for the job to end, then say "
            "where its output is\n"
            "      --timeout=SECONDS    with --wait: give up after SECONDS "
            "(exit 4)\n"
+           "      --wrap=COMMAND       submit a /bin/sh script that runs "
+           "COMMAND\n"
            "      --parsable           print only the job reference\n"
            "      --json               print the result as JSON\n"
            "      --print-script       print the batch script, submit "
@@ -64,55 +91,229 @@ static void submit_help(void)
            "or TIMEOUT, 4 --timeout expired.\n");
 }
 
+/* Apply one option; EXIT_OK, or an exit status after printing. */
+static int apply(hpcl_ctx *ctx, hpcl_job *job, struct submit_opts *so,
+                 int opt, const char *arg)
+{
+    switch (opt) {
+    case 'W': so->wait = 1; return EXIT_OK;
+    case OPT_JSON: so->json = 1; return EXIT_OK;
+    case OPT_PARSABLE: so->parsable = 1; return EXIT_OK;
+    case OPT_PRINT_SCRIPT: so->print_script = 1; return EXIT_OK;
+    case OPT_NO_PIN: so->no_pin = 1; return EXIT_OK;
+    case OPT_SITE: so->site = arg; return EXIT_OK;
+    case OPT_SUBMIT_DRY_RUN: so->dry_run = 1; return EXIT_OK;
+    case OPT_EXPLAIN: so->explain = 1; return EXIT_OK;
+    case OPT_WRAP: so->wrap = arg; return EXIT_OK;
+    case OPT_MAX_WAIT:
+        if ((so->max_wait = cli_parse_duration(arg)) < 0)
+            return cli_usage_error("submit", "invalid --max-wait '%s': "
+                                   "expected a duration such as 90, 30s, "
+                                   "10m or 1h30m", arg);
+        return EXIT_OK;
+    case OPT_TIMEOUT:
+        if ((so->timeout = cli_parse_seconds(arg)) < 0)
+            return cli_usage_error("submit", "invalid --timeout '%s': "
+                                   "expected a number of seconds > 0", arg);
+        return EXIT_OK;
+    }
+    return cli_job_option("submit", ctx, job, opt, arg);
+}
+
+/* The command line's options, kept to be applied last: they win over a
+ * script's directives and SBATCH_* variables, as with sbatch. */
+struct recorded {
+    int opt;
+    const char *arg;
+};
+
+static int record_cmdline(int argc, char **argv, struct recorded *rec,
+                          int *nrec)
+{
+    int opt;
+
+    optind = 0;
+    *nrec = 0;
+    while ((opt = getopt_long(argc, argv, SUBMIT_SHORTOPTS, submit_longopts,
+                              NULL)) != -1) {
+        if (opt == OPT_HELP) {
+            submit_help();
+            return -1;
+        }
+        if (opt == '?')
+            return cli_usage_hint("submit");
+        rec[(*nrec)++] = (struct recorded){opt, optarg};
+    }
+    return EXIT_OK;
+}
+
+/* Apply one directive line (or the SBATCH_* words); where names it. */
+static int apply_line(hpcl_ctx *ctx, hpcl_job *job, struct submit_opts *so,
+                      const struct cli_directive_line *l, const char *where)
+{
+    char prog[300], *saved = l->argv[0];
+    int opt, status = EXIT_OK;
+
+    snprintf(prog, sizeof prog, "hpclaunch submit: %s", where);
+    l->argv[0] = prog; /* getopt names it in its own messages */
+    optind = 0;
+    cli_where = where;
+    while (status == EXIT_OK &&
+           (opt = getopt_long(l->argc, l->argv, SUBMIT_SHORTOPTS,
+                              submit_longopts, NULL)) != -1) {
+        if (opt == '?' || opt == OPT_HELP)
+            status = opt == '?' ? cli_usage_hint("submit")
+                                : cli_usage_error("submit", "--help is "
+                                                  "not a job option");
+        else
+            status = apply(ctx, job, so, opt, optarg);
+    }
+    if (status == EXIT_OK && optind < l->argc)
+        status = cli_usage_error("submit", "unexpected word '%s' (only "
+                                 "options belong in #SBATCH lines)",
+                                 l->argv[optind]);
+    cli_where = NULL;
+    l->argv[0] = saved;
+    return status;
+}
+
+static int apply_directives(hpcl_ctx *ctx, hpcl_job *job,
+                            struct submit_opts *so, const char *path,
+                            const struct cli_directives *d)
+{
+    char where[280];
+    int status = EXIT_OK;
+
+    if (d->bad_line != 0) {
+        snprintf(where, sizeof where, "%s:%d", path, d->bad_line);
+        cli_where = where;
+        status = cli_usage_error("submit", "unmatched %c in an #SBATCH "
+                                 "line (sbatch refuses it too)",
+                                 d->bad_quote);
+        cli_where = NULL;
+        return status;
+    }
+    for (size_t i = 0; i < d->nlines && status == EXIT_OK; i++) {
+        snprintf(where, sizeof where, "%s:%d", path, d->line[i].lineno);
+        status = apply_line(ctx, job, so, &d->line[i], where);
+    }
+    return status;
+}
+
+static int apply_sbatch_env(hpcl_ctx *ctx, hpcl_job *job,
+                            struct submit_opts *so)
+{
+    struct cli_directive_line l = {0, 0, NULL};
+    int status = EXIT_OK;
+
+    if (cli_sbatch_env(&l) != 0) {
+        fputs("hpclaunch submit: out of memory\n", stderr);
+        status = EXIT_LIBRARY;
+    }
+    /* One word at a time, so that an error names its variable. */
+    for (int i = 1; status == EXIT_OK && i < l.argc; i++) {
+        char *words[3] = {l.argv[0], l.argv[i], NULL};
+        struct cli_directive_line one = {0, 2, words};
+        status = apply_line(ctx, job, so, &one,
+                            cli_sbatch_env_var(l.argv[i]));
+    }
+    for (int k = 0; k < l.argc; k++)
+        free(l.argv[k]);
+    free(l.argv);
+    return status;
+}
+
+/* The job is a batch script (SCRIPT or --wrap) rather than a program to
+ * launch: what it runs, and its default name as sbatch gives it. */
+static int set_batch(hpcl_ctx *ctx, hpcl_job *job, const char *script,
+                     const char *name)
+{
+    hpcl_rc rc = hpcl_job_set_batch_script(job, script);
+
+    if (rc == HPCL_OK)
+        rc = hpcl_job_set_name(job, name);
+    return rc == HPCL_OK ? EXIT_OK : cli_lib_error("submit", ctx, rc);
+}
+
+static int wrap_script(hpcl_ctx *ctx, hpcl_job *job, const char *command)
+{
+    size_t len = strlen(command) + 80;
+    char *script = malloc(len);
+    int status;
+
+    if (script == NULL) {
+        fputs("hpclaunch submit: out of memory\n", stderr);
+        return EXIT_LIBRARY;
+    }
+    snprintf(script, len, "#!/bin/sh\n# This script was created by "
+             "hpclaunch submit --wrap.\n\n%s\n", command);
+    status = set_batch(ctx, job, script, "wrap");
+    free(script);
+    return status;
+}
+
+/* What the job runs: --wrap, a batch script, or a program. */
+static int set_payload(hpcl_ctx *ctx, hpcl_job *job, struct submit_opts *so,
+                       int nargs, char **args, struct cli_directives *d)
+{
+    const char *base;
+    hpcl_rc rc;
+    int r;
+
+    if (so->wrap != NULL)
+        return nargs > 0 ? cli_usage_error("submit", "--wrap and a program "
+                                           "or script ('%s') exclude each "
+                                           "other", args[0])
+                         : wrap_script(ctx, job, so->wrap);
+    if (nargs < 1)
+        return cli_usage_error("submit", "no program given: hpclaunch "
+                               "submit [OPTIONS] -- PROGRAM [ARGS], "
+                               "hpclaunch submit [OPTIONS] SCRIPT, or "
+                               "--wrap=COMMAND");
+    rc = hpcl_job_set_command(job, nargs, (const char *const *)args);
+    if (rc != HPCL_OK)
+        return cli_lib_error("submit", ctx, rc);
+    if ((r = cli_read_directives(args[0], d)) < 0) {
+        fputs("hpclaunch submit: out of memory\n", stderr);
+        return EXIT_LIBRARY;
+    }
+    if (r == 0)
+        return EXIT_OK;
+    base = strrchr(args[0], '/');
+    return set_batch(ctx, job, d->script, base ? base + 1 : args[0]);
+}
+
+/* Options from the script, then SBATCH_*, then the command line. */
 static int parse_submit(int argc, char **argv, hpcl_ctx *ctx, hpcl_job *job,
                         struct submit_opts *so)
 {
-    static const struct option longopts[] = {
-        CLI_JOB_LONGOPTS,
-        {"wait", no_argument, NULL, 'W'},
-        {"timeout", required_argument, NULL, OPT_TIMEOUT},
-        {"json", no_argument, NULL, OPT_JSON},
-        {"parsable", no_argument, NULL, OPT_PARSABLE},
-        {"print-script", no_argument, NULL, OPT_PRINT_SCRIPT},
-        {"no-pin", no_argument, NULL, OPT_NO_PIN},
-        {"site", required_argument, NULL, OPT_SITE},
-        {"max-wait", required_argument, NULL, OPT_MAX_WAIT},
-        {"dry-run", no_argument, NULL, OPT_SUBMIT_DRY_RUN},
-        {"explain", no_argument, NULL, OPT_EXPLAIN},
-        {NULL, 0, NULL, 0}};
-    int opt, status;
+    struct recorded *rec = calloc((size_t)argc + 1, sizeof *rec);
+    struct cli_directives d = {0};
+    int nrec = 0, first, status;
 
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "+" CLI_JOB_SHORTOPTS "W", longopts,
-                              NULL)) != -1) {
-        switch (opt) {
-        case 'W': so->wait = 1; continue;
-        case OPT_JSON: so->json = 1; continue;
-        case OPT_PARSABLE: so->parsable = 1; continue;
-        case OPT_PRINT_SCRIPT: so->print_script = 1; continue;
-        case OPT_NO_PIN: so->no_pin = 1; continue;
-        case OPT_SITE: so->site = optarg; continue;
-        case OPT_SUBMIT_DRY_RUN: so->dry_run = 1; continue;
-        case OPT_EXPLAIN: so->explain = 1; continue;
-        case OPT_MAX_WAIT:
-            if ((so->max_wait = cli_parse_duration(optarg)) < 0)
-                return cli_usage_error("submit", "invalid --max-wait '%s': "
-                                       "expected a duration such as 90, "
-                                       "30s, 10m or 1h30m", optarg);
-            continue;
-        case OPT_HELP: submit_help(); return -1;
-        case OPT_TIMEOUT:
-            if ((so->timeout = cli_parse_seconds(optarg)) < 0)
-                return cli_usage_error("submit", "invalid --timeout '%s': "
-                                       "expected a number of seconds > 0",
-                                       optarg);
-            continue;
-        case '?': return cli_usage_hint("submit");
-        }
-        if ((status = cli_job_option("submit", ctx, job, opt, optarg)) != 0)
-            return status;
+    if (rec == NULL) {
+        fputs("hpclaunch submit: out of memory\n", stderr);
+        return EXIT_LIBRARY;
     }
-    return EXIT_OK;
+    if ((status = record_cmdline(argc, argv, rec, &nrec)) != EXIT_OK)
+        goto out;
+    first = optind;
+    /* --wrap decides what runs: it may come from anywhere on the line. */
+    for (int i = 0; i < nrec; i++)
+        if (rec[i].opt == OPT_WRAP)
+            so->wrap = rec[i].arg;
+    if ((status = set_payload(ctx, job, so, argc - first, argv + first,
+                              &d)) != EXIT_OK ||
+        (status = apply_directives(ctx, job, so, argv[first], &d)) !=
+            EXIT_OK ||
+        (status = apply_sbatch_env(ctx, job, so)) != EXIT_OK)
+        goto out;
+    for (int i = 0; i < nrec && status == EXIT_OK; i++)
+        status = apply(ctx, job, so, rec[i].opt, rec[i].arg);
+out:
+    cli_directives_free(&d);
+    free(rec);
+    return status;
 }
 
 /* ,"key":..,"decision":{..} for the JSON records (after "ref"). */
@@ -284,17 +485,8 @@ int cmd_submit(int argc, char **argv)
         status = status < 0 ? EXIT_OK : status;
         goto out;
     }
-    if (optind >= argc) {
-        status = cli_usage_error("submit", "no program given: hpclaunch "
-                                 "submit [OPTIONS] -- PROGRAM [ARGS]");
-        goto out;
-    }
-    rc = hpcl_job_set_command(job, argc - optind,
-                              (const char *const *)argv + optind);
-    if (rc != HPCL_OK)
-        status = cli_lib_error("submit", ctx, rc);
-    else if ((status = apply_sites(ctx, job, &so)) == EXIT_OK &&
-             (so.no_pin || (status = set_pin_wrapper(ctx, job)) == EXIT_OK))
+    if ((status = apply_sites(ctx, job, &so)) == EXIT_OK &&
+        (so.no_pin || (status = set_pin_wrapper(ctx, job)) == EXIT_OK))
         status = run_submit(ctx, job, &so);
 out:
     hpcl_job_destroy(job);

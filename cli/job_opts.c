@@ -3,16 +3,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
+
+/* "-p/--partition" for messages. */
+static const char *option_name(int opt)
+{
+    static const struct option longopts[] = {CLI_JOB_LONGOPTS};
+    static char name[64];
+
+    for (size_t i = 0; i < sizeof longopts / sizeof *longopts; i++)
+        if (longopts[i].val == opt) {
+            if (opt < 256)
+                snprintf(name, sizeof name, "-%c/--%s", opt,
+                         longopts[i].name);
+            else
+                snprintf(name, sizeof name, "--%s", longopts[i].name);
+            return name;
+        }
+    return "an option";
+}
 
 static int bad_value(const char *cmd, int opt, const char *arg,
                      const char *expected)
 {
-    if (opt < 256)
-        return cli_usage_error(cmd, "invalid value '%s' for -%c: %s", arg,
-                               opt, expected);
-    return cli_usage_error(cmd, "invalid value '%s': %s", arg, expected);
+    return cli_usage_error(cmd, "invalid value '%s' for %s: %s", arg,
+                           option_name(opt), expected);
 }
 
 /* -N MIN[-MAX] as sbatch. */
@@ -85,17 +102,25 @@ static int set_scalar(const char *cmd, hpcl_job *job, int opt,
     case OPT_GPUS_PER_NODE:
         return set_count(cmd, opt, arg, hpcl_job_set_gpus_per_node, job, rc,
                          0);
+    case OPT_NTASKS_PER_NODE:
+        return set_count(cmd, opt, arg, hpcl_job_set_ntasks_per_node, job,
+                         rc, 1);
+    case 'G':
+        return set_count(cmd, opt, arg, hpcl_job_set_gpus, job, rc, 0);
     case 't':
         if ((minutes = cli_parse_minutes(arg)) < 0)
             return bad_value(cmd, opt, arg, "expected minutes, M:S, H:M:S, "
-                                            "D-H, D-H:M or D-H:M:S");
+                                            "D-H, D-H:M, D-H:M:S or "
+                                            "UNLIMITED");
         *rc = hpcl_job_set_time_limit(job, (unsigned)minutes);
         return EXIT_OK;
     case OPT_MEM:
+    case OPT_MEM_PER_CPU:
         if ((mib = cli_parse_mib(arg)) < 0)
             return bad_value(cmd, opt, arg,
-                             "--mem expects a size such as 4000, 500M, 8G");
-        *rc = hpcl_job_set_mem(job, (uint64_t)mib);
+                             "expected a size such as 4000, 500M, 8G");
+        *rc = opt == OPT_MEM ? hpcl_job_set_mem(job, (uint64_t)mib)
+                             : hpcl_job_set_mem_per_cpu(job, (uint64_t)mib);
         return EXIT_OK;
     case OPT_LAUNCHER:
         return set_launcher(cmd, job, arg, rc);
@@ -103,22 +128,28 @@ static int set_scalar(const char *cmd, hpcl_job *job, int opt,
     return -1;
 }
 
-/* "-p/--partition" for messages. */
-static const char *option_name(int opt)
+/* --begin and --signal: sbatch's forms. */
+static int set_timed(const char *cmd, hpcl_job *job, int opt,
+                     const char *arg, hpcl_rc *rc)
 {
-    static const struct option longopts[] = {CLI_JOB_LONGOPTS};
-    static char name[64];
+    long long when;
+    unsigned seconds, flags;
+    int signo;
 
-    for (size_t i = 0; i < sizeof longopts / sizeof *longopts; i++)
-        if (longopts[i].val == opt) {
-            if (opt < 256)
-                snprintf(name, sizeof name, "-%c/--%s", opt,
-                         longopts[i].name);
-            else
-                snprintf(name, sizeof name, "--%s", longopts[i].name);
-            return name;
-        }
-    return "an option";
+    if (opt == OPT_BEGIN) {
+        if ((when = cli_parse_begin(arg, time(NULL))) < 0)
+            return bad_value(cmd, opt, arg, "expected now+N[units], "
+                             "YYYY-MM-DD[THH:MM[:SS]], HH:MM[:SS], "
+                             "MM/DD[/YY], midnight, noon, elevenses, fika, "
+                             "teatime, today or tomorrow");
+        *rc = hpcl_job_set_begin(job, (time_t)when);
+        return EXIT_OK;
+    }
+    if (cli_parse_signal(arg, &signo, &seconds, &flags) != 0)
+        return bad_value(cmd, opt, arg, "expected [{R|B}:]SIGNAL[@SECONDS], "
+                         "e.g. USR1@120 or B:TERM");
+    *rc = hpcl_job_set_signal(job, signo, seconds, flags);
+    return EXIT_OK;
 }
 
 int cli_job_option(const char *cmd, hpcl_ctx *ctx, hpcl_job *job, int opt,
@@ -137,7 +168,20 @@ int cli_job_option(const char *cmd, hpcl_ctx *ctx, hpcl_job *job, int opt,
     case 'a': rc = hpcl_job_set_array(job, arg); break;
     case 'H': rc = hpcl_job_set_hold(job, 1); break;
     case OPT_EXCLUSIVE: rc = hpcl_job_set_exclusive(job, 1); break;
+    case OPT_GRES: rc = hpcl_job_set_gres(job, arg); break;
+    case 'd': rc = hpcl_job_set_dependency(job, arg); break;
+    case 'q': rc = hpcl_job_set_qos(job, arg); break;
+    case 'C': rc = hpcl_job_set_constraint(job, arg); break;
+    case OPT_RESERVATION: rc = hpcl_job_set_reservation(job, arg); break;
+    case OPT_EXPORT: rc = hpcl_job_set_export(job, arg); break;
+    case OPT_MAIL_TYPE: rc = hpcl_job_set_mail_type(job, arg); break;
+    case OPT_MAIL_USER: rc = hpcl_job_set_mail_user(job, arg); break;
+    case OPT_MPI: rc = hpcl_job_set_mpi(job, arg); break;
     case OPT_CONF: cli_conf = arg; break;
+    case OPT_BEGIN:
+    case OPT_SIGNAL:
+        status = set_timed(cmd, job, opt, arg, &rc);
+        break;
     default:
         status = set_scalar(cmd, job, opt, arg, &rc);
     }
@@ -161,13 +205,33 @@ void cli_job_options_help(FILE *out)
           "  -c, --cpus-per-task=N    CPUs per task\n"
           "      --gpus-per-task=N    GPUs per task\n"
           "      --gpus-per-node=N    GPUs per node\n"
+          "  -G, --gpus=N             GPUs for the whole job\n"
+          "      --gres=LIST          generic resources per node (gpu:2, "
+          "...)\n"
+          "      --ntasks-per-node=N  tasks on each node\n"
           "  -t, --time=TIME          time limit (M, M:S, H:M:S, D-H, D-H:M, "
-          "D-H:M:S)\n"
+          "D-H:M:S,\n"
+          "                           UNLIMITED)\n"
           "      --mem=SIZE           memory per node (default unit M; K M G "
           "T)\n"
+          "      --mem-per-cpu=SIZE   memory per allocated CPU\n"
           "      --exclusive          do not share nodes with other jobs\n"
           "  -p, --partition=NAME     partition\n"
           "  -A, --account=NAME       account to charge\n"
+          "  -q, --qos=NAME           quality of service\n"
+          "  -C, --constraint=LIST    node features (a&b, a|b)\n"
+          "      --reservation=NAME   run in this reservation\n"
+          "  -d, --dependency=LIST    start after other jobs "
+          "(afterok:ID, ...)\n"
+          "      --begin=TIME         start no earlier (now+1hour, "
+          "2027-01-05T10:00, 16:00)\n"
+          "      --signal=[B:]SIG[@S] send SIG S seconds (default 60) "
+          "before the limit\n"
+          "      --mail-type=LIST     mail on BEGIN, END, FAIL, ALL, ...\n"
+          "      --mail-user=ADDRESS  where the mail goes\n"
+          "      --export=LIST        variables the job gets: ALL (default), "
+          "NONE, or\n"
+          "                           [ALL,]NAME[=VALUE],...\n"
           "  -J, --job-name=NAME      job name (default: the program's name)\n"
           "  -D, --chdir=DIR          working directory (default: current)\n"
           "  -o, --output=PATTERN     standard output (default slurm-%j.out; "
@@ -176,8 +240,10 @@ void cli_job_options_help(FILE *out)
           "  -a, --array=RANGE        job array indexes, e.g. 0-15%4\n"
           "  -H, --hold               submit held (release with scontrol "
           "release)\n"
-          "      --launcher=NAME      srun (default, --mpi=pmix), mpirun or "
-          "none\n"
+          "      --launcher=NAME      srun (default), mpirun or none\n"
+          "      --mpi=TYPE           srun's MPI plugin (default: the site "
+          "file's mpi, else\n"
+          "                           pmix)\n"
           "      --conf=FILE          site file (default: $HPCLAUNCH_CONF, "
           "then\n"
           "                           ~/.config/hpclaunch/hpclaunch.conf, "

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 
@@ -20,11 +21,15 @@ int cli_lib_error(const char *cmd, hpcl_ctx *ctx, hpcl_rc rc)
     return EXIT_LIBRARY;
 }
 
+const char *cli_where;
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
 
     fprintf(stderr, "hpclaunch %s: ", cmd);
+    if (cli_where != NULL)
+        fprintf(stderr, "%s: ", cli_where);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
@@ -107,6 +112,12 @@ long cli_parse_minutes(const char *text)
     long v[3] = {0, 0, 0}, days = 0, seconds;
     const char *dash = strchr(text, '-');
     int n;
+
+    /* Slurm's words for no limit; sbatch -t 0 means none too. */
+    if (strcasecmp(text, "UNLIMITED") == 0 ||
+        strcasecmp(text, "INFINITE") == 0 || strcmp(text, "-1") == 0 ||
+        strspn(text, "0:") == strlen(text))
+        return text[0] != '\0' ? (long)HPCL_TIME_UNLIMITED : -1;
 
     if (dash != NULL) {
         char *end;

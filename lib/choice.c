@@ -5,16 +5,19 @@
  * queue on libslurm's process-wide lock, REST probes overlap.  A site
  * known down (its driver's memory, or a failure to answer in the last
  * HPCL__SITE_DOWN_S seconds) is not asked at all.  Then: stay home when
- * home's expected start is within max_wait, else take the earliest
- * expected start, ties by preference.
+ * home's expected start is within max_wait, or unknown (an answer that is
+ * no estimate says nothing of the queue: lib/probe.c), else take the
+ * earliest expected start, ties by preference.
  */
 #include "config.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "choice.h"
+#include "decision.h"
 #include "job-internal.h"
 #include "site.h"
 
@@ -57,7 +60,7 @@ static void *probe_main(void *arg)
     struct probe_task *t = arg;
     double t0 = hpcl__now();
 
-    t->rc = t->site->ops->probe(t->site, &t->tctx, &t->desc, &t->probe);
+    t->rc = hpcl__probe_at(t->site, &t->tctx, &t->desc, &t->probe);
     t->took = hpcl__now() - t0;
     return NULL;
 }
@@ -107,6 +110,7 @@ static int absorb(struct hpcl__decision *d, size_t i, struct probe_task *t,
 {
     struct hpcl__estimate *e = &d->est[i];
     char msg[HPCL_ERRMSG_MAX];
+    time_t from;
 
     e->took_s = t->took;
     if (t->rc == HPCL_OK && t->took * 1000 > (double)e->timeout_ms) {
@@ -120,7 +124,11 @@ static int absorb(struct hpcl__decision *d, size_t i, struct probe_task *t,
         return set_error(e, HPCL__EST_FAILED, t->rc, t->tctx.errmsg);
     e->state = HPCL__EST_OK;
     e->start = t->probe.start_time;
-    e->wait_s = e->start > d->at ? (long)(e->start - d->at) : 0;
+    from = d->not_before > d->at ? d->not_before : d->at;
+    if (e->start == 0)
+        e->wait_s = -1; /* unknown */
+    else
+        e->wait_s = e->start > from ? (long)(e->start - from) : 0;
     e->pending = t->probe.pending_jobs;
     e->idle = t->probe.idle_nodes;
     e->total = t->probe.total_nodes;
@@ -174,8 +182,18 @@ static hpcl_rc probe_all(hpcl_job *job, struct hpcl__decision *d)
 
 /* --- the rule ---------------------------------------------------------- */
 
+/* Did the site answer with a start estimate? */
+static int known(const struct hpcl__estimate *e)
+{
+    return e->state == HPCL__EST_OK && e->start != 0;
+}
+
+/* The wait to compare sites by; an unknown start ranks after every
+ * estimate, so among unknowns preference decides. */
 static long rounded_wait(const struct hpcl__estimate *e)
 {
+    if (e->start == 0)
+        return LONG_MAX;
     return e->wait_s <= TIE_S ? 0 : e->wait_s;
 }
 
@@ -214,21 +232,13 @@ static hpcl_rc no_answer(hpcl_ctx *ctx, struct hpcl__decision *d)
                       "%s", msg);
 }
 
-static hpcl_rc decide(hpcl_ctx *ctx, struct hpcl__decision *d,
-                      const struct hpcl__sites *s)
+/* The site that answered with the earliest start, ties by preference;
+ * when none gave an estimate, the first that answered; s->nsites: none. */
+static size_t earliest(const struct hpcl__decision *d,
+                       const struct hpcl__sites *s)
 {
-    const struct hpcl__estimate *home = &d->est[s->home];
     size_t best = s->nsites;
-    int r;
 
-    if (home->state == HPCL__EST_OK && home->wait_s <= d->max_wait_s) {
-        order_answers(d, s, s->home);
-        r = hpcl__decision_rule(d, "home", "the home site %s would start "
-                                "the job in %ld s, within max_wait %ld s",
-                                home->name, home->wait_s, d->max_wait_s);
-        return r == 0 ? HPCL_OK
-                      : hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
-    }
     for (size_t k = 0; k < s->nsites; k++) {
         size_t i = s->order[k];
         if (d->est[i].state == HPCL__EST_OK &&
@@ -236,22 +246,75 @@ static hpcl_rc decide(hpcl_ctx *ctx, struct hpcl__decision *d,
              rounded_wait(&d->est[i]) < rounded_wait(&d->est[best])))
             best = i;
     }
-    if (best == s->nsites)
+    return best;
+}
+
+/* Home stays unless it is known to be saturated: an unknown start is no
+ * evidence of a queue. */
+static int stay_home(const struct hpcl__decision *d,
+                     const struct hpcl__estimate *home)
+{
+    return home->state == HPCL__EST_OK &&
+           (!known(home) || home->wait_s <= d->max_wait_s);
+}
+
+/* Why site best, when home did not answer. */
+static int explain_home_silent(struct hpcl__decision *d,
+                               const struct hpcl__estimate *home,
+                               const struct hpcl__estimate *b)
+{
+    if (known(b))
+        return hpcl__decision_rule(d, "earliest", "the home site %s did not "
+                                   "answer; %s has the earliest expected "
+                                   "start (in %ld s)", home->name, b->name,
+                                   b->wait_s);
+    return hpcl__decision_rule(d, "earliest", "the home site %s did not "
+                               "answer and no site gave a start estimate; "
+                               "%s is the preferred site that answered",
+                               home->name, b->name);
+}
+
+/* The rule that chose site best, in one sentence. */
+static int explain(struct hpcl__decision *d, const struct hpcl__sites *s,
+                   size_t best)
+{
+    const struct hpcl__estimate *home = &d->est[s->home], *b = &d->est[best];
+
+    if (home->state != HPCL__EST_OK)
+        return explain_home_silent(d, home, b);
+    if (!known(home))
+        return hpcl__decision_rule(d, "home", "the home site %s gave no "
+                                   "start estimate (unknown); staying home",
+                                   home->name);
+    if (best == s->home && home->wait_s <= d->max_wait_s)
+        return hpcl__decision_rule(d, "home", "the home site %s would start "
+                                   "the job in %ld s, within max_wait %ld s",
+                                   home->name, home->wait_s, d->max_wait_s);
+    if (best == s->home)
+        return hpcl__decision_rule(d, "earliest", "the home site %s is "
+                                   "saturated (expected start in %ld s, over "
+                                   "max_wait %ld s), but no other site gave "
+                                   "an earlier expected start", home->name,
+                                   home->wait_s, d->max_wait_s);
+    return hpcl__decision_rule(d, "earliest", "the home site %s is saturated "
+                               "(expected start in %ld s, over max_wait %ld "
+                               "s); %s has the earliest expected start (in "
+                               "%ld s)", home->name, home->wait_s,
+                               d->max_wait_s, b->name, b->wait_s);
+}
+
+static hpcl_rc decide(hpcl_ctx *ctx, struct hpcl__decision *d,
+                      const struct hpcl__sites *s)
+{
+    size_t best = s->home;
+
+    if (!stay_home(d, &d->est[s->home]) &&
+        (best = earliest(d, s)) == s->nsites)
         return no_answer(ctx, d);
     order_answers(d, s, best);
-    if (home->state == HPCL__EST_OK)
-        r = hpcl__decision_rule(d, "earliest", "the home site %s is "
-                                "saturated (expected start in %ld s, over "
-                                "max_wait %ld s); %s has the earliest "
-                                "expected start (in %ld s)", home->name,
-                                home->wait_s, d->max_wait_s,
-                                d->est[best].name, d->est[best].wait_s);
-    else
-        r = hpcl__decision_rule(d, "earliest", "the home site %s did not "
-                                "answer; %s has the earliest expected start "
-                                "(in %ld s)", home->name, d->est[best].name,
-                                d->est[best].wait_s);
-    return r == 0 ? HPCL_OK : hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+    if (explain(d, s, best) != 0)
+        return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+    return HPCL_OK;
 }
 
 /* --- the decision ------------------------------------------------------ */
@@ -269,10 +332,22 @@ static void describe_sites(struct hpcl__decision *d,
     }
 }
 
-/* Forced (hpcl_job_set_site) or the only site: nothing to compare. */
-static hpcl_rc no_choice(hpcl_job *job, struct hpcl__decision *d)
+/* A job that names jobs or a reservation of one cluster belongs there:
+ * Slurm's job ids and reservation names mean nothing elsewhere.  The
+ * option that binds it, or NULL. */
+static const char *bound_home(const hpcl_job *job)
 {
-    size_t i = 0;
+    return job->dependency != NULL    ? "dependency"
+           : job->reservation != NULL ? "reservation"
+                                      : NULL;
+}
+
+/* Forced (hpcl_job_set_site), bound to home, or the only site: nothing
+ * to compare. */
+static hpcl_rc no_choice(hpcl_job *job, struct hpcl__decision *d,
+                         const struct hpcl__sites *s)
+{
+    size_t i = job->site_name != NULL || s->nsites == 1 ? 0 : s->home;
     hpcl_rc rc;
     int r;
 
@@ -284,6 +359,11 @@ static hpcl_rc no_choice(hpcl_job *job, struct hpcl__decision *d)
     if (job->site_name != NULL)
         r = hpcl__decision_rule(d, "forced", "site %s was asked for",
                                 job->site_name);
+    else if (s->nsites > 1)
+        r = hpcl__decision_rule(d, "bound", "the job's %s names jobs or a "
+                                "reservation of the home site %s, so it is "
+                                "submitted there (--site chooses another)",
+                                bound_home(job), d->est[i].name);
     else
         r = hpcl__decision_rule(d, "only-site", "%s is the only site",
                                 d->est[0].name);
@@ -303,10 +383,11 @@ hpcl_rc hpcl__choose(hpcl_job *job, struct hpcl__decision **out)
     if ((d = hpcl__decision_new(s->nsites)) == NULL)
         return hpcl__fail(job->ctx, HPCL_E_NOMEM, "out of memory");
     describe_sites(d, s);
+    d->not_before = job->begin;
     d->max_wait_s = job->max_wait_s >= 0 ? job->max_wait_s
                                          : s->site[s->home].max_wait_s;
-    if (job->site_name != NULL || s->nsites == 1)
-        rc = no_choice(job, d);
+    if (job->site_name != NULL || s->nsites == 1 || bound_home(job))
+        rc = no_choice(job, d, s);
     else if ((rc = probe_all(job, d)) == HPCL_OK)
         rc = decide(job->ctx, d, s);
     if (d->norder > 0) {

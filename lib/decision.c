@@ -126,8 +126,11 @@ static json_t *est_json(const struct hpcl__estimate *e)
     if (o == NULL)
         return NULL;
     if (e->state == HPCL__EST_OK) {
-        json_object_set_new(o, "expected_start", json_integer(e->start));
-        json_object_set_new(o, "wait_s", json_integer(e->wait_s));
+        /* null: the site answered, but with no estimate (unknown). */
+        json_object_set_new(o, "expected_start", e->start != 0
+                                ? json_integer(e->start) : json_null());
+        json_object_set_new(o, "wait_s", e->start != 0
+                                ? json_integer(e->wait_s) : json_null());
         json_object_set_new(o, "pending_jobs", json_integer(e->pending));
         json_object_set_new(o, "idle_nodes", json_integer(e->idle));
         json_object_set_new(o, "total_nodes", json_integer(e->total));
@@ -200,7 +203,9 @@ static void est_line(FILE *f, const struct hpcl__estimate *e)
     fprintf(f, "  %s (%s%s): ", e->name, e->driver, e->home ? ", home" : "");
     switch (e->state) {
     case HPCL__EST_OK:
-        if (e->wait_s > 0)
+        if (e->start == 0)
+            fputs("expected start unknown (no estimate)", f);
+        else if (e->wait_s > 0)
             fprintf(f, "expected start in %ld s", e->wait_s);
         else
             fputs("would start now", f);

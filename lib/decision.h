@@ -29,8 +29,9 @@ struct hpcl__estimate {
     enum hpcl__est_state state;
     hpcl_rc rc;
     char *error;         /* FAILED, DOWN: the reason */
-    time_t start;        /* OK: expected start */
-    long wait_s;         /* OK: start - decision time, at least 0 */
+    time_t start;        /* OK: expected start, 0: unknown (no estimate) */
+    long wait_s;         /* OK: start - decision time, at least 0;
+                          * -1 when the start is unknown */
     unsigned pending, idle, total;
     char *partition;
     double took_s;       /* probe time */
@@ -54,6 +55,8 @@ struct hpcl__decision {
     long max_wait_s;
     double wall_s;       /* probing, start to end */
     time_t at;
+    time_t not_before;   /* the job's --begin, 0: none; waits count from
+                          * it, the same at every site */
     int dry_run;
     struct hpcl__estimate *est; /* one per site, in the file's order */
     size_t nest;
@@ -63,6 +66,16 @@ struct hpcl__decision {
     size_t natt;
     char *text;          /* hpcl_job_decision(), made on demand */
 };
+
+struct hpcl__site;
+struct hpcl__jobdesc;
+struct hpcl_probe;
+
+/* lib/probe.c: probe site for desc as if the job were not held, and keep
+ * only a real estimate: probe->start_time is 0 when the site gave none. */
+hpcl_rc hpcl__probe_at(struct hpcl__site *site, hpcl_ctx *ctx,
+                       const struct hpcl__jobdesc *desc,
+                       struct hpcl_probe *probe);
 
 /* A decision for nsites sites (est[] zeroed, refs 1); NULL: no memory. */
 struct hpcl__decision *hpcl__decision_new(size_t nsites);

@@ -58,9 +58,16 @@ struct hpcl_job {
     unsigned time_limit;        /* minutes */
     uint64_t mem_mib;
     int mem_set;                /* mem_mib given (0 is "all of it") */
+    int mem_per_cpu;            /* mem_mib is per CPU, not per node */
+    unsigned ntasks_per_node;
+    unsigned gpus;              /* per job (-G) */
     int exclusive;
     int hold;
     int env_inherit;
+    time_t begin;               /* 0: at once */
+    int signal_no;              /* 0: none */
+    unsigned signal_s;
+    unsigned signal_flags;      /* HPCL_SIGNAL_* */
     hpcl_launcher launcher;
     char *partition;
     char *account;
@@ -69,6 +76,16 @@ struct hpcl_job {
     char *output;
     char *error;
     char *array;
+    char *gres;
+    char *dependency;
+    char *qos;
+    char *constraint;
+    char *reservation;
+    char *mail_type;
+    char *mail_user;
+    char *export_spec;          /* NULL: ALL */
+    char *mpi;                  /* NULL: the site's, else pmix */
+    char *batch_script;         /* NULL: hpclaunch writes the script */
     struct hpcl__env_edit *env_edits;
     size_t n_env_edits;
     /* Where it goes (lib/choice.c). */
@@ -93,17 +110,40 @@ struct hpcl__jobdesc {
     const char *script;
     char **env;                 /* "NAME=VALUE" strings */
     size_t env_count;
+    char *const *argv;          /* batch script arguments, argv[0] the
+                                 * script's name; NULL: none */
+    int argc;
+    char **argv_owned;          /* argv when the desc owns it */
+    /* The counts as sbatch resolves them (see lib/job_desc.c): ntasks is
+     * sent only when ntasks_set, min_cpus always. */
     unsigned ntasks;
-    unsigned min_nodes;
+    int ntasks_set;
+    unsigned min_nodes;         /* 0: not given */
     unsigned max_nodes;
-    unsigned cpus_per_task;
+    unsigned min_cpus;
+    unsigned cpus_per_task;     /* 0: not given */
+    unsigned ntasks_per_node;
     unsigned gpus_per_task;
     unsigned gpus_per_node;
-    unsigned time_limit;
+    unsigned gpus;
+    unsigned time_limit;        /* HPCL_TIME_UNLIMITED: none */
     uint64_t mem_mib;
     int mem_set;
+    int mem_per_cpu;
     int exclusive;
     int hold;
+    time_t begin;
+    int signal_no;
+    unsigned signal_s;
+    unsigned signal_flags;
+    unsigned mail_bits;         /* HPCL__MAIL_* (Slurm's MAIL_* bits) */
+    const char *mail_type;      /* as given, for slurmrestd */
+    const char *mail_user;
+    const char *gres;           /* "gres:gpu:2,..." as sbatch sends it */
+    const char *dependency;
+    const char *qos;
+    const char *constraint;
+    const char *reservation;
     const char *partition;
     const char *account;
     const char *name;
@@ -112,7 +152,7 @@ struct hpcl__jobdesc {
     const char *std_err;        /* absolute pattern or NULL: with stdout */
     const char *array;
     const char *comment;        /* "hpcl-key=<key>[ text]" or NULL */
-    char *owned[12];            /* buffers the strings above point into */
+    char *owned[24];            /* buffers the strings above point into */
     size_t n_owned;
 };
 
@@ -152,11 +192,17 @@ struct hpcl_probe {
     unsigned total_nodes;
 };
 
+/* lib/job_options.c: Slurm's --mail-type list as MAIL_* bits (the same
+ * values in every Slurm release); -1 when a word is unknown. */
+long hpcl__mail_bits(const char *types);
+
 /* lib/job_script.c: append s to f as one single-quoted shell word. */
 void hpcl__shell_quote(FILE *f, const char *s);
 
-/* lib/job_script.c: the batch script for job in *out (malloc'd). */
-hpcl_rc hpcl__job_script(hpcl_ctx *ctx, const hpcl_job *job, char **out);
+/* lib/job_script.c: the batch script for job in *out (malloc'd); mpi is
+ * srun's --mpi plugin (NULL: the job's, else "pmix"). */
+hpcl_rc hpcl__job_script(hpcl_ctx *ctx, const hpcl_job *job,
+                         const char *mpi, char **out);
 
 /* lib/job.c: free what info owns and reset it to "unknown". */
 void hpcl__jobinfo_clear(struct hpcl__jobinfo *info);
@@ -166,8 +212,10 @@ void hpcl__jobinfo_clear(struct hpcl__jobinfo *info);
 hpcl_rc hpcl__abs_path(hpcl_ctx *ctx, char **out, const char *base,
                        const char *path);
 
-/* lib/job_desc.c: fill desc for job; free it with hpcl__jobdesc_free. */
-hpcl_rc hpcl__jobdesc_make(struct hpcl__jobdesc *desc, const hpcl_job *job);
+/* lib/job_desc.c: fill desc for job (mpi as for hpcl__job_script); free
+ * it with hpcl__jobdesc_free. */
+hpcl_rc hpcl__jobdesc_make(struct hpcl__jobdesc *desc, const hpcl_job *job,
+                           const char *mpi);
 void hpcl__jobdesc_free(struct hpcl__jobdesc *desc);
 
 /* lib/job_desc.c: desc for job at the context's site number site: the
@@ -175,6 +223,11 @@ void hpcl__jobdesc_free(struct hpcl__jobdesc *desc);
  * when site is not the home site, comment (borrowed) as the comment. */
 hpcl_rc hpcl__jobdesc_site(struct hpcl__jobdesc *desc, const hpcl_job *job,
                            size_t site, const char *comment);
+
+/* lib/job.c: set the string at offset field of job to a copy of val
+ * (NULL: unset); what names the option in messages. */
+hpcl_rc hpcl__job_set_opt(hpcl_job *job, size_t field, const char *val,
+                          const char *what);
 
 /* lib/job.c: HPCL_OK when the job may still change (not submitted). */
 hpcl_rc hpcl__job_editable(hpcl_job *job);

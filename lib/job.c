@@ -76,6 +76,16 @@ void hpcl_job_destroy(hpcl_job *job)
     free(job->output);
     free(job->error);
     free(job->array);
+    free(job->gres);
+    free(job->dependency);
+    free(job->qos);
+    free(job->constraint);
+    free(job->reservation);
+    free(job->mail_type);
+    free(job->mail_user);
+    free(job->export_spec);
+    free(job->mpi);
+    free(job->batch_script);
     for (size_t i = 0; i < job->n_env_edits; i++) {
         free(job->env_edits[i].name);
         free(job->env_edits[i].value);
@@ -242,8 +252,10 @@ hpcl_rc hpcl_job_set_time_limit(hpcl_job *job, unsigned minutes)
 {
     hpcl_rc rc = hpcl__job_editable(job);
 
-    if (rc == HPCL_OK &&
-        (rc = check_max(job, minutes, MAX_U32, "time limit")) == HPCL_OK)
+    if (rc == HPCL_OK && minutes != HPCL_TIME_UNLIMITED &&
+        (rc = check_max(job, minutes, MAX_U32, "time limit")) != HPCL_OK)
+        return rc;
+    if (rc == HPCL_OK)
         job->time_limit = minutes;
     return rc;
 }
@@ -259,6 +271,7 @@ hpcl_rc hpcl_job_set_mem(hpcl_job *job, uint64_t mib)
     if (rc == HPCL_OK) {
         job->mem_mib = mib;
         job->mem_set = 1;
+        job->mem_per_cpu = 0;
     }
     return rc;
 }
@@ -297,8 +310,8 @@ hpcl_rc hpcl_job_set_launcher(hpcl_job *job, hpcl_launcher launcher)
 
 /* An empty string is refused rather than sent: Slurm would read "" as
  * "no value" for some options and as an error for others. */
-static hpcl_rc set_opt(hpcl_job *job, size_t field, const char *val,
-                       const char *what)
+hpcl_rc hpcl__job_set_opt(hpcl_job *job, size_t field, const char *val,
+                          const char *what)
 {
     hpcl_rc rc = hpcl__job_editable(job);
     char **dst;
@@ -318,27 +331,27 @@ static hpcl_rc set_opt(hpcl_job *job, size_t field, const char *val,
 
 hpcl_rc hpcl_job_set_partition(hpcl_job *job, const char *partition)
 {
-    return set_opt(job, offsetof(hpcl_job, partition), partition, "partition");
+    return hpcl__job_set_opt(job, offsetof(hpcl_job, partition), partition, "partition");
 }
 
 hpcl_rc hpcl_job_set_account(hpcl_job *job, const char *account)
 {
-    return set_opt(job, offsetof(hpcl_job, account), account, "account");
+    return hpcl__job_set_opt(job, offsetof(hpcl_job, account), account, "account");
 }
 
 hpcl_rc hpcl_job_set_name(hpcl_job *job, const char *name)
 {
-    return set_opt(job, offsetof(hpcl_job, name), name, "job name");
+    return hpcl__job_set_opt(job, offsetof(hpcl_job, name), name, "job name");
 }
 
 hpcl_rc hpcl_job_set_output(hpcl_job *job, const char *pattern)
 {
-    return set_opt(job, offsetof(hpcl_job, output), pattern, "output pattern");
+    return hpcl__job_set_opt(job, offsetof(hpcl_job, output), pattern, "output pattern");
 }
 
 hpcl_rc hpcl_job_set_error(hpcl_job *job, const char *pattern)
 {
-    return set_opt(job, offsetof(hpcl_job, error), pattern, "error pattern");
+    return hpcl__job_set_opt(job, offsetof(hpcl_job, error), pattern, "error pattern");
 }
 
 hpcl_rc hpcl_job_set_workdir(hpcl_job *job, const char *dir)
@@ -355,7 +368,7 @@ hpcl_rc hpcl_job_set_workdir(hpcl_job *job, const char *dir)
             return rc;
         dir = abs;
     }
-    rc = set_opt(job, offsetof(hpcl_job, workdir), dir, "working directory");
+    rc = hpcl__job_set_opt(job, offsetof(hpcl_job, workdir), dir, "working directory");
     free(abs);
     return rc;
 }

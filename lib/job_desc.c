@@ -7,10 +7,12 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "job-internal.h"
@@ -97,31 +99,87 @@ static void free_env(char **env, size_t n)
     free(env);
 }
 
-/* Room is left for the few variables jobdesc_env() adds (SLURM_UMASK,
- * SLURM_JOB_NAME, SLURM_SUBMIT_DIR, SLURM_SUBMIT_HOST) and the NULL. */
-#define ENV_SPARE 5
+/* Room is left for the variables jobdesc_env() adds (what sbatch adds:
+ * umask, name, submit dir and host, priority, the counts below) and the
+ * NULL. */
+#define ENV_SPARE 20
+
+/* Is entry ("NAME=...") named by word ("NAME" or "NAME=VALUE", len
+ * bytes) of an --export list? */
+static int names(const char *word, size_t len, const char *entry)
+{
+    size_t n = strcspn(word, "=");
+
+    if (n > len)
+        n = len;
+    return strncmp(entry, word, n) == 0 && entry[n] == '=';
+}
+
+/* Does --export (spec; NULL is ALL) pass the caller's variable entry on?
+ * As sbatch: ALL passes everything, NONE only SLURM_* variables, a list
+ * the variables it names, and SLURM_* ones; a NAME=VALUE of the list
+ * replaces the caller's NAME. */
+static int exported(const char *spec, const char *entry)
+{
+    int all = 0, named = 0;
+
+    if (spec == NULL)
+        return 1;
+    if (strcasecmp(spec, "NONE") == 0)
+        return strncmp(entry, "SLURM_", 6) == 0;
+    while (*spec != '\0') {
+        size_t len = strcspn(spec, ",");
+        if (len == 3 && strncasecmp(spec, "ALL", 3) == 0)
+            all = 1;
+        else if (names(spec, len, entry))
+            named = memchr(spec, '=', len) != NULL ? -1 : 1;
+        spec += len + (spec[len] == ',');
+    }
+    return named == -1 ? 0
+                       : all || named || strncmp(entry, "SLURM_", 6) == 0;
+}
+
+/* The NAME=VALUE words of an --export list, copied into env[*n], but
+ * for names the caller set with hpcl_job_setenv() (those win). */
+static int export_values(const hpcl_job *job, char **env, size_t *n)
+{
+    const char *spec = job->export_spec;
+
+    while (spec != NULL && *spec != '\0') {
+        size_t len = strcspn(spec, ",");
+        if (memchr(spec, '=', len) != NULL && !edited(job, spec) &&
+            (env[(*n)++] = strndup(spec, len)) == NULL)
+            return -1;
+        spec += len + (spec[len] == ',');
+    }
+    return 0;
+}
 
 HPCL_STATIC hpcl_rc hpcl__job_build_env(const hpcl_job *job,
                                         char *const *base, char ***out,
                                         size_t *count)
 {
-    size_t nb = 0, n = 0;
+    const char *spec = job->export_spec;
+    size_t nb = 0, n = 0, nvals = spec != NULL ? strlen(spec) / 2 + 1 : 0;
     char **env;
 
     *out = NULL;
     *count = 0;
     while (job->env_inherit && base != NULL && base[nb] != NULL)
         nb++;
-    env = calloc(nb + job->n_env_edits + ENV_SPARE, sizeof *env);
+    env = calloc(nb + nvals + job->n_env_edits + ENV_SPARE, sizeof *env);
     if (env == NULL)
         return hpcl__fail(job->ctx, HPCL_E_NOMEM, "out of memory");
     for (size_t i = 0; i < nb; i++) {
         if (strchr(base[i], '=') == NULL || base[i][0] == '=' ||
-            hpcl__env_is_secret(base[i]) || edited(job, base[i]))
+            hpcl__env_is_secret(base[i]) || edited(job, base[i]) ||
+            !exported(spec, base[i]))
             continue;
         if ((env[n++] = strdup(base[i])) == NULL)
             goto oom;
     }
+    if (export_values(job, env, &n) != 0)
+        goto oom;
     for (size_t i = 0; i < job->n_env_edits; i++) {
         const struct hpcl__env_edit *e = &job->env_edits[i];
         if (e->value != NULL && (env[n++] = join_var(e->name, e->value)) ==
@@ -191,13 +249,53 @@ static int env_put(const hpcl_job *job, struct hpcl__jobdesc *d,
     return 0;
 }
 
+static int env_put_uint(const hpcl_job *job, struct hpcl__jobdesc *d,
+                        const char *name, unsigned value)
+{
+    char num[16];
+
+    if (value == 0)
+        return 0;
+    snprintf(num, sizeof num, "%u", value);
+    return env_put(job, d, name, num);
+}
+
+/* The variables sbatch's client exports from its options (sbatch's
+ * set_envs() and set_env_from_opts()): the counts a job's tasks and
+ * srun steps read, e.g. SLURM_CPUS_PER_TASK for OpenMP and srun -c. */
+static int env_counts(struct hpcl__jobdesc *d, const hpcl_job *job)
+{
+    int bad = env_put_uint(job, d, "SLURM_CPUS_PER_TASK", d->cpus_per_task);
+
+    if (d->ntasks_set) {
+        bad |= env_put_uint(job, d, "SLURM_NPROCS", d->ntasks);
+        bad |= env_put_uint(job, d, "SLURM_NTASKS", d->ntasks);
+    }
+    bad |= env_put_uint(job, d, "SLURM_NTASKS_PER_NODE", d->ntasks_per_node);
+    bad |= env_put_uint(job, d, "SLURM_GPUS", d->gpus);
+    bad |= env_put_uint(job, d, "SLURM_GPUS_PER_NODE", d->gpus_per_node);
+    bad |= env_put_uint(job, d, "SLURM_GPUS_PER_TASK", d->gpus_per_task);
+    if (d->dependency != NULL)
+        bad |= env_put(job, d, "SLURM_JOB_DEPENDENCY", d->dependency);
+    /* srun reads it; "ALL" is its default, so sbatch leaves it out. */
+    if (job->export_spec != NULL && strcasecmp(job->export_spec, "ALL"))
+        bad |= env_put(job, d, "SLURM_EXPORT_ENV", job->export_spec);
+    /* sbatch asks for the user's login environment whenever --export
+     * does not pass the whole caller's environment on. */
+    if (job->export_spec != NULL && strcasecmp(job->export_spec, "ALL"))
+        bad |= env_put(job, d, "SLURM_GET_USER_ENV", "1");
+    return bad;
+}
+
 /* What sbatch adds to the exported environment: slurmd applies
  * SLURM_UMASK to the job and takes %x of the output pattern from
  * SLURM_JOB_NAME (without it the file is named "(null)"); scripts use
- * SLURM_SUBMIT_DIR and SLURM_SUBMIT_HOST.  Call after jobdesc_name(). */
+ * SLURM_SUBMIT_DIR and SLURM_SUBMIT_HOST; slurmd gives tasks the nice
+ * value of SLURM_PRIO_PROCESS.  Call after jobdesc_name() and
+ * jobdesc_counts(). */
 static hpcl_rc jobdesc_env(struct hpcl__jobdesc *d, const hpcl_job *job)
 {
-    char mask[16], host[256], *cwd;
+    char mask[16], host[256], num[16], *cwd;
     hpcl_rc rc;
     int bad = 0;
 
@@ -206,6 +304,11 @@ static hpcl_rc jobdesc_env(struct hpcl__jobdesc *d, const hpcl_job *job)
         return rc;
     if (read_umask(mask, sizeof mask))
         bad |= env_put(job, d, "SLURM_UMASK", mask);
+    errno = 0;
+    snprintf(num, sizeof num, "%d", getpriority(PRIO_PROCESS, 0));
+    if (errno == 0)
+        bad |= env_put(job, d, "SLURM_PRIO_PROCESS", num);
+    bad |= env_counts(d, job);
     bad |= env_put(job, d, "SLURM_JOB_NAME", d->name);
     if ((cwd = getcwd(NULL, 0)) != NULL) {
         bad |= env_put(job, d, "SLURM_SUBMIT_DIR", cwd);
@@ -228,16 +331,18 @@ static const char *own(struct hpcl__jobdesc *d, char *p)
 }
 
 /* Job name: like sbatch, which names a job after its script, the
- * program's base name. */
+ * program's base name; a batch script with no name given is named
+ * "sbatch", as sbatch names a script read from its input. */
 static hpcl_rc jobdesc_name(struct hpcl__jobdesc *d, const hpcl_job *job)
 {
-    const char *base, *prog = job->argv[0];
+    const char *base, *prog;
     char *copy;
 
-    if (job->name != NULL) {
-        d->name = job->name;
+    if (job->name != NULL || job->argc < 1) {
+        d->name = job->name != NULL ? job->name : "sbatch";
         return HPCL_OK;
     }
+    prog = job->argv[0];
     base = strrchr(prog, '/');
     base = base != NULL && base[1] != '\0' ? base + 1 : prog;
     if ((copy = strdup(base)) == NULL)
@@ -280,37 +385,118 @@ static hpcl_rc jobdesc_paths(struct hpcl__jobdesc *d, const hpcl_job *job)
     return HPCL_OK;
 }
 
-static void jobdesc_numbers(struct hpcl__jobdesc *d, const hpcl_job *job)
+/*
+ * Tasks, nodes and CPUs as sbatch 22.05 resolves them before sending
+ * (sbatch's _opt_verify() and slurm_opt_create_job_desc()); slurmctld
+ * allocates from min_cpus, so without this -n 2 -c 2 would get 1 CPU.
+ */
+static hpcl_rc jobdesc_counts(struct hpcl__jobdesc *d, const hpcl_job *job)
 {
-    d->ntasks = job->ntasks;
+    int nodes_set = job->min_nodes > 0;
+    int fixed = nodes_set && job->max_nodes == job->min_nodes;
+    unsigned min_nodes = nodes_set ? job->min_nodes : 1;
+    uint64_t ntasks = job->ntasks > 0 ? job->ntasks : 1, cpus;
+
+    d->ntasks_set = job->ntasks > 0;
     d->min_nodes = job->min_nodes;
     d->max_nodes = job->max_nodes;
+    if (job->ntasks_per_node > 0 && !d->ntasks_set &&
+        (!nodes_set || fixed)) {
+        ntasks = (uint64_t)min_nodes * job->ntasks_per_node;
+        d->ntasks_set = 1;
+    }
+    if (fixed && !d->ntasks_set) {
+        ntasks = min_nodes; /* one task per node */
+    } else if (nodes_set && d->ntasks_set) {
+        /* No node without a task. */
+        if (ntasks < d->max_nodes)
+            d->max_nodes = (unsigned)ntasks;
+        if (ntasks < d->min_nodes)
+            d->min_nodes = d->max_nodes = (unsigned)ntasks;
+    }
+    cpus = job->cpus_per_task > 0 ? ntasks * job->cpus_per_task : ntasks;
+    if (ntasks > 0xfffffffdU || cpus > 0xfffffffdU)
+        return hpcl__fail(job->ctx, HPCL_E_INVAL, "%" PRIu64 " tasks of %u "
+                          "CPUs is more than Slurm can count", ntasks,
+                          job->cpus_per_task);
+    d->ntasks = (unsigned)ntasks;
+    d->min_cpus = (unsigned)cpus;
     d->cpus_per_task = job->cpus_per_task;
+    d->ntasks_per_node = job->ntasks_per_node;
+    return HPCL_OK;
+}
+
+/* "gpu:2,nvme:1" as sbatch sends it: "gres:gpu:2,gres:nvme:1". */
+static hpcl_rc jobdesc_gres(struct hpcl__jobdesc *d, const hpcl_job *job)
+{
+    const char *g = job->gres;
+    char *out, *p;
+
+    if (g == NULL)
+        return HPCL_OK;
+    if ((p = out = malloc(strlen(g) * 2 + 8)) == NULL)
+        return hpcl__fail(job->ctx, HPCL_E_NOMEM, "out of memory");
+    while (*g != '\0') {
+        size_t len = strcspn(g, ",");
+        p += sprintf(p, "%s%s%.*s", p == out ? "" : ",",
+                     strncmp(g, "gres:", 5) == 0 ? "" : "gres:", (int)len, g);
+        g += len + (g[len] == ',');
+    }
+    d->gres = own(d, out);
+    return HPCL_OK;
+}
+
+static void jobdesc_numbers(struct hpcl__jobdesc *d, const hpcl_job *job)
+{
     d->gpus_per_task = job->gpus_per_task;
     d->gpus_per_node = job->gpus_per_node;
+    d->gpus = job->gpus;
     d->time_limit = job->time_limit;
     d->mem_mib = job->mem_mib;
     d->mem_set = job->mem_set;
+    d->mem_per_cpu = job->mem_per_cpu;
     d->exclusive = job->exclusive;
     d->hold = job->hold;
+    d->begin = job->begin;
+    d->signal_no = job->signal_no;
+    d->signal_s = job->signal_s;
+    d->signal_flags = job->signal_flags;
+    d->mail_type = job->mail_type;
+    d->mail_bits = job->mail_type ? (unsigned)hpcl__mail_bits(job->mail_type)
+                                  : 0;
+    d->mail_user = job->mail_user;
+    d->dependency = job->dependency;
+    d->qos = job->qos;
+    d->constraint = job->constraint;
+    d->reservation = job->reservation;
     d->partition = job->partition;
     d->account = job->account;
     d->array = job->array;
+    /* A script of the caller's runs with the command's arguments. */
+    if (job->batch_script != NULL && job->argc > 0) {
+        d->argv = job->argv;
+        d->argc = job->argc;
+    }
 }
 
-hpcl_rc hpcl__jobdesc_make(struct hpcl__jobdesc *d, const hpcl_job *job)
+hpcl_rc hpcl__jobdesc_make(struct hpcl__jobdesc *d, const hpcl_job *job,
+                           const char *mpi)
 {
     char *script;
     hpcl_rc rc;
 
     memset(d, 0, sizeof *d);
     jobdesc_numbers(d, job);
-    if ((rc = hpcl__job_script(job->ctx, job, &script)) != HPCL_OK)
-        return rc;
+    if ((rc = jobdesc_counts(d, job)) != HPCL_OK ||
+        (rc = jobdesc_gres(d, job)) != HPCL_OK)
+        goto out;
+    if ((rc = hpcl__job_script(job->ctx, job, mpi, &script)) != HPCL_OK)
+        goto out;
     d->script = own(d, script);
     if ((rc = jobdesc_name(d, job)) == HPCL_OK &&
         (rc = jobdesc_paths(d, job)) == HPCL_OK)
         rc = jobdesc_env(d, job);
+out:
     if (rc != HPCL_OK)
         hpcl__jobdesc_free(d);
     return rc;
@@ -321,6 +507,9 @@ void hpcl__jobdesc_free(struct hpcl__jobdesc *d)
     for (size_t i = 0; i < d->n_owned; i++)
         free(d->owned[i]);
     free_env(d->env, d->env_count);
+    for (int i = 0; d->argv_owned != NULL && i < d->argc; i++)
+        free(d->argv_owned[i]);
+    free(d->argv_owned);
     memset(d, 0, sizeof *d);
 }
 
@@ -363,7 +552,8 @@ static hpcl_rc map_argv0(const hpcl_job *job, const struct hpcl__site_conf *c,
 
 /* The batch script with the program and the task wrapper mapped. */
 static hpcl_rc mapped_script(struct hpcl__jobdesc *d, const hpcl_job *job,
-                             const struct hpcl__site_conf *c)
+                             const struct hpcl__site_conf *c,
+                             const char *mpi)
 {
     hpcl_job copy = *job;
     char **argv = NULL, **wrap = NULL, *a0 = NULL, *w0 = NULL, *script;
@@ -377,7 +567,7 @@ static hpcl_rc mapped_script(struct hpcl__jobdesc *d, const hpcl_job *job,
     if (wrap != NULL)
         copy.wrap_argv = wrap;
     if (rc == HPCL_OK &&
-        (rc = hpcl__job_script(job->ctx, &copy, &script)) == HPCL_OK)
+        (rc = hpcl__job_script(job->ctx, &copy, mpi, &script)) == HPCL_OK)
         d->script = own(d, script);
     free(argv);
     free(wrap);
@@ -410,7 +600,7 @@ hpcl_rc hpcl__jobdesc_site(struct hpcl__jobdesc *d, const hpcl_job *job,
     const struct hpcl__site_conf *c = &s->site[site];
     hpcl_rc rc;
 
-    if ((rc = hpcl__jobdesc_make(d, job)) != HPCL_OK)
+    if ((rc = hpcl__jobdesc_make(d, job, c->mpi)) != HPCL_OK)
         return rc;
     strip_tokens(d, job);
     d->comment = comment;
@@ -422,7 +612,7 @@ hpcl_rc hpcl__jobdesc_site(struct hpcl__jobdesc *d, const hpcl_job *job,
      * its maps (hpclaunch.conf(5), PATH MAPS). */
     if (site == s->home || c->nmaps == 0)
         return HPCL_OK;
-    if ((rc = mapped_script(d, job, c)) == HPCL_OK &&
+    if ((rc = mapped_script(d, job, c, c->mpi)) == HPCL_OK &&
         (rc = map_field(d, job, c, &d->work_dir)) == HPCL_OK &&
         (rc = map_field(d, job, c, &d->std_out)) == HPCL_OK)
         rc = map_field(d, job, c, &d->std_err);

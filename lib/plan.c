@@ -55,6 +55,7 @@ void hpcl_plan_destroy(hpcl_plan *plan)
     if (plan == NULL)
         return;
     hpcl__plan_clear(plan);
+    free(plan->env_gpu_list);
     free(plan);
 }
 
@@ -86,6 +87,8 @@ hpcl_rc hpcl_plan_set_threads_per_task(hpcl_plan *plan, unsigned threads)
 
 hpcl_rc hpcl_plan_set_gpus_per_task(hpcl_plan *plan, unsigned gpus)
 {
+    if (plan != NULL)
+        plan->env_gpus = 0; /* asked for by count: placed from hwloc */
     return set_input(plan, plan ? &plan->gpus : NULL, gpus, 0,
                      "GPUs per task");
 }
@@ -169,6 +172,37 @@ static hpcl_rc env_slurm_gpus(hpcl_ctx *ctx, unsigned *value)
     return HPCL_OK;
 }
 
+/* GPUs asked for on a node where hwloc shows none (no PCI data, as on
+ * nodes whose devices the topology cannot see): when the launcher gave
+ * the task devices (Slurm sets CUDA_VISIBLE_DEVICES and friends from the
+ * job's gres), each task takes its share of that list instead of
+ * failing.  Returns 0, or -1 out of memory. */
+static int env_launcher_gpus(hpcl_plan *plan, unsigned *gpus)
+{
+    static const char *const vars[] = {"CUDA_VISIBLE_DEVICES",
+                                       "ROCR_VISIBLE_DEVICES",
+                                       "ZE_AFFINITY_MASK",
+                                       "GPU_DEVICE_ORDINAL"};
+    char *copy;
+
+    if (*gpus == 0 || plan->topo->ngpus > 0)
+        return 0;
+    for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
+        const char *v = getenv(vars[i]);
+        if (v == NULL || *v == '\0')
+            continue;
+        if ((copy = strdup(v)) == NULL)
+            return -1;
+        free(plan->env_gpu_list);
+        plan->env_gpu_list = copy;
+        plan->env_gpu_var = vars[i];
+        plan->env_gpus = *gpus;
+        *gpus = 0;
+        return 0;
+    }
+    return 0;
+}
+
 /* HPCL_DISTRIBUTION, checked; it is set last by the caller. */
 static hpcl_rc env_distribution(hpcl_plan *plan, hpcl_distribution *dist)
 {
@@ -218,6 +252,8 @@ hpcl_rc hpcl_plan_set_from_env(hpcl_plan *plan, unsigned flags)
         (rc = env_number(ctx, "HPCL_OVERSUBSCRIBE", 0, &over)) ||
         (rc = env_distribution(plan, &dist)))
         return rc;
+    if (env_launcher_gpus(plan, &gpus) != 0)
+        return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
     hpcl__plan_clear(plan);
     plan->threads = threads;
     plan->gpus = gpus;
@@ -237,6 +273,8 @@ hpcl_rc hpcl_plan_compute(hpcl_plan *plan)
     rc = hpcl__plan_place(plan);
     if (rc == HPCL_OK)
         rc = hpcl__plan_note_vendors(plan);
+    if (rc == HPCL_OK && plan->env_gpus > 0)
+        rc = hpcl__plan_note_launcher_gpus(plan);
     if (rc != HPCL_OK) {
         hpcl__plan_clear(plan);
         return rc;

@@ -193,6 +193,62 @@ static void desc_devices(struct desc *d, const hpcl_plan *plan,
         desc_end(d);
 }
 
+/* Entries in a comma-separated device list. */
+static unsigned list_len(const char *list)
+{
+    unsigned n = 1;
+
+    for (; *list != '\0'; list++)
+        n += *list == ',';
+    return n;
+}
+
+/* Task rank's share of the launcher's GPU list: all of it when the
+ * launcher gave each task its own (srun per task), else entries
+ * [rank * env_gpus, (rank + 1) * env_gpus). */
+static void desc_launcher_gpus(struct desc *d, const hpcl_plan *plan,
+                               unsigned rank)
+{
+    const char *p = plan->env_gpu_list;
+    unsigned first = rank * plan->env_gpus, k = 0;
+
+    if (list_len(p) == plan->env_gpus)
+        first = 0;
+    desc_begin(d);
+    sb_str(&d->b, plan->env_gpu_var);
+    sb_str(&d->b, "=");
+    for (; *p != '\0' && k < first + plan->env_gpus; k++) {
+        size_t len = strcspn(p, ",");
+        if (k >= first) {
+            if (k > first)
+                sb_str(&d->b, ",");
+            sb_put(&d->b, p, len);
+        }
+        p += len + (p[len] == ',');
+    }
+    desc_end(d);
+}
+
+hpcl_rc hpcl__plan_note_launcher_gpus(hpcl_plan *plan)
+{
+    unsigned have = list_len(plan->env_gpu_list);
+
+    if (have != plan->env_gpus && have < plan->ntasks * plan->env_gpus)
+        return hpcl__fail(plan->topo->ctx, HPCL_E_NOGPU, "no suitable GPU: "
+                          "hwloc shows no GPU on this node and the "
+                          "launcher's %s=%s lists %u, fewer than %u tasks "
+                          "x %u GPUs", plan->env_gpu_var,
+                          plan->env_gpu_list, have, plan->ntasks,
+                          plan->env_gpus);
+    if (hpcl__plan_note(plan, "hwloc shows no GPU on this node: each task "
+                        "gets %u of the launcher's %s=%s, placed without "
+                        "GPU locality", plan->env_gpus, plan->env_gpu_var,
+                        plan->env_gpu_list) != HPCL_OK)
+        return hpcl__fail(plan->topo->ctx, HPCL_E_NOMEM, "out of memory "
+                          "describing the plan");
+    return HPCL_OK;
+}
+
 /* The environment of one task: OpenMP, GPU device variables, UCX (at
  * most HPCL__ENV_MAX variables). */
 static void desc_env(struct desc *d, const hpcl_plan *plan,
@@ -210,6 +266,8 @@ static void desc_env(struct desc *d, const hpcl_plan *plan,
     desc_devices(d, plan, task, HPCL__VENDOR_NVIDIA, "CUDA_VISIBLE_DEVICES");
     desc_devices(d, plan, task, HPCL__VENDOR_AMD, "ROCR_VISIBLE_DEVICES");
     desc_devices(d, plan, task, HPCL__VENDOR_INTEL, "ZE_AFFINITY_MASK");
+    if (plan->env_gpus > 0)
+        desc_launcher_gpus(d, plan, (unsigned)(task - plan->tasks));
     if (nic != NULL && nic->ucx[0] != '\0')
         desc_kv(d, "UCX_NET_DEVICES", nic->ucx);
 }

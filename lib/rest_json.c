@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "journal.h"
 #include "slurm_rest.h"
@@ -250,17 +251,62 @@ static int put_gpus(json_t *o, const char *key, unsigned n)
     return put_str(o, key, s);
 }
 
-static int put_numbers(json_t *o, const struct hpcl__jobdesc *d)
+/* v0.0.38 reads each key with sbatch's own option parser but skips
+ * sbatch's client-side resolution (lib/job_desc.c does it): the task
+ * count it implies and -c's minimum CPUs per node are sent as such. */
+static int put_counts(json_t *o, const struct hpcl__jobdesc *d)
 {
-    int bad = put_uint(o, "tasks", d->ntasks) | put_nodes(o, d) |
+    int bad = put_nodes(o, d) |
               put_uint(o, "cpus_per_task", d->cpus_per_task) |
+              put_uint(o, "minimum_cpus_per_node", d->cpus_per_task) |
+              put_uint(o, "ntasks_per_node", d->ntasks_per_node) |
+              put_gpus(o, "gpus", d->gpus) |
               put_gpus(o, "gpus_per_task", d->gpus_per_task) |
               put_gpus(o, "gpus_per_node", d->gpus_per_node) |
-              put_uint(o, "time_limit", d->time_limit);
+              put_str(o, "gres", d->gres);
 
+    /* sbatch counts one task per node of a fixed node count without -n,
+     * and allocates CPUs for each; v0.0.38 counts one in all unless told. */
+    if (d->ntasks_set || (d->min_nodes > 0 && d->max_nodes == d->min_nodes))
+        bad |= put_uint(o, "tasks", d->ntasks);
     /* --mem=0 asks for all of a node's memory: 0 is sent when set. */
     if (d->mem_set)
-        bad |= put(o, "memory_per_node", json_integer((json_int_t)d->mem_mib));
+        bad |= put(o, d->mem_per_cpu ? "memory_per_cpu" : "memory_per_node",
+                   json_integer((json_int_t)d->mem_mib));
+    return bad;
+}
+
+/* --begin as "now+N": relative, so the site's time zone cannot move it. */
+static int put_begin(json_t *o, time_t begin)
+{
+    char s[32];
+    time_t now = time(NULL);
+
+    if (begin <= now)
+        return 0;
+    snprintf(s, sizeof s, "now+%lld", (long long)(begin - now));
+    return put_str(o, "begin_time", s);
+}
+
+/* Without B: or R: (refused before this: hpcl__rest_submit_json). */
+static int put_signal(json_t *o, const struct hpcl__jobdesc *d)
+{
+    char s[32];
+
+    if (d->signal_no == 0)
+        return 0;
+    snprintf(s, sizeof s, "%d@%u", d->signal_no, d->signal_s);
+    return put_str(o, "signal", s);
+}
+
+static int put_numbers(json_t *o, const struct hpcl__jobdesc *d)
+{
+    int bad = put_counts(o, d) | put_begin(o, d->begin) | put_signal(o, d);
+
+    if (d->time_limit == HPCL_TIME_UNLIMITED)
+        bad |= put_str(o, "time_limit", "UNLIMITED");
+    else
+        bad |= put_uint(o, "time_limit", d->time_limit);
     if (d->exclusive)
         bad |= put_str(o, "exclusive", "exclusive"); /* shared = none */
     if (d->hold)
@@ -279,7 +325,14 @@ static int put_strings(json_t *o, const struct hpcl__site_conf *conf,
            put_str(o, "account", d->account ? d->account : conf->account) |
            put_str(o, "array", d->array) |
            put_str(o, "comment", d->comment) |
+           put_str(o, "dependency", d->dependency) |
+           put_str(o, "qos", d->qos) |
+           put_str(o, "constraints", d->constraint) |
+           put_str(o, "reservation", d->reservation) |
+           put_str(o, "mail_type", d->mail_type) |
+           put_str(o, "mail_user", d->mail_user) |
            put_str(o, "current_working_directory", d->work_dir) |
+           put_str(o, "standard_input", "/dev/null") |
            put_str(o, "standard_output", d->std_out) |
            put_str(o, "standard_error", d->std_err);
 }
@@ -288,11 +341,27 @@ hpcl_rc hpcl__rest_submit_json(char **out, hpcl_ctx *ctx,
                                const struct hpcl__site_conf *conf,
                                const struct hpcl__jobdesc *d)
 {
-    json_t *job = json_object(), *root = json_object();
-    int bad = job == NULL || root == NULL;
+    json_t *job, *root;
+    int bad;
 
     *out = NULL;
-    bad = bad || put_numbers(job, d) != 0 || put_strings(job, conf, d) != 0 ||
+    /* Slurm 22.05's slurmrestd refuses the prefix ("Invalid SIGNAL
+     * specification"): say so before sending. */
+    if (d->signal_flags != 0)
+        return hpcl__fail(ctx, HPCL_E_UNSUPPORTED, "site %s: slurmrestd "
+                          "(%s) does not take --signal with B: or R:; "
+                          "drop the prefix or submit to a libslurm site",
+                          conf->name, conf->api_version);
+    /* Slurm 22.05's slurmrestd dies on "argv" (seen on the dev cluster:
+     * the connection closes and the daemon is gone). */
+    if (d->argc > 1)
+        return hpcl__fail(ctx, HPCL_E_UNSUPPORTED, "site %s: slurmrestd "
+                          "(%s) cannot pass arguments to a batch script; "
+                          "submit it without arguments or to a libslurm "
+                          "site", conf->name, conf->api_version);
+    job = json_object();
+    root = json_object();
+    bad = job == NULL || root == NULL || put_numbers(job, d) != 0 || put_strings(job, conf, d) != 0 ||
           put(job, "environment", env_object(d->env, d->env_count)) != 0 ||
           put(root, "script", json_string(d->script)) != 0 ||
           json_object_set(root, "job", job) != 0;

@@ -41,11 +41,14 @@ static hpcl_rc side_path(char **out, hpcl_ctx *ctx)
 
 #define STR_FIELDS(X)                                                      \
     X(script) X(partition) X(account) X(name) X(work_dir) X(std_out)       \
-    X(std_err) X(array) X(comment)
+    X(std_err) X(array) X(comment) X(mail_type) X(mail_user) X(gres)       \
+    X(dependency) X(qos) X(constraint) X(reservation)
 #define NUM_FIELDS(X)                                                      \
-    X(ntasks) X(min_nodes) X(max_nodes) X(cpus_per_task) X(gpus_per_task)  \
-    X(gpus_per_node) X(time_limit) X(mem_mib) X(mem_set) X(exclusive)      \
-    X(hold)
+    X(ntasks) X(ntasks_set) X(min_nodes) X(max_nodes) X(min_cpus)          \
+    X(cpus_per_task) X(ntasks_per_node) X(gpus_per_task) X(gpus_per_node)  \
+    X(gpus) X(time_limit) X(mem_mib) X(mem_set) X(mem_per_cpu)             \
+    X(exclusive) X(hold) X(begin) X(signal_no) X(signal_s)                 \
+    X(signal_flags) X(mail_bits)
 
 static json_t *to_json(const char *key, const char *site,
                        const struct hpcl__jobdesc *d)
@@ -68,6 +71,12 @@ static json_t *to_json(const char *key, const char *site,
     for (size_t i = 0; i < d->env_count; i++)
         json_array_append_new(env, json_string(d->env[i]));
     json_object_set_new(o, "env", env);
+    if (d->argc > 0) {
+        json_t *argv = json_array();
+        for (int i = 0; i < d->argc; i++)
+            json_array_append_new(argv, json_string(d->argv[i]));
+        json_object_set_new(o, "argv", argv);
+    }
     return o;
 }
 
@@ -125,22 +134,38 @@ static hpcl_rc take_str(hpcl_ctx *ctx, struct hpcl__jobdesc *d,
     return HPCL_OK;
 }
 
-static hpcl_rc take_env(hpcl_ctx *ctx, struct hpcl__jobdesc *d,
-                        const json_t *env)
+/* The strings of a JSON array into *out (NULL-terminated, owned), their
+ * count into *count. */
+static hpcl_rc take_strings(hpcl_ctx *ctx, const json_t *a, char ***out,
+                            size_t *count)
 {
-    size_t n = json_array_size(env);
+    size_t n = json_array_size(a);
 
-    if ((d->env = calloc(n + 1, sizeof *d->env)) == NULL)
+    if ((*out = calloc(n + 1, sizeof **out)) == NULL)
         return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
-        const char *v = json_string_value(json_array_get(env, i));
+        const char *v = json_string_value(json_array_get(a, i));
         if (v == NULL)
             continue;
-        if ((d->env[d->env_count] = strdup(v)) == NULL)
+        if (((*out)[*count] = strdup(v)) == NULL)
             return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
-        d->env_count++;
+        (*count)++;
     }
     return HPCL_OK;
+}
+
+static hpcl_rc take_argv(hpcl_ctx *ctx, struct hpcl__jobdesc *d,
+                         const json_t *argv)
+{
+    size_t n = 0;
+    hpcl_rc rc;
+
+    if (argv == NULL)
+        return HPCL_OK;
+    rc = take_strings(ctx, argv, &d->argv_owned, &n);
+    d->argv = d->argv_owned;
+    d->argc = (int)n;
+    return rc;
 }
 
 static hpcl_rc from_json(hpcl_ctx *ctx, const json_t *o,
@@ -156,7 +181,10 @@ static hpcl_rc from_json(hpcl_ctx *ctx, const json_t *o,
     d->f = (__typeof__(d->f))json_integer_value(json_object_get(o, #f));
     NUM_FIELDS(GET_NUM)
     if (rc == HPCL_OK)
-        rc = take_env(ctx, d, json_object_get(o, "env"));
+        rc = take_strings(ctx, json_object_get(o, "env"), &d->env,
+                          &d->env_count);
+    if (rc == HPCL_OK)
+        rc = take_argv(ctx, d, json_object_get(o, "argv"));
     return rc;
 }
 

@@ -161,6 +161,13 @@ size_t hpcl__site_home(const hpcl_ctx *ctx)
     return ctx->sites->home;
 }
 
+const char *hpcl__site_mpi(const hpcl_ctx *ctx)
+{
+    const struct hpcl__sites *s = ctx->sites;
+
+    return s != NULL ? s->site[s->home].mpi : NULL;
+}
+
 void hpcl__site_mark(hpcl_ctx *ctx, size_t i, hpcl_rc rc, const char *msg)
 {
     struct hpcl__site_slot *slot = &ctx->slots[i];

@@ -38,6 +38,9 @@ hpcl_rc hpcl__site_open(hpcl_ctx *ctx, size_t i, struct hpcl__site **out);
 const char *hpcl__site_name(const hpcl_ctx *ctx, size_t i);
 size_t hpcl__site_home(const hpcl_ctx *ctx);
 
+/* The home site's srun --mpi default (site file key mpi), or NULL. */
+const char *hpcl__site_mpi(const hpcl_ctx *ctx);
+
 /* Close every opened site (a new configuration); free them all. */
 void hpcl__sites_close(hpcl_ctx *ctx);
 void hpcl__ctx_sites_free(hpcl_ctx *ctx);

@@ -43,6 +43,7 @@ struct hpcl__site_conf {
     char *ca_file;     /* NULL: the system's CA store */
     char *partition;   /* NULL: the site's default partition */
     char *account;     /* NULL: the user's default account */
+    char *mpi;         /* srun --mpi default for the site; NULL: pmix */
     long max_wait_s;   /* saturated when the expected wait exceeds this */
     long preference;   /* lower is tried first */
     long timeout_ms;   /* per request to the site */

@@ -29,6 +29,7 @@ const struct hpcl__site_key_def hpcl__site_keys[SK_NKEYS] = {
     [SK_CA_FILE] = {"ca_file", REST, SK_T_PATH, OFF(ca_file)},
     [SK_PARTITION] = {"partition", SITE, SK_T_WORD, OFF(partition)},
     [SK_ACCOUNT] = {"account", SITE, SK_T_WORD, OFF(account)},
+    [SK_MPI] = {"mpi", SITE, SK_T_WORD, OFF(mpi)},
     [SK_MAX_WAIT] = {"max_wait", SITE | SK_IN_DEFAULTS, SK_T_DURATION, 0},
     [SK_PREFERENCE] = {"preference", SITE, SK_T_INT, 0},
     [SK_TIMEOUT] = {"timeout", SITE | SK_IN_DEFAULTS, SK_T_DURATION, 0},

@@ -21,6 +21,7 @@ enum hpcl__site_key {
     SK_CA_FILE,
     SK_PARTITION,
     SK_ACCOUNT,
+    SK_MPI,
     SK_MAX_WAIT,
     SK_PREFERENCE,
     SK_TIMEOUT,

@@ -122,7 +122,7 @@ static void free_site(struct hpcl__site_conf *c)
     char **strings[] = {&c->name,       &c->slurm_conf, &c->url,
                         &c->api_version, &c->user,       &c->token_file,
                         &c->token_env,  &c->ca_file,    &c->partition,
-                        &c->account};
+                        &c->account,    &c->mpi};
 
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
         free(*strings[i]);

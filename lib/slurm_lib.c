@@ -205,8 +205,54 @@ static int call_errno(int r)
 
 struct tres_text {
     char task[40];
-    char node[40];
+    char node[300];
+    char job[40];
 };
+
+/* The allocation fields, exactly as sbatch 22.05 fills them
+ * (slurm_opt_create_job_desc(); the counts are resolved the same way in
+ * lib/job_desc.c): slurmctld allocates min_cpus, so it is always set. */
+static void desc_counts(job_desc_msg_t *j, const struct hpcl__jobdesc *d,
+                        struct tres_text *t)
+{
+    if (d->ntasks_set) {
+        j->bitflags |= JOB_NTASKS_SET;
+        j->num_tasks = d->ntasks;
+    }
+    j->min_cpus = d->min_cpus;
+    if (d->min_nodes > 0) {
+        j->min_nodes = d->min_nodes;
+        j->max_nodes = d->max_nodes;
+    }
+    if (d->cpus_per_task > 0) {
+        j->bitflags |= JOB_CPUS_SET;
+        j->cpus_per_task = (uint16_t)d->cpus_per_task;
+        j->pn_min_cpus = (uint16_t)d->cpus_per_task;
+    }
+    if (d->ntasks_per_node > 0)
+        j->ntasks_per_node = (uint16_t)d->ntasks_per_node;
+    if (d->gpus > 0) {
+        snprintf(t->job, sizeof t->job, "gres:gpu:%u", d->gpus);
+        j->tres_per_job = t->job;
+    }
+    if (d->gpus_per_task > 0) {
+        snprintf(t->task, sizeof t->task, "gres:gpu:%u", d->gpus_per_task);
+        j->tres_per_task = t->task;
+    }
+    /* --gpus-per-node, then --gres, in one list as sbatch joins them. */
+    if (d->gpus_per_node > 0 || d->gres != NULL) {
+        if (d->gpus_per_node > 0)
+            snprintf(t->node, sizeof t->node, "gres:gpu:%u%s%s",
+                     d->gpus_per_node, d->gres ? "," : "",
+                     d->gres ? d->gres : "");
+        else
+            snprintf(t->node, sizeof t->node, "%s", d->gres);
+        j->tres_per_node = t->node;
+    }
+    if (d->mem_set)
+        j->pn_min_memory = d->mem_per_cpu ? d->mem_mib | MEM_PER_CPU
+                                          : d->mem_mib;
+}
 
 /* job_desc_msg_t takes char *: the strings are not changed by libslurm,
  * the casts only drop const. */
@@ -218,36 +264,41 @@ static void desc_fill(job_desc_msg_t *j, const struct hpcl__jobdesc *d,
     /* Mandatory: without an environment the submit fails with 2019. */
     j->environment = d->env;
     j->env_size = (uint32_t)d->env_count;
-    if (d->ntasks > 0)
-        j->num_tasks = d->ntasks;
-    if (d->min_nodes > 0) {
-        j->min_nodes = d->min_nodes;
-        j->max_nodes = d->max_nodes;
-    }
-    if (d->cpus_per_task > 0)
-        j->cpus_per_task = (uint16_t)d->cpus_per_task;
-    if (d->gpus_per_task > 0) {
-        snprintf(t->task, sizeof t->task, "gres:gpu:%u", d->gpus_per_task);
-        j->tres_per_task = t->task;
-    }
-    if (d->gpus_per_node > 0) {
-        snprintf(t->node, sizeof t->node, "gres:gpu:%u", d->gpus_per_node);
-        j->tres_per_node = t->node;
-    }
-    if (d->time_limit > 0)
+    j->argv = (char **)d->argv;
+    j->argc = (uint32_t)d->argc;
+    desc_counts(j, d, t);
+    if (d->time_limit == HPCL_TIME_UNLIMITED)
+        j->time_limit = INFINITE;
+    else if (d->time_limit > 0)
         j->time_limit = d->time_limit;
-    if (d->mem_set)
-        j->pn_min_memory = d->mem_mib;
     if (d->exclusive)
         j->shared = JOB_SHARED_NONE;
     if (d->hold)
         j->priority = 0;
+    j->begin_time = d->begin;
+    if (d->signal_no != 0) {
+        j->warn_signal = (uint16_t)d->signal_no;
+        j->warn_time = (uint16_t)d->signal_s;
+        j->warn_flags = (d->signal_flags & HPCL_SIGNAL_BATCH_ONLY
+                             ? KILL_JOB_BATCH : 0) |
+                        (d->signal_flags & HPCL_SIGNAL_RESERVATION
+                             ? KILL_JOB_RESV : 0);
+    }
+    if (d->mail_type != NULL)
+        j->mail_type = (uint16_t)d->mail_bits;
+    j->mail_user = (char *)d->mail_user;
+    j->dependency = (char *)d->dependency;
+    j->qos = (char *)d->qos;
+    j->features = (char *)d->constraint;
+    j->reservation = (char *)d->reservation;
     j->partition = (char *)d->partition;
     j->account = (char *)d->account;
     j->name = (char *)d->name;
     j->work_dir = (char *)d->work_dir;
     j->std_out = (char *)d->std_out;
     j->std_err = (char *)d->std_err;
+    /* As sbatch: no input unless asked, not the controller's default. */
+    j->std_in = (char *)"/dev/null";
     j->array_inx = (char *)d->array;
     j->comment = (char *)d->comment;
     /* As sbatch: the controller checks these against the credential. */

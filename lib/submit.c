@@ -257,13 +257,15 @@ static hpcl_rc check_batch(hpcl_job **jobs, size_t n, unsigned flags)
                               "%zu is NULL or has another context", k);
         if ((rc = hpcl__job_editable(jobs[k])) != HPCL_OK)
             return rc;
-        if (jobs[k]->argc < 1 && n == 1)
+        if (jobs[k]->argc >= 1 || jobs[k]->batch_script != NULL)
+            continue;
+        if (n == 1)
             return hpcl__fail(ctx, HPCL_E_INVAL, "no program given (call "
-                              "hpcl_job_set_command)");
-        if (jobs[k]->argc < 1)
-            return hpcl__fail(ctx, HPCL_E_INVAL, "job %zu of %zu: no "
-                              "program given (call hpcl_job_set_command)",
-                              k, n);
+                              "hpcl_job_set_command or "
+                              "hpcl_job_set_batch_script)");
+        return hpcl__fail(ctx, HPCL_E_INVAL, "job %zu of %zu: no program "
+                          "given (call hpcl_job_set_command or "
+                          "hpcl_job_set_batch_script)", k, n);
     }
     return HPCL_OK;
 }

@@ -115,6 +115,12 @@ struct hpcl_plan {
     unsigned ntasks, threads, gpus, smt;
     hpcl_distribution dist;
     int oversubscribe;
+    /* GPUs the launcher gave that hwloc does not show (no PCI data on the
+     * node): each task gets env_gpus entries of env_gpu_list, the value
+     * of the variable env_gpu_var (hpcl_plan_set_from_env). */
+    unsigned env_gpus;
+    const char *env_gpu_var;   /* static */
+    char *env_gpu_list;
     /* results, valid when computed */
     int computed;
     struct hpcl__task *tasks;
@@ -144,6 +150,10 @@ hpcl_rc hpcl__plan_place(hpcl_plan *plan);
 /* lib/plan_output.c: notes for GPUs that no device variable can select,
  * after placement. */
 hpcl_rc hpcl__plan_note_vendors(hpcl_plan *plan);
+
+/* lib/plan_output.c: check the launcher's GPU list (env_gpus) against
+ * the tasks and note where their GPUs come from, after placement. */
+hpcl_rc hpcl__plan_note_launcher_gpus(hpcl_plan *plan);
 
 /* lib/plan_output.c: the strings of task rank (see HPCL__DESC_CPUSET),
  * built on first use and kept in the task until the plan is cleared;

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <hpclaunch/common.h>
 #include <hpclaunch/ctx.h>
 
@@ -66,7 +67,8 @@ HPCL_API hpcl_rc hpcl_job_set_gpus_per_task(hpcl_job *job, unsigned ngpus);
 /* GPUs per node (sbatch --gpus-per-node). */
 HPCL_API hpcl_rc hpcl_job_set_gpus_per_node(hpcl_job *job, unsigned ngpus);
 
-/* Time limit in minutes (sbatch -t); 0 means the partition's default. */
+/* Time limit in minutes (sbatch -t); 0 means the partition's default,
+ * HPCL_TIME_UNLIMITED none. */
 HPCL_API hpcl_rc hpcl_job_set_time_limit(hpcl_job *job, unsigned minutes);
 
 /* Memory per node in MiB (sbatch --mem); 0 means all of it, as sbatch. */
@@ -77,6 +79,68 @@ HPCL_API hpcl_rc hpcl_job_set_exclusive(hpcl_job *job, int exclusive);
 
 /* Submit held (priority 0, sbatch -H) when hold is non-zero. */
 HPCL_API hpcl_rc hpcl_job_set_hold(hpcl_job *job, int hold);
+
+/* hpcl_job_set_time_limit: no limit at all (sbatch -t UNLIMITED). */
+#define HPCL_TIME_UNLIMITED 0xffffffffu
+
+/* Tasks per node (sbatch --ntasks-per-node); 0 unsets.  With a fixed
+ * node count and no hpcl_job_set_ntasks(), the job gets nodes x this many
+ * tasks, as with sbatch. */
+HPCL_API hpcl_rc hpcl_job_set_ntasks_per_node(hpcl_job *job, unsigned n);
+
+/* Memory per allocated CPU in MiB (sbatch --mem-per-cpu).  --mem and
+ * --mem-per-cpu exclude each other: the last one set wins. */
+HPCL_API hpcl_rc hpcl_job_set_mem_per_cpu(hpcl_job *job, uint64_t mib);
+
+/* GPUs for the whole job (sbatch -G/--gpus); 0 unsets. */
+HPCL_API hpcl_rc hpcl_job_set_gpus(hpcl_job *job, unsigned ngpus);
+
+/* Generic resources per node (sbatch --gres), e.g. "gpu:2" or
+ * "gpu:a100:1,nvme:1"; "none" or NULL unsets.  Copied. */
+HPCL_API hpcl_rc hpcl_job_set_gres(hpcl_job *job, const char *gres);
+
+/* More string options, as sbatch's: dependency (-d, "afterok:42"), qos
+ * (-q), constraint (-C, node features "a&b", "a|b"), reservation,
+ * mail_type (--mail-type, "BEGIN,END", "ALL", "NONE", ...) and mail_user
+ * (--mail-user).  Copied; NULL restores the default. */
+HPCL_API hpcl_rc hpcl_job_set_dependency(hpcl_job *job, const char *dep);
+HPCL_API hpcl_rc hpcl_job_set_qos(hpcl_job *job, const char *qos);
+HPCL_API hpcl_rc hpcl_job_set_constraint(hpcl_job *job, const char *features);
+HPCL_API hpcl_rc hpcl_job_set_reservation(hpcl_job *job, const char *name);
+HPCL_API hpcl_rc hpcl_job_set_mail_type(hpcl_job *job, const char *types);
+HPCL_API hpcl_rc hpcl_job_set_mail_user(hpcl_job *job, const char *user);
+
+/* Earliest start (sbatch --begin), as a time; 0 unsets. */
+HPCL_API hpcl_rc hpcl_job_set_begin(hpcl_job *job, time_t when);
+
+/* hpcl_job_set_signal flags: signal only the batch shell (sbatch
+ * --signal=B:...); let the job overlap a reservation with MaxStartDelay
+ * (R:...). */
+#define HPCL_SIGNAL_BATCH_ONLY 1u
+#define HPCL_SIGNAL_RESERVATION 2u
+
+/* Send signo seconds before the time limit (sbatch --signal); signo 0
+ * unsets.  flags: 0 or HPCL_SIGNAL_* or'ed. */
+HPCL_API hpcl_rc hpcl_job_set_signal(hpcl_job *job, int signo,
+                                     unsigned seconds, unsigned flags);
+
+/* Which of the caller's variables the job gets (sbatch --export): "ALL"
+ * (the default), "NONE" (only SLURM_* ones), or a comma-separated list of
+ * NAME and NAME=VALUE, optionally with ALL.  hpcl_job_setenv() edits
+ * apply on top.  Copied. */
+HPCL_API hpcl_rc hpcl_job_set_export(hpcl_job *job, const char *spec);
+
+/* MPI plugin srun starts tasks with (srun --mpi=TYPE: "pmix", "pmi2",
+ * "none", ...).  NULL: the site file's mpi for the site, else "pmix". */
+HPCL_API hpcl_rc hpcl_job_set_mpi(hpcl_job *job, const char *type);
+
+/* Run script (a whole batch script, starting with "#!") instead of the
+ * one hpclaunch writes, as sbatch runs a script file.  The command set
+ * with hpcl_job_set_command() is then optional: its argv[0] names the
+ * script and argv[1..] are the script's arguments; the launcher and task
+ * wrapper are unused.  NULL returns to the written script.  Copied. */
+HPCL_API hpcl_rc hpcl_job_set_batch_script(hpcl_job *job,
+                                           const char *script);
 
 /* String options; each is copied, NULL restores the default.
  * partition (-p), account (-A), name (-J), workdir (-D, default: the

@@ -24,7 +24,9 @@ HPCL_API hpcl_rc hpcl_job_probe(hpcl_probe **out, hpcl_job *job,
 /* Free a probe.  NULL is accepted. */
 HPCL_API void hpcl_probe_destroy(hpcl_probe *probe);
 
-/* Expected start time of the job (may be earlier than now: at once). */
+/* Expected start time of the job (may be earlier than now: at once);
+ * 0 when unknown: the site answered with no estimate, which does not mean
+ * it is saturated. */
 HPCL_API time_t hpcl_probe_start_time(const hpcl_probe *probe);
 
 /* Nodes the job would start on (borrowed, Slurm hostlist syntax). */

@@ -19,6 +19,9 @@ export HPCL_DEV_BIN="$HPCL_DEV_WORK/bin"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 
 cd "$HPCL_DEV_WORK"
+# cli_*.sh includes the differential tests against sbatch: cli_sbatch_diff.sh
+# (the allocation of held jobs, both sites) and cli_task_env.sh (the SLURM_*
+# variables a job sees, both sites).
 prove -v --exec '' "$builddir/tests/live/test_live_job" \
     "$builddir/tests/live/test_live_rest" &&
     prove -v --exec bash "$top"/tests/live/cli_*.sh

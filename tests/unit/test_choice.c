@@ -2,7 +2,8 @@
  * Choosing a site and submitting exactly once, against fake drivers: each
  * site of a small site file gets a scripted backend (lib/backend.h) whose
  * probe, submit, find_key and query answer as the test says.  Covers the
- * rule, concurrent probes, known-down sites, fallback, ambiguous submits,
+ * rule, unknown starts, held jobs, concurrent probes, known-down sites,
+ * fallback, ambiguous submits,
  * the journal and its sync count, path maps, secrets, reconciliation and
  * resubmission.
  */
@@ -35,6 +36,10 @@ int __wrap_fdatasync(int fd)
 
 struct fake {
     long wait_s;
+    int no_start;         /* the probe answers with start_time 0 */
+    time_t start;         /* not 0: the probe answers this start */
+    int probe_hold, submit_hold; /* hold as the probe, the submit saw it */
+    unsigned idle;        /* idle nodes the probe reports */
     double delay;
     hpcl_rc probe_rc, submit_rc, find_rc, query_rc;
     uint32_t next_id, find_id;
@@ -52,13 +57,15 @@ static hpcl_rc f_probe(struct hpcl__site *s, hpcl_ctx *ctx,
     struct fake *f = s->state;
     struct timespec ts = {0, (long)(f->delay * 1e9)};
 
-    (void)d;
     f->probes++;
+    f->probe_hold = d->hold;
     nanosleep(&ts, NULL);
     if (f->probe_rc != HPCL_OK)
         return hpcl__fail(ctx, f->probe_rc, "fake %s does not answer",
                           s->conf->name);
-    p->start_time = time(NULL) + f->wait_s;
+    p->start_time = f->no_start ? 0 : f->start ? f->start
+                                               : time(NULL) + f->wait_s;
+    p->idle_nodes = f->idle;
     p->partition = strdup("p");
     return HPCL_OK;
 }
@@ -69,6 +76,7 @@ static hpcl_rc f_submit(struct hpcl__site *s, hpcl_ctx *ctx,
     struct fake *f = s->state;
 
     f->submits++;
+    f->submit_hold = d->hold;
     snprintf(f->work_dir, sizeof f->work_dir, "%s", d->work_dir);
     snprintf(f->script, sizeof f->script, "%s", d->script);
     for (size_t i = 0; i < d->env_count; i++)
@@ -326,6 +334,193 @@ static void choice_no_answer_is_nobackend(void **state)
     hpcl_job_destroy(job);
 }
 
+/* Slurm's answer for a held job, or just after a submission (FACTS.md). */
+static time_t year_2058(void)
+{
+    struct tm tm = {.tm_year = 2058 - 1900, .tm_mon = 0, .tm_mday = 1};
+
+    return mktime(&tm);
+}
+
+static void choice_unknown_home_is_kept(void **state)
+{
+    struct fx *x = *state;
+    hpcl_job *job = new_job(x);
+    char *json = NULL;
+
+    fakes[0].no_start = 1;
+    fakes[1].wait_s = 0;
+    fakes[2].wait_s = 0;
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_OK);
+    assert_string_equal(hpcl_job_ref(job), "alpha:100");
+    assert_has(hpcl_job_decision(job), "rule home: the home site alpha gave "
+                                       "no start estimate (unknown); "
+                                       "staying home");
+    assert_has(hpcl_job_decision(job), "alpha (slurm, home): expected start "
+                                       "unknown");
+    assert_int_equal(hpcl_job_decision_json(&json, job), HPCL_OK);
+    assert_has(json, "\"site\":\"alpha\",\"driver\":\"slurm\",\"home\":true,"
+                     "\"status\":\"ok\",\"expected_start\":null,"
+                     "\"wait_s\":null");
+    free(json);
+    hpcl_job_destroy(job);
+}
+
+static void choice_2058_is_unknown(void **state)
+{
+    struct fx *x = *state;
+    hpcl_job *job = new_job(x);
+    hpcl_probe *probe = NULL;
+
+    fakes[0].start = year_2058();
+    fakes[1].wait_s = 0;
+    assert_int_equal(hpcl_job_submit(job, HPCL_SUBMIT_DRY_RUN), HPCL_OK);
+    assert_has(hpcl_job_decision(job), "decision: alpha");
+    assert_has(hpcl_job_decision(job), "gave no start estimate (unknown)");
+    /* hpcl_job_probe says the same: 0, documented as "unknown". */
+    hpcl_job_destroy(job);
+    job = new_job(x);
+    assert_int_equal(hpcl_job_set_site(job, "alpha"), HPCL_OK);
+    assert_int_equal(hpcl_job_probe(&probe, job, 0), HPCL_OK);
+    assert_int_equal(hpcl_probe_start_time(probe), 0);
+    hpcl_probe_destroy(probe);
+    hpcl_job_destroy(job);
+}
+
+static void choice_far_but_real_start_is_saturation(void **state)
+{
+    struct fx *x = *state;
+    hpcl_job *job = new_job(x);
+
+    /* Within a year: a real estimate (a job behind an unlimited one). */
+    fakes[0].start = time(NULL) + 300L * 24 * 3600;
+    fakes[1].wait_s = 600;
+    fakes[2].wait_s = 60;
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_OK);
+    assert_string_equal(hpcl_job_ref(job), "gamma:300");
+    assert_has(hpcl_job_decision(job), "the home site alpha is saturated");
+    hpcl_job_destroy(job);
+}
+
+static void choice_saturated_home_skips_unknown_sites(void **state)
+{
+    struct fx *x = *state;
+    hpcl_job *job = new_job(x);
+
+    fakes[0].wait_s = 600;
+    fakes[1].no_start = 1; /* preferred, but no estimate */
+    fakes[2].wait_s = 300;
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_OK);
+    assert_string_equal(hpcl_job_ref(job), "gamma:300");
+    hpcl_job_destroy(job);
+    /* No other site knows better: home, the earliest known start. */
+    job = new_job(x);
+    fakes[2].start = year_2058();
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_OK);
+    assert_string_equal(hpcl_job_ref(job), "alpha:100");
+    assert_has(hpcl_job_decision(job), "no other site gave an earlier "
+                                       "expected start");
+    hpcl_job_destroy(job);
+}
+
+static void choice_silent_home_unknown_elsewhere(void **state)
+{
+    struct fx *x = *state;
+    hpcl_job *job = new_job(x);
+
+    fakes[0].probe_rc = HPCL_E_UNREACHABLE;
+    fakes[1].no_start = 1;
+    fakes[2].no_start = 1;
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_OK);
+    assert_string_equal(hpcl_job_ref(job), "beta:200");
+    assert_has(hpcl_job_decision(job), "no site gave a start estimate; beta "
+                                       "is the preferred site that answered");
+    hpcl_job_destroy(job);
+}
+
+static void choice_held_job_probed_as_released(void **state)
+{
+    struct fx *x = *state;
+    hpcl_job *job = new_job(x);
+    hpcl_probe *probe = NULL;
+
+    assert_int_equal(hpcl_job_set_hold(job, 1), HPCL_OK);
+    for (int i = 0; i < 3; i++)
+        fakes[i].probe_hold = -1;
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_OK);
+    assert_string_equal(hpcl_job_ref(job), "alpha:100");
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(fakes[i].probe_hold, 0);
+    assert_int_equal(fakes[0].submit_hold, 1); /* submitted held */
+    hpcl_job_destroy(job);
+    job = new_job(x);
+    assert_int_equal(hpcl_job_set_hold(job, 1), HPCL_OK);
+    fakes[0].probe_hold = -1;
+    assert_int_equal(hpcl_job_probe(&probe, job, 0), HPCL_OK);
+    assert_int_equal(fakes[0].probe_hold, 0);
+    hpcl_probe_destroy(probe);
+    hpcl_job_destroy(job);
+}
+
+/* A later start while nodes stand idle is Slurm playing jobs it has not
+ * scheduled yet (seconds after submissions): no estimate. */
+static void choice_late_start_with_idle_nodes_is_unknown(void **state)
+{
+    struct fx *x = *state;
+    hpcl_job *job = new_job(x);
+
+    fakes[0].wait_s = 600;
+    fakes[0].idle = 4;
+    fakes[1].wait_s = 0;
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_OK);
+    assert_string_equal(hpcl_job_ref(job), "alpha:100");
+    assert_has(hpcl_job_decision(job), "gave no start estimate (unknown)");
+    hpcl_job_destroy(job);
+    /* The job needs more nodes than stand idle: a real estimate. */
+    job = new_job(x);
+    assert_int_equal(hpcl_job_set_nodes(job, 5, 5), HPCL_OK);
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_OK);
+    assert_string_equal(hpcl_job_ref(job), "beta:200");
+    hpcl_job_destroy(job);
+}
+
+/* Job ids and reservations belong to one cluster: such a job is not
+ * moved, and no site is probed. */
+static void choice_dependency_binds_the_job_home(void **state)
+{
+    struct fx *x = *state;
+    hpcl_job *job = new_job(x);
+
+    fakes[0].wait_s = 6000;
+    assert_int_equal(hpcl_job_set_dependency(job, "afterok:42"), HPCL_OK);
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_OK);
+    assert_string_equal(hpcl_job_ref(job), "alpha:100");
+    assert_has(hpcl_job_decision(job), "rule bound: the job's dependency");
+    assert_int_equal(fakes[0].probes + fakes[1].probes + fakes[2].probes, 0);
+    hpcl_job_destroy(job);
+    job = new_job(x);
+    assert_int_equal(hpcl_job_set_reservation(job, "maint"), HPCL_OK);
+    assert_int_equal(hpcl_job_set_site(job, "gamma"), HPCL_OK);
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_OK);
+    assert_string_equal(hpcl_job_ref(job), "gamma:300"); /* --site wins */
+    hpcl_job_destroy(job);
+}
+
+/* --begin holds the job everywhere: waits count from it. */
+static void choice_waits_count_from_begin(void **state)
+{
+    struct fx *x = *state;
+    hpcl_job *job = new_job(x);
+
+    assert_int_equal(hpcl_job_set_begin(job, time(NULL) + 3600), HPCL_OK);
+    fakes[0].wait_s = 3630; /* 30 s after the begin time */
+    fakes[1].wait_s = 3600;
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_OK);
+    assert_string_equal(hpcl_job_ref(job), "alpha:100");
+    assert_has(hpcl_job_decision(job), "would start the job in 3");
+    hpcl_job_destroy(job);
+}
+
 /* --- submitting ----------------------------------------------------------- */
 
 static void submit_moves_on_after_a_refusal(void **state)
@@ -517,6 +712,14 @@ HPCL_TEST_MAIN(NULL, NULL, T(choice_home_within_max_wait),
                T(choice_probes_run_at_once),
                T(choice_site_known_down_is_not_asked),
                T(choice_no_answer_is_nobackend),
+               T(choice_unknown_home_is_kept), T(choice_2058_is_unknown),
+               T(choice_far_but_real_start_is_saturation),
+               T(choice_saturated_home_skips_unknown_sites),
+               T(choice_silent_home_unknown_elsewhere),
+               T(choice_held_job_probed_as_released),
+               T(choice_late_start_with_idle_nodes_is_unknown),
+               T(choice_dependency_binds_the_job_home),
+               T(choice_waits_count_from_begin),
                T(submit_moves_on_after_a_refusal),
                T(submit_ambiguous_then_found_is_adopted),
                T(submit_ambiguous_site_silent_goes_nowhere_else),

@@ -326,7 +326,7 @@ static void job_desc_defaults_like_sbatch(void **state)
 
     setenv("HPCL_TEST_SECRET_TOKEN", "s3cret", 1);
     assert_int_equal(hpcl_job_set_command(job, 2, argv), HPCL_OK);
-    assert_int_equal(hpcl__jobdesc_make(&d, job), HPCL_OK);
+    assert_int_equal(hpcl__jobdesc_make(&d, job, NULL), HPCL_OK);
     assert_string_equal(d.name, "solver");
     assert_string_equal(d.work_dir, cwd);
     snprintf(want, sizeof want, "%s/slurm-%%j.out", cwd);
@@ -355,7 +355,7 @@ static void job_desc_paths_relative_to_workdir(void **state)
     assert_int_equal(hpcl_job_set_error(job, "logs/%x.err"), HPCL_OK);
     assert_int_equal(hpcl_job_set_array(job, "0-3"), HPCL_OK);
     assert_int_equal(hpcl_job_set_name(job, "named"), HPCL_OK);
-    assert_int_equal(hpcl__jobdesc_make(&d, job), HPCL_OK);
+    assert_int_equal(hpcl__jobdesc_make(&d, job, NULL), HPCL_OK);
     assert_string_equal(d.std_out, "/w/slurm-%A_%a.out");
     assert_string_equal(d.std_err, "/w/logs/%x.err");
     assert_string_equal(d.name, "named");

@@ -304,6 +304,115 @@ static void script_layout(void **state)
     hpcl_job_destroy(job);
 }
 
+/* Every option is written as an #SBATCH line sbatch reads back to the
+ * same value (backslash before blanks, quotes, '#' and backslashes). */
+static void script_directives(void **state)
+{
+    struct fixture *fx = *state;
+    char *argv[] = {"/bin/hostname", NULL};
+    hpcl_job *job = job_with(fx, argv, HPCL_LAUNCHER_SRUN);
+    static const char *const want[] = {
+        "#SBATCH --ntasks=4\n", "#SBATCH --nodes=1-2\n",
+        "#SBATCH --ntasks-per-node=2\n", "#SBATCH --cpus-per-task=3\n",
+        "#SBATCH --gpus=2\n", "#SBATCH --gpus-per-task=1\n",
+        "#SBATCH --mem-per-cpu=100M\n", "#SBATCH --exclusive\n",
+        "#SBATCH --hold\n", "#SBATCH --time=UNLIMITED\n",
+        "#SBATCH --signal=B:10@90\n", "#SBATCH --job-name=\"a b#c'd\\\\\\\"e\"\n",
+        "#SBATCH --qos=high\n", "#SBATCH --dependency=afterok:7\n",
+        "#SBATCH --constraint=fast&ib\n", "#SBATCH --export=NONE\n",
+        "#SBATCH --gres=gpu:1\n", "#SBATCH --mail-type=END\n"};
+    char *s;
+
+    assert_int_equal(hpcl_job_set_ntasks(job, 4), HPCL_OK);
+    assert_int_equal(hpcl_job_set_nodes(job, 1, 2), HPCL_OK);
+    assert_int_equal(hpcl_job_set_ntasks_per_node(job, 2), HPCL_OK);
+    assert_int_equal(hpcl_job_set_cpus_per_task(job, 3), HPCL_OK);
+    assert_int_equal(hpcl_job_set_gpus(job, 2), HPCL_OK);
+    assert_int_equal(hpcl_job_set_gpus_per_task(job, 1), HPCL_OK);
+    assert_int_equal(hpcl_job_set_mem_per_cpu(job, 100), HPCL_OK);
+    assert_int_equal(hpcl_job_set_exclusive(job, 1), HPCL_OK);
+    assert_int_equal(hpcl_job_set_hold(job, 1), HPCL_OK);
+    assert_int_equal(hpcl_job_set_time_limit(job, HPCL_TIME_UNLIMITED),
+                     HPCL_OK);
+    assert_int_equal(hpcl_job_set_signal(job, 10, 90,
+                                         HPCL_SIGNAL_BATCH_ONLY), HPCL_OK);
+    assert_int_equal(hpcl_job_set_name(job, "a b#c'd\\\"e"), HPCL_OK);
+    assert_int_equal(hpcl_job_set_qos(job, "high"), HPCL_OK);
+    assert_int_equal(hpcl_job_set_dependency(job, "afterok:7"), HPCL_OK);
+    assert_int_equal(hpcl_job_set_constraint(job, "fast&ib"), HPCL_OK);
+    assert_int_equal(hpcl_job_set_export(job, "NONE"), HPCL_OK);
+    assert_int_equal(hpcl_job_set_gres(job, "gpu:1"), HPCL_OK);
+    assert_int_equal(hpcl_job_set_mail_type(job, "END"), HPCL_OK);
+    assert_int_equal(hpcl_job_script(&s, job), HPCL_OK);
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        if (strstr(s, want[i]) == NULL)
+            fail_msg("no \"%.*s\" in:\n%s", (int)strlen(want[i]) - 1,
+                     want[i], s);
+    /* Directives come before the first command. */
+    assert_true(strstr(s, "#SBATCH") < strstr(s, "\nexec "));
+    free(s);
+    hpcl_job_destroy(job);
+}
+
+/* A caller's script keeps its text; its own directives are disabled and
+ * the job's options go right after the interpreter line. */
+static void script_batch_script(void **state)
+{
+    struct fixture *fx = *state;
+    char *argv[] = {"job.sh", NULL};
+    hpcl_job *job = job_with(fx, argv, HPCL_LAUNCHER_SRUN);
+    char *s;
+
+    assert_int_equal(hpcl_job_set_batch_script(job, "#!/bin/bash\n"
+                                               "# note\n"
+                                               "#SBATCH -n 2\n"
+                                               "\n"
+                                               "srun hostname\n"
+                                               "#SBATCH -n 9\n"), HPCL_OK);
+    assert_int_equal(hpcl_job_set_ntasks(job, 2), HPCL_OK);
+    assert_int_equal(hpcl_job_script(&s, job), HPCL_OK);
+    assert_string_equal(s, "#!/bin/bash\n"
+                           "#SBATCH --ntasks=2\n"
+                           "# note\n"
+                           "##SBATCH -n 2\n"
+                           "\n"
+                           "srun hostname\n"
+                           "#SBATCH -n 9\n");
+    free(s);
+    hpcl_job_destroy(job);
+}
+
+/* srun's MPI plugin: the job's, else pmix; an odd word is quoted.  Under
+ * mpirun the counts the task wrapper plans with reach the ranks. */
+static void script_mpi_and_forwarded_counts(void **state)
+{
+    struct fixture *fx = *state;
+    char *argv[] = {"/bin/hostname", NULL};
+    hpcl_job *job = job_with(fx, argv, HPCL_LAUNCHER_SRUN);
+    char *s;
+
+    assert_int_equal(hpcl_job_set_mpi(job, "pmi2"), HPCL_OK);
+    assert_int_equal(hpcl_job_script(&s, job), HPCL_OK);
+    assert_non_null(strstr(s, "\nexec srun --mpi=pmi2 -- "));
+    free(s);
+    assert_int_equal(hpcl__job_script(fx->ctx, job, "x y", &s), HPCL_OK);
+    assert_non_null(strstr(s, "srun --mpi=pmi2 ")); /* the job's wins */
+    free(s);
+    assert_int_equal(hpcl_job_set_mpi(job, NULL), HPCL_OK);
+    assert_int_equal(hpcl__job_script(fx->ctx, job, "x y", &s), HPCL_OK);
+    assert_non_null(strstr(s, "srun --mpi='x y' "));
+    free(s);
+    assert_int_equal(hpcl_job_set_launcher(job, HPCL_LAUNCHER_MPIRUN),
+                     HPCL_OK);
+    assert_int_equal(hpcl_job_set_cpus_per_task(job, 2), HPCL_OK);
+    assert_int_equal(hpcl_job_set_gpus_per_task(job, 1), HPCL_OK);
+    assert_int_equal(hpcl_job_script(&s, job), HPCL_OK);
+    assert_non_null(strstr(s, "\nexec mpirun -x SLURM_CPUS_PER_TASK "
+                              "-x SLURM_GPUS_PER_TASK '/bin/hostname'\n"));
+    free(s);
+    hpcl_job_destroy(job);
+}
+
 static void script_quote_text(void **state)
 {
     static const struct {
@@ -333,6 +442,9 @@ static void script_quote_text(void **state)
 HPCL_TEST_MAIN(setup, teardown,
                cmocka_unit_test(script_layout),
                cmocka_unit_test(script_quote_text),
+               cmocka_unit_test(script_directives),
+               cmocka_unit_test(script_batch_script),
+               cmocka_unit_test(script_mpi_and_forwarded_counts),
                cmocka_unit_test(script_srun_passes_every_argument_verbatim),
                cmocka_unit_test(script_mpirun_passes_every_argument_verbatim),
                cmocka_unit_test(script_none_runs_the_program_itself))

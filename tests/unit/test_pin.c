@@ -23,7 +23,9 @@ static const char *const launcher_vars[] = {
     "SLURM_TASKS_PER_NODE", "OMP_NUM_THREADS", "OMP_PLACES",
     "OMP_PROC_BIND", "HPCL_THREADS_PER_TASK", "HPCL_GPUS_PER_TASK",
     "HPCL_SMT", "HPCL_DISTRIBUTION", "HPCL_OVERSUBSCRIBE",
-    "SLURM_CPUS_PER_TASK", "SLURM_GPUS_PER_TASK", "HPCL_PINNED"};
+    "SLURM_CPUS_PER_TASK", "SLURM_GPUS_PER_TASK", "HPCL_PINNED",
+    "CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "ZE_AFFINITY_MASK",
+    "GPU_DEVICE_ORDINAL"};
 
 static int setup(void **state)
 {
@@ -331,6 +333,55 @@ static void plan_env_slurm_fallbacks(void **state)
     hpcl_topo_destroy(t);
 }
 
+/* The value of name in task rank's environment, or NULL. */
+static const char *task_var(const hpcl_plan *p, unsigned rank,
+                            const char *name)
+{
+    const char *const *env = hpcl_plan_task_env(p, rank);
+    size_t k = strlen(name);
+
+    for (; env != NULL && *env != NULL; env++)
+        if (strncmp(*env, name, k) == 0 && (*env)[k] == '=')
+            return *env + k + 1;
+    return NULL;
+}
+
+/* A node whose GPUs hwloc cannot see, and a launcher that gave some:
+ * each task takes its share of the launcher's list. */
+static void plan_env_launcher_gpus(void **state)
+{
+    hpcl_topo *t = NULL;
+    hpcl_plan *p = NULL;
+
+    (void)state;
+    assert_int_equal(hpcl_topo_load_synthetic(&t, ctx, "pack:1 core:8 pu:1",
+                                              0), HPCL_OK);
+    assert_int_equal(hpcl_plan_create(&p, t), HPCL_OK);
+    assert_int_equal(hpcl_plan_set_ntasks(p, 3), HPCL_OK);
+    setenv("SLURM_GPUS_PER_TASK", "1", 1);
+    /* mpirun's ranks see the node's whole list */
+    setenv("CUDA_VISIBLE_DEVICES", "4,5,6", 1);
+    assert_int_equal(hpcl_plan_set_from_env(p, 0), HPCL_OK);
+    assert_int_equal(hpcl_plan_compute(p), HPCL_OK);
+    assert_string_equal(task_var(p, 0, "CUDA_VISIBLE_DEVICES"), "4");
+    assert_string_equal(task_var(p, 2, "CUDA_VISIBLE_DEVICES"), "6");
+    assert_non_null(strstr(hpcl_plan_notes(p)[0], "hwloc shows no GPU"));
+    /* srun gave each task its own */
+    setenv("CUDA_VISIBLE_DEVICES", "7", 1);
+    assert_int_equal(hpcl_plan_set_from_env(p, 0), HPCL_OK);
+    assert_int_equal(hpcl_plan_compute(p), HPCL_OK);
+    assert_string_equal(task_var(p, 1, "CUDA_VISIBLE_DEVICES"), "7");
+    /* two GPUs each from a list of four: too few for three tasks */
+    setenv("SLURM_GPUS_PER_TASK", "2", 1);
+    setenv("CUDA_VISIBLE_DEVICES", "0,1,2,3", 1);
+    expect_gpu_error(p, "lists 4, fewer than 3 tasks x 2 GPUs");
+    /* asked for by count: placed from hwloc, which has none */
+    assert_int_equal(hpcl_plan_set_gpus_per_task(p, 1), HPCL_OK);
+    assert_int_equal(hpcl_plan_compute(p), HPCL_E_NOGPU);
+    hpcl_plan_destroy(p);
+    hpcl_topo_destroy(t);
+}
+
 HPCL_TEST_MAIN(setup, teardown,
                cmocka_unit_test_setup_teardown(local_rank_mpi_launchers,
                                                clean, clean),
@@ -343,5 +394,7 @@ HPCL_TEST_MAIN(setup, teardown,
                                                clean),
                cmocka_unit_test_setup_teardown(pin_self_keeps_wrapper_binding,
                                                clean, clean),
+               cmocka_unit_test_setup_teardown(plan_env_launcher_gpus, clean,
+                                               clean),
                cmocka_unit_test_setup_teardown(plan_env_slurm_fallbacks,
                                                clean, clean))
