@@ -54,8 +54,8 @@ hpcl_ctx *cli_sites_ctx_create(const char *cmd);
 extern const char *cli_conf;
 int cli_load_sites(const char *cmd, hpcl_ctx *ctx);
 
-/* Parse a duration ("90", "30s", "10m", "1h30m", "2d") into seconds; -1
- * on error. */
+/* Parse a duration ("90", "30s", "10m", "1h30m", "2d", "500ms", as the
+ * site file's) into whole seconds, rounded up; -1 on error. */
 long cli_parse_duration(const char *text);
 
 /* Parse a non-negative integer option value; -1 on error. */

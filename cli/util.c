@@ -8,6 +8,9 @@
 #include <strings.h>
 
 #include "cli.h"
+/* Shared with the library, compiled in (curl's tool borrows curlx the
+ * same way): one duration grammar for the site file and the options. */
+#include "../lib/core/duration.h"
 
 int cli_lib_error(const char *cmd, hpcl_ctx *ctx, hpcl_rc rc)
 {
@@ -236,42 +239,13 @@ int cli_load_sites(const char *cmd, hpcl_ctx *ctx)
     return rc == HPCL_OK ? EXIT_OK : cli_lib_error(cmd, ctx, rc);
 }
 
-/* One "<digits><unit>" part of a duration; the unit's seconds in *unit. */
-static const char *duration_part(const char *s, long *value, long *unit)
-{
-    char *end;
-
-    if (!isdigit((unsigned char)*s))
-        return NULL;
-    errno = 0;
-    *value = strtol(s, &end, 10);
-    if (errno != 0 || *value > 100000000L)
-        return NULL;
-    switch (*end) {
-    case 's': *unit = 1; break;
-    case 'm': *unit = 60; break;
-    case 'h': *unit = 3600; break;
-    case 'd': *unit = 86400; break;
-    default: return NULL;
-    }
-    return end + 1;
-}
-
+/* The library's own parser (lib/core/duration.c, compiled in): the
+ * same grammar as the site file's durations.  Whole seconds, rounded up. */
 long cli_parse_duration(const char *text)
 {
-    long total = 0, value, unit, prev = 86400 * 2;
-    const char *s = text;
+    long ms;
 
-    if (text == NULL || text[0] == '\0')
+    if (hpcl__duration_parse(&ms, text) != 0)
         return -1;
-    if (strspn(text, "0123456789") == strlen(text))
-        return cli_parse_count(text); /* plain seconds */
-    while (*s != '\0') {
-        /* Largest unit first, each once, as hpclaunch.conf(5). */
-        if ((s = duration_part(s, &value, &unit)) == NULL || unit >= prev)
-            return -1;
-        total += value * unit;
-        prev = unit;
-    }
-    return total;
+    return (ms + 999) / 1000;
 }

@@ -3,9 +3,9 @@
 
 #include <stdlib.h>
 
-#include "hpcl-internal.h"
-#include "journal.h"
-#include "site.h"
+#include "core/core.h"
+#include "submit/journal.h"
+#include "registry/registry.h"
 
 hpcl_rc hpcl_ctx_create(hpcl_ctx **out, unsigned flags)
 {
@@ -38,11 +38,6 @@ void hpcl_ctx_destroy(hpcl_ctx *ctx)
     free(ctx);
 }
 
-const char *hpcl_ctx_errmsg(const hpcl_ctx *ctx)
-{
-    return ctx != NULL ? ctx->errmsg : "";
-}
-
 hpcl_rc hpcl_ctx_set_log(hpcl_ctx *ctx, hpcl_log_fn fn, void *arg)
 {
     if (ctx == NULL)
@@ -61,7 +56,24 @@ hpcl_rc hpcl_ctx_set_slurm_conf(hpcl_ctx *ctx, const char *path)
     return hpcl__set_string(ctx, &ctx->slurm_conf, path);
 }
 
-const char *hpcl_version(void)
+hpcl_rc hpcl_ctx_load_sites(hpcl_ctx *ctx, const char *path, unsigned flags)
 {
-    return HPCL_VERSION_STRING;
+    struct hpcl__sites *sites;
+    hpcl_rc rc;
+
+    if (ctx == NULL)
+        return HPCL_E_INVAL;
+    hpcl__clear_error(ctx);
+    if (flags != 0)
+        return hpcl__fail(ctx, HPCL_E_INVAL, "hpcl_ctx_load_sites: flags "
+                          "must be 0 (got %#x)", flags);
+    if ((rc = hpcl__sites_load(&sites, ctx, path)) != HPCL_OK)
+        return rc;
+    if ((rc = hpcl__ctx_install_sites(ctx, sites)) != HPCL_OK)
+        return rc;
+    ctx->sites_loaded = 1;
+    /* The journal may live elsewhere now: reopen it when next needed. */
+    hpcl__journal_close(ctx->journal);
+    ctx->journal = NULL;
+    return HPCL_OK;
 }

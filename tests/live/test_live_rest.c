@@ -16,9 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backend.h"
+#include "job/job-internal.h"
 #include "hpcl_test.h"
-#include "journal.h"
+#include "submit/journal.h"
 
 #define MAX_JOBS 512
 #define RATE_ONE 100 /* held submits over one connection */

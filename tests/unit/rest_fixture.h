@@ -8,7 +8,7 @@
 
 #include <jansson.h>
 
-#include "backend.h"
+#include "backend/backend.h"
 #include "rest_server.h"
 
 #define SIG "SECRET-SIGNATURE-4711"

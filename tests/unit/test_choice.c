@@ -1,6 +1,6 @@
 /*
  * Choosing a site and submitting exactly once, against fake drivers: each
- * site of a small site file gets a scripted backend (lib/backend.h) whose
+ * site of a small site file gets a scripted backend (lib/backend/backend.h) whose
  * probe, submit, find_key and query answer as the test says.  Covers the
  * rule, unknown starts, held jobs, concurrent probes, known-down sites,
  * fallback, ambiguous submits,
@@ -18,8 +18,8 @@
 #include <unistd.h>
 
 #include "hpcl_test.h"
-#include "journal.h"
-#include "site.h"
+#include "submit/journal.h"
+#include "registry/registry.h"
 
 int __real_fdatasync(int fd);
 int __wrap_fdatasync(int fd);

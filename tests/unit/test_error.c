@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "hpcl_test.h"
-#include "hpcl-internal.h"
+#include "core/core.h"
 
 #define LAST_CODE HPCL_E_UNSUPPORTED
 

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "hpcl_test.h"
-#include "job-internal.h"
+#include "job/job-internal.h"
 
 static int setup(void **state)
 {

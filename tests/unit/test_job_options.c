@@ -1,5 +1,5 @@
-/* sbatch's everyday options (lib/job_options.c) and what the resolved
- * description makes of them (lib/job_desc.c): the task, node and CPU
+/* sbatch's everyday options (lib/job/job_options.c) and what the resolved
+ * description makes of them (lib/job/job_desc.c): the task, node and CPU
  * counts sbatch 22.05 sends, the variables its client exports, --export.
  * The live test tests/live/cli_sbatch_diff.sh compares the same against
  * sbatch itself on a real controller. */
@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "hpcl_test.h"
-#include "job-internal.h"
+#include "job/job-internal.h"
 
 static int setup(void **state)
 {

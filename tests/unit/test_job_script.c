@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "hpcl_test.h"
-#include "job-internal.h"
+#include "job/job-internal.h"
 
 struct fixture {
     hpcl_ctx *ctx;

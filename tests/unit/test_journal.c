@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "hpcl_test.h"
-#include "journal.h"
+#include "submit/journal.h"
 
 /* fdatasync, wrapped at link time (-Wl,--wrap=fdatasync): counted, and
  * real only where a test wants it (timings), so that 1,600 appends stay

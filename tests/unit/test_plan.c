@@ -9,7 +9,7 @@
 #include <jansson.h>
 
 #include "hpcl_test.h"
-#include "topo-internal.h"
+#include "place/plan-internal.h"
 #include "topo_util.h"
 
 static hpcl_ctx *ctx;

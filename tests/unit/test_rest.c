@@ -18,7 +18,7 @@
 
 #include "hpcl_test.h"
 #include "rest_fixture.h"
-#include "slurm_rest.h"
+#include "backend/rest/rest.h"
 
 /* --- submit ------------------------------------------------------------- */
 

@@ -16,7 +16,8 @@
 
 #include "hpcl_test.h"
 #include "rest_fixture.h"
-#include "slurm_rest.h"
+#include "backend/rest/rest.h"
+#include "job/job-internal.h"
 
 #define NOW_FULL 1795620916 /* when nodes_full.json etc. were recorded */
 

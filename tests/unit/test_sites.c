@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "hpcl_test.h"
-#include "sites.h"
+#include "conf/sites.h"
 
 #define SECRET "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXRva2Vu.SIG-s3cr3t"
 

@@ -25,7 +25,7 @@
 #include <slurm/slurm_errno.h>
 
 #include "hpcl_test.h"
-#include "slurm_lib.h"
+#include "backend/slurm/slurm_lib.h"
 
 /* --- mocks ----------------------------------------------------------- */
 

@@ -1,0 +1,66 @@
+/*
+ * Private to the library: struct bodies and hpcl__ functions shared between
+ * lib/ files.  Nothing here is installed or exported.
+ */
+#ifndef HPCL_INTERNAL_H
+#define HPCL_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <hpclaunch.h>
+
+/* File-local helpers that unit tests call directly. */
+#ifdef HPCL_TESTING
+#define HPCL_STATIC
+#else
+#define HPCL_STATIC static
+#endif
+
+#define HPCL_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+#define HPCL_ERRMSG_MAX 1024
+
+struct hpcl__sites;     /* the site table, lib/conf/sites.h */
+struct hpcl__site_slot; /* an opened site, lib/registry/registry.h */
+struct hpcl__journal;   /* lib/submit/journal.h */
+
+struct hpcl_ctx {
+    char errmsg[HPCL_ERRMSG_MAX];
+    hpcl_log_fn log_fn;
+    void *log_arg;
+    char *slurm_conf;           /* explicit local slurm.conf, or NULL */
+    struct hpcl__sites *sites;  /* the built-in "local" until loaded */
+    struct hpcl__site_slot *slots; /* one per site, opened lazily */
+    int sites_loaded;           /* hpcl_ctx_load_sites() was called: the
+                                 * journal is kept (exactly-once) */
+    struct hpcl__journal *journal; /* opened at the first submit */
+};
+
+/* Record a formatted detail message on ctx and return rc. */
+hpcl_rc hpcl__fail(hpcl_ctx *ctx, hpcl_rc rc, const char *fmt, ...)
+    HPCL_PRINTF(3, 4);
+void hpcl__clear_error(hpcl_ctx *ctx);
+void hpcl__log(hpcl_ctx *ctx, hpcl_log_level level, const char *fmt, ...)
+    HPCL_PRINTF(3, 4);
+
+/* Replace *dst by a copy of src (NULL allowed). */
+hpcl_rc hpcl__set_string(hpcl_ctx *ctx, char **dst, const char *src);
+
+/* lib/core/clock.c: monotonic clock in seconds. */
+double hpcl__now(void);
+
+/* lib/core/path.c: *out = path made absolute against base (NULL: the
+ * current directory), malloc'd. */
+hpcl_rc hpcl__abs_path(hpcl_ctx *ctx, char **out, const char *base,
+                       const char *path);
+
+/* lib/core/duration.c: a duration into milliseconds (see duration.h). */
+#include "core/duration.h"
+
+/* lib/core/file.c: path opened for reading if it is a regular file: a
+ * descriptor; -1 (errno set) when it cannot be opened; -2 when it is not
+ * a regular file (a FIFO or a device is never waited on). */
+int hpcl__open_regular(const char *path);
+
+#endif

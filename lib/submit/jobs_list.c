@@ -1,0 +1,341 @@
+/*
+ * The journal's jobs, reconciled with their sites (hpclaunch jobs).  An
+ * entry whose outcome is unknown and whose writer is gone is settled by
+ * asking its site for its key: adopted if there, not submitted if not.  A
+ * submitted job whose id the site no longer knows, or whose record there
+ * carries another key (ids are re-issued after a controller crash), is
+ * lost: reported, and resubmitted only on request (hpcl_job_resubmit).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "submit/choice.h"
+#include "submit/journal.h"
+#include "submit/requests.h"
+#include "registry/registry.h"
+
+/* What one entry turned out to be. */
+struct verdict {
+    const char *status; /* active, ended, lost, not submitted, ... */
+    const char *reconciled; /* this call's journal event, or NULL */
+    hpcl_state state;
+    uint64_t id;
+    char error[HPCL_ERRMSG_MAX];
+};
+
+/* The query callback: check the key, then fold as a refresh would. */
+struct probe_arg {
+    hpcl_job *job;
+    const char *key;
+    int other_key;
+};
+
+static hpcl_rc check_key(void *arg, const struct hpcl__jobrec *recs,
+                         size_t n)
+{
+    struct probe_arg *a = arg;
+    char found[HPCL__KEY_LEN + 1];
+
+    for (size_t i = 0; i < n; i++)
+        if (recs[i].comment != NULL &&
+            (!hpcl__key_from_comment(found, recs[i].comment) ||
+             strcmp(found, a->key) != 0))
+            a->other_key = 1;
+    if (a->other_key)
+        return HPCL_OK;
+    return hpcl__job_absorb(a->job, recs, n);
+}
+
+static void note(hpcl_ctx *ctx, enum hpcl__jevent ev, const char *key,
+                 const char *site, uint64_t id, const char *text)
+{
+    struct hpcl__journal *jr;
+
+    if (hpcl__ctx_journal(ctx, &jr) == HPCL_OK && jr != NULL)
+        hpcl__journal_record(jr, ctx, ev, key, site, id, text);
+}
+
+/* A submitted job: still there, ended, or lost. */
+static void check_submitted(hpcl_ctx *ctx, size_t i,
+                            const struct hpcl__jentry *e, struct verdict *v)
+{
+    struct hpcl__site *site;
+    struct probe_arg a = {NULL, e->key, 0};
+    hpcl_rc rc;
+
+    if ((rc = hpcl__site_open(ctx, i, &site)) != HPCL_OK ||
+        (rc = hpcl_job_create(&a.job, ctx)) != HPCL_OK) {
+        v->status = "unknown";
+        snprintf(v->error, sizeof v->error, "%s", ctx->errmsg);
+        return;
+    }
+    hpcl__job_set_ref(a.job, i, (uint32_t)e->id, HPCL__NO_TASK);
+    rc = site->ops->query(site, ctx, (uint32_t)e->id, a.job->ref, check_key,
+                          &a);
+    if (rc == HPCL_OK && !a.other_key) {
+        v->state = a.job->info.state;
+        v->status = hpcl_state_is_terminal(v->state) ? "ended" : "active";
+        if (hpcl_state_is_terminal(v->state)) {
+            note(ctx, HPCL__J_ENDED, e->key, e->site, e->id,
+                 hpcl_state_name(v->state));
+            v->reconciled = "ENDED";
+        }
+    } else if (rc == HPCL_OK || rc == HPCL_E_NOJOB) {
+        v->status = "lost";
+        snprintf(v->error, sizeof v->error, "%s", a.other_key
+                 ? "its id now names another job (re-issued after a "
+                   "controller crash)"
+                 : "its site does not know its id (lost in a controller "
+                   "crash, or ended more than MinJobAge ago)");
+        note(ctx, HPCL__J_LOST, e->key, e->site, e->id, v->error);
+        v->reconciled = "LOST";
+    } else {
+        v->status = "unknown";
+        snprintf(v->error, sizeof v->error, "%s", ctx->errmsg);
+    }
+    hpcl_job_destroy(a.job);
+}
+
+/* An entry whose writer died between INTENT and outcome. */
+static void settle(hpcl_ctx *ctx, size_t i, const struct hpcl__jentry *e,
+                   struct verdict *v)
+{
+    struct hpcl__site *site;
+    uint32_t id = 0;
+    hpcl_rc rc;
+
+    if ((rc = hpcl__site_open(ctx, i, &site)) == HPCL_OK)
+        rc = site->ops->find_key(site, ctx, e->key, &id);
+    if (rc == HPCL_OK) {
+        struct hpcl__jentry found = *e;
+        note(ctx, HPCL__J_ADOPTED, e->key, e->site, id, "reconciled: found "
+             "by its key");
+        found.id = id;
+        check_submitted(ctx, i, &found, v);
+        v->id = id;
+        v->reconciled = "ADOPTED";
+    } else if (rc == HPCL_E_NOJOB) {
+        note(ctx, HPCL__J_FAILED, e->key, e->site, 0, "reconciled: not "
+             "submitted (no job with this key at the site)");
+        v->status = "not submitted";
+        v->reconciled = "FAILED";
+    } else {
+        v->status = "unresolved";
+        snprintf(v->error, sizeof v->error, "%s", ctx->errmsg);
+    }
+}
+
+static void judge(hpcl_ctx *ctx, const struct hpcl__jentry *e,
+                  struct verdict *v)
+{
+    size_t i;
+
+    v->id = e->id;
+    if (e->site[0] == '\0' ||
+        hpcl__site_index(ctx, e->site, &i) != HPCL_OK) {
+        v->status = "unknown";
+        snprintf(v->error, sizeof v->error, "site '%s' is not in the site "
+                 "file", e->site);
+        return;
+    }
+    switch (e->state) {
+    case HPCL__J_INTENT:
+    case HPCL__J_AMBIGUOUS:
+        if (hpcl__jentry_writer_alive(e))
+            v->status = "in flight";
+        else
+            settle(ctx, i, e, v);
+        return;
+    case HPCL__J_SUBMITTED:
+    case HPCL__J_ADOPTED:
+        check_submitted(ctx, i, e, v);
+        return;
+    case HPCL__J_FAILED:
+        v->status = "not submitted";
+        return;
+    case HPCL__J_LOST:
+        v->status = "lost";
+        return;
+    case HPCL__J_CANCELLED:
+        v->status = "cancelled";
+        return;
+    case HPCL__J_ENDED:
+    case HPCL__J_NEVENTS:
+        v->status = "ended";
+        return;
+    }
+}
+
+static json_t *entry_json(const struct hpcl__jentry *e,
+                          const struct verdict *v)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "key", e->key, "site",
+                          e->site, "journal", hpcl__jevent_name(e->state),
+                          "status", v->status);
+    char ref[HPCL__REF_MAX];
+
+    if (o == NULL)
+        return NULL;
+    if (v->id != 0) {
+        snprintf(ref, sizeof ref, "%s:%llu", e->site,
+                 (unsigned long long)v->id);
+        json_object_set_new(o, "id", json_integer((json_int_t)v->id));
+        json_object_set_new(o, "ref", json_string(ref));
+    }
+    if (v->state != HPCL_STATE_UNKNOWN)
+        json_object_set_new(o, "state",
+                            json_string(hpcl_state_name(v->state)));
+    else if (e->state == HPCL__J_ENDED)
+        json_object_set_new(o, "state", json_string(e->note));
+    if (v->reconciled != NULL)
+        json_object_set_new(o, "reconciled", json_string(v->reconciled));
+    if (v->error[0] != '\0')
+        json_object_set_new(o, "error", json_string(v->error));
+    else if (e->note != NULL && e->note[0] != '\0')
+        json_object_set_new(o, "note", json_string(e->note));
+    json_object_set_new(o, "first", json_integer(e->first));
+    json_object_set_new(o, "last", json_integer(e->last));
+    return o;
+}
+
+static hpcl_rc load(hpcl_ctx *ctx, struct hpcl__jsummary **out)
+{
+    char *path = NULL;
+    hpcl_rc rc;
+
+    if (!ctx->sites_loaded)
+        return hpcl__fail(ctx, HPCL_E_INVAL, "no journal: the context "
+                          "keeps one once hpcl_ctx_load_sites() was called");
+    if ((rc = hpcl__journal_path(&path, ctx, ctx->sites->journal)) ==
+        HPCL_OK)
+        rc = hpcl__journal_load(out, ctx, path);
+    free(path);
+    return rc;
+}
+
+hpcl_rc hpcl_ctx_jobs_json(char **out, hpcl_ctx *ctx, unsigned flags)
+{
+    struct hpcl__jsummary *s = NULL;
+    json_t *all;
+    hpcl_rc rc;
+
+    if (out == NULL || ctx == NULL)
+        return HPCL_E_INVAL;
+    *out = NULL;
+    hpcl__clear_error(ctx);
+    if (flags != 0)
+        return hpcl__fail(ctx, HPCL_E_INVAL, "hpcl_ctx_jobs_json: flags "
+                          "must be 0 (got %#x)", flags);
+    if ((rc = load(ctx, &s)) != HPCL_OK)
+        return rc;
+    if ((all = json_array()) == NULL)
+        rc = hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+    for (size_t k = 0; rc == HPCL_OK && k < s->n; k++) {
+        struct verdict v = {.status = "unknown"};
+        judge(ctx, &s->entry[k], &v);
+        json_array_append_new(all, entry_json(&s->entry[k], &v));
+    }
+    if (rc == HPCL_OK &&
+        (*out = json_dumps(all, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
+        rc = hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+    if (rc == HPCL_OK) /* per-entry errors are in the entries */
+        hpcl__clear_error(ctx);
+    json_decref(all);
+    hpcl__jsummary_free(s);
+    return rc;
+}
+
+/* --- resubmission of a lost job ---------------------------------------- */
+
+static hpcl_rc lost_site(hpcl_ctx *ctx, const char *key, size_t *site,
+                         struct hpcl__jobdesc *d)
+{
+    struct hpcl__jsummary *s = NULL;
+    const struct hpcl__jentry *e;
+    char name[HPCL__SITE_NAME_MAX + 1];
+    hpcl_rc rc;
+
+    if ((rc = load(ctx, &s)) != HPCL_OK)
+        return rc;
+    if ((e = hpcl__jsummary_get(s, key)) == NULL)
+        rc = hpcl__fail(ctx, HPCL_E_INVAL, "no job with key '%s' in the "
+                        "journal", key);
+    else if (e->state != HPCL__J_LOST)
+        rc = hpcl__fail(ctx, HPCL_E_INVAL, "job %s is %s in the journal, "
+                        "not LOST: only a job its site lost is resubmitted "
+                        "(run hpclaunch jobs to reconcile first)", key,
+                        hpcl__jevent_name(e->state));
+    hpcl__jsummary_free(s);
+    if (rc != HPCL_OK ||
+        (rc = hpcl__sidecar_load(ctx, key, name, d)) != HPCL_OK)
+        return rc;
+    if ((rc = hpcl__site_index(ctx, name, site)) != HPCL_OK)
+        hpcl__jobdesc_free(d);
+    return rc;
+}
+
+/* Submit d at site i under key, journalled; *id on success. */
+static hpcl_rc resend(hpcl_ctx *ctx, size_t i, const char *key,
+                      const struct hpcl__jobdesc *d, uint32_t *id)
+{
+    const char *name = hpcl__site_name(ctx, i);
+    struct hpcl__site *site;
+    hpcl_rc rc;
+
+    if ((rc = hpcl__site_open(ctx, i, &site)) != HPCL_OK)
+        return rc;
+    note(ctx, HPCL__J_INTENT, key, name, 0, "resubmit of a lost job");
+    rc = site->ops->submit(site, ctx, d, id);
+    if (rc == HPCL_OK) {
+        note(ctx, HPCL__J_SUBMITTED, key, name, *id, "resubmitted");
+    } else if (rc == HPCL_E_AMBIGUOUS &&
+               hpcl__resolve_key(ctx, i, key, id) == HPCL_OK) {
+        note(ctx, HPCL__J_ADOPTED, key, name, *id, "found by its key");
+        rc = HPCL_OK;
+    } else if (rc == HPCL_E_AMBIGUOUS) {
+        note(ctx, HPCL__J_AMBIGUOUS, key, name, 0, "answer lost");
+        rc = hpcl__fail(ctx, HPCL_E_AMBIGUOUS, "job may exist at site %s; "
+                        "key %s; run `hpclaunch jobs` later", name, key);
+    } else {
+        char *why = strdup(ctx->errmsg);
+        note(ctx, HPCL__J_FAILED, key, name, 0, why);
+        hpcl__fail(ctx, rc, "%s", why ? why : "");
+        free(why);
+    }
+    return rc;
+}
+
+hpcl_rc hpcl_job_resubmit(hpcl_job **out, hpcl_ctx *ctx, const char *key,
+                          unsigned flags)
+{
+    struct hpcl__jobdesc d;
+    hpcl_job *job = NULL;
+    uint32_t id = 0;
+    size_t i = 0;
+    hpcl_rc rc;
+
+    if (out == NULL || ctx == NULL)
+        return HPCL_E_INVAL;
+    *out = NULL;
+    hpcl__clear_error(ctx);
+    if (flags != 0)
+        return hpcl__fail(ctx, HPCL_E_INVAL, "hpcl_job_resubmit: flags "
+                          "must be 0 (got %#x)", flags);
+    if (!hpcl__key_valid(key))
+        return hpcl__fail(ctx, HPCL_E_INVAL, "'%s' is not a job key "
+                          "(hpcl- and 32 hex digits)", key ? key : "(null)");
+    if ((rc = lost_site(ctx, key, &i, &d)) != HPCL_OK)
+        return rc;
+    if ((rc = resend(ctx, i, key, &d, &id)) == HPCL_OK &&
+        (rc = hpcl_job_create(&job, ctx)) == HPCL_OK) {
+        snprintf(job->key, sizeof job->key, "%s", key);
+        hpcl__job_set_ref(job, i, id, HPCL__NO_TASK);
+        *out = job;
+    }
+    hpcl__jobdesc_free(&d);
+    return rc;
+}

@@ -1,0 +1,425 @@
+/*
+ * The journal's write side and the keys.  A record is one line:
+ *
+ *   V1 TIME EVENT key=KEY site=SITE id=ID host=HOST pid=PID note=NOTE crc=C
+ *
+ * "-" stands for an empty site, id or host; NOTE is percent-encoded; C is
+ * the CRC-32 of everything before " crc=", so that a line cut short by a
+ * crash, or glued to the next one, never reads as a valid record.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "submit/journal.h"
+
+#define RECORD_MAX 1024 /* bytes per line, newline included */
+#define NOTE_MAX 600    /* encoded note, within RECORD_MAX */
+
+struct hpcl__journal {
+    int fd;
+    int dirty; /* written since the last sync */
+    char *path;
+    pid_t pid; /* the process that opened fd */
+    char host[HPCL__JNAME_MAX];
+};
+
+static const char *const event_names[HPCL__J_NEVENTS] = {
+    "INTENT", "SUBMITTED", "FAILED", "AMBIGUOUS", "ADOPTED", "LOST",
+    "CANCELLED", "ENDED"};
+
+const char *hpcl__jevent_name(enum hpcl__jevent event)
+{
+    return (unsigned)event < HPCL__J_NEVENTS ? event_names[event] : "?";
+}
+
+int hpcl__jevent_parse(const char *name)
+{
+    for (int i = 0; i < HPCL__J_NEVENTS; i++)
+        if (strcmp(name, event_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+/* CRC-32 (IEEE 802.3, as zlib), four bits at a time: a 16-entry table
+ * keeps it short, and a long journal is read in a few milliseconds per
+ * megabyte. */
+uint32_t hpcl__crc32(const char *buf, size_t n)
+{
+    static const uint32_t nibble[16] = {
+        0x00000000, 0x1DB71064, 0x3B6E20C8, 0x26D930AC,
+        0x76DC4190, 0x6B6B51F4, 0x4DB26158, 0x5005713C,
+        0xEDB88320, 0xF00F9344, 0xD6D6A3E8, 0xCB61B38C,
+        0x9B64C2B0, 0x86D3D2D4, 0xA00AE278, 0xBDBDF21C};
+    uint32_t c = 0xFFFFFFFFu;
+
+    for (size_t i = 0; i < n; i++) {
+        c ^= (unsigned char)buf[i];
+        c = (c >> 4) ^ nibble[c & 15];
+        c = (c >> 4) ^ nibble[c & 15];
+    }
+    return ~c;
+}
+
+int hpcl__jname_valid(const char *name)
+{
+    size_t n = strlen(name);
+
+    return n > 0 && n < HPCL__JNAME_MAX &&
+           strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                        "0123456789._-") == n;
+}
+
+/* This host's name in the journal's field syntax. */
+void hpcl__journal_host(char out[HPCL__JNAME_MAX])
+{
+    if (gethostname(out, HPCL__JNAME_MAX) != 0 || out[0] == '\0')
+        strcpy(out, "-");
+    out[HPCL__JNAME_MAX - 1] = '\0';
+    for (char *s = out; *s != '\0'; s++)
+        if (strchr(".-_", *s) == NULL &&
+            !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+              (*s >= '0' && *s <= '9')))
+            *s = '_';
+}
+
+/* --- paths and opening ------------------------------------------------- */
+
+hpcl_rc hpcl__journal_path(char **out, hpcl_ctx *ctx, const char *configured)
+{
+    const char *env = getenv("HPCLAUNCH_JOURNAL");
+    const char *xdg = getenv("XDG_STATE_HOME");
+    const char *home = getenv("HOME");
+    int n;
+
+    if (out == NULL)
+        return HPCL_E_INVAL;
+    *out = NULL;
+    if (env != NULL && env[0] != '\0' && env[0] != '/')
+        return hpcl__fail(ctx, HPCL_E_CONFIG, "$HPCLAUNCH_JOURNAL must be "
+                          "an absolute path, not '%s'", env);
+    if (env != NULL && env[0] != '\0')
+        n = asprintf(out, "%s", env);
+    else if (configured != NULL)
+        n = asprintf(out, "%s", configured);
+    else if (xdg != NULL && xdg[0] == '/')
+        n = asprintf(out, "%s/hpclaunch/journal", xdg);
+    else if (home != NULL && home[0] == '/')
+        n = asprintf(out, "%s/.local/state/hpclaunch/journal", home);
+    else
+        return hpcl__fail(ctx, HPCL_E_CONFIG, "no place for the journal: "
+                          "$HOME is not set (set $HPCLAUNCH_JOURNAL)");
+    if (n < 0) {
+        *out = NULL;
+        return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+    }
+    return HPCL_OK;
+}
+
+/* mkdir -p of the journal's directory, 0700: the journal says which jobs a
+ * user runs where, which is nobody else's business. */
+static hpcl_rc make_dirs(hpcl_ctx *ctx, const char *path)
+{
+    char *dir = strdup(path);
+    char *end = dir != NULL ? strrchr(dir, '/') : NULL;
+    hpcl_rc rc = HPCL_OK;
+    struct stat st;
+
+    if (dir == NULL)
+        return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+    for (char *s = dir + 1; end != NULL && s <= end && rc == HPCL_OK; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST &&
+            (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)))
+            rc = hpcl__fail(ctx, HPCL_E_SYSTEM, "cannot create directory %s "
+                            "for the journal: %s", dir, strerror(errno));
+        *s = '/';
+    }
+    free(dir);
+    return rc;
+}
+
+/* A new file's name must reach the disk too, or the first synced INTENT
+ * could vanish with it. */
+static void sync_dir(const char *path)
+{
+    char *dir = strdup(path);
+    char *slash = dir != NULL ? strrchr(dir, '/') : NULL;
+    int fd;
+
+    if (slash != NULL) {
+        *(slash == dir ? slash + 1 : slash) = '\0';
+        if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+            fsync(fd);
+            close(fd);
+        }
+    }
+    free(dir);
+}
+
+static int open_fd(const char *path, int *created)
+{
+    const int flags = O_RDWR | O_APPEND | O_CLOEXEC | O_NOCTTY;
+    int fd = open(path, flags);
+
+    *created = 0;
+    if (fd < 0 && errno == ENOENT) {
+        fd = open(path, flags | O_CREAT | O_EXCL, 0600);
+        *created = fd >= 0;
+        if (fd < 0 && errno == EEXIST) /* another process won the race */
+            fd = open(path, flags);
+    }
+    return fd;
+}
+
+static hpcl_rc open_file(struct hpcl__journal *j, hpcl_ctx *ctx)
+{
+    struct stat st;
+    int created;
+
+    if ((j->fd = open_fd(j->path, &created)) < 0)
+        return hpcl__fail(ctx, HPCL_E_SYSTEM, "cannot open journal %s: %s",
+                          j->path, strerror(errno));
+    j->pid = getpid();
+    if (fstat(j->fd, &st) != 0 || !S_ISREG(st.st_mode))
+        return hpcl__fail(ctx, HPCL_E_SYSTEM, "journal %s is not a regular "
+                          "file", j->path);
+    if (st.st_uid != geteuid())
+        return hpcl__fail(ctx, HPCL_E_SYSTEM, "journal %s belongs to uid %u, "
+                          "not to you (uid %u)", j->path,
+                          (unsigned)st.st_uid, (unsigned)geteuid());
+    if (created)
+        sync_dir(j->path);
+    return HPCL_OK;
+}
+
+hpcl_rc hpcl__journal_open(struct hpcl__journal **out, hpcl_ctx *ctx,
+                           const char *path)
+{
+    struct hpcl__journal *j;
+    hpcl_rc rc;
+
+    if (out == NULL || path == NULL || path[0] != '/')
+        return HPCL_E_INVAL;
+    *out = NULL;
+    if ((j = calloc(1, sizeof *j)) == NULL ||
+        (j->path = strdup(path)) == NULL) {
+        free(j);
+        return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+    }
+    j->fd = -1;
+    hpcl__journal_host(j->host);
+    rc = make_dirs(ctx, path);
+    if (rc == HPCL_OK)
+        rc = open_file(j, ctx);
+    if (rc != HPCL_OK) {
+        hpcl__journal_close(j);
+        return rc;
+    }
+    *out = j;
+    return HPCL_OK;
+}
+
+void hpcl__journal_close(struct hpcl__journal *j)
+{
+    if (j == NULL)
+        return;
+    if (j->fd >= 0 && j->dirty && j->pid == getpid())
+        fdatasync(j->fd);
+    if (j->fd >= 0)
+        close(j->fd);
+    free(j->path);
+    free(j);
+}
+
+/* --- appending --------------------------------------------------------- */
+
+static void encode_note(char *out, size_t size, const char *note)
+{
+    size_t o = 0;
+
+    for (; note != NULL && *note != '\0' && o + 4 <= size; note++) {
+        unsigned char c = (unsigned char)*note;
+
+        if (c > ' ' && c < 0x7f && c != '%')
+            out[o++] = (char)c;
+        else
+            o += (size_t)snprintf(out + o, size - o, "%%%02X", c);
+    }
+    out[o] = '\0';
+}
+
+static int rec_valid(const struct hpcl__jrec *r)
+{
+    int needs_id = r->event == HPCL__J_SUBMITTED ||
+                   r->event == HPCL__J_ADOPTED;
+
+    if ((unsigned)r->event >= HPCL__J_NEVENTS || r->key == NULL ||
+        !hpcl__key_valid(r->key))
+        return 0;
+    if (r->site != NULL && !hpcl__jname_valid(r->site))
+        return 0;
+    if ((r->event == HPCL__J_INTENT || needs_id) && r->site == NULL)
+        return 0;
+    return !needs_id || r->id != 0;
+}
+
+/* One line into buf (RECORD_MAX bytes); returns its length. */
+static size_t format_rec(char *buf, const struct hpcl__journal *j,
+                         const struct hpcl__jrec *r, long long now)
+{
+    char note[NOTE_MAX + 1], id[24] = "-";
+    int n;
+
+    encode_note(note, sizeof note, r->note);
+    if (r->id != 0)
+        snprintf(id, sizeof id, "%" PRIu64, r->id);
+    n = snprintf(buf, RECORD_MAX,
+                 "V1 %lld %s key=%s site=%s id=%s host=%s pid=%ld note=%s",
+                 now, event_names[r->event], r->key,
+                 r->site != NULL ? r->site : "-", id, j->host,
+                 (long)getpid(), note);
+    n += snprintf(buf + n, RECORD_MAX - (size_t)n, " crc=%08" PRIx32 "\n",
+                  hpcl__crc32(buf, (size_t)n));
+    return (size_t)n;
+}
+
+static int lock_fd(int fd, int op)
+{
+    while (flock(fd, op) != 0)
+        if (errno != EINTR)
+            return -1;
+    return 0;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t w = write(fd, buf, len);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        buf += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+/* 1 if the file does not end with a newline: a writer died mid-line.  Our
+ * records then start on a line of their own. */
+static int tail_torn(int fd)
+{
+    struct stat st;
+    char c;
+
+    if (fstat(fd, &st) != 0)
+        return -1;
+    if (st.st_size == 0)
+        return 0;
+    if (pread(fd, &c, 1, st.st_size - 1) != 1)
+        return -1;
+    return c != '\n';
+}
+
+/* buf[0] is spare, for the newline that ends a torn line. */
+static hpcl_rc locked_write(struct hpcl__journal *j, hpcl_ctx *ctx,
+                            char *buf, size_t len)
+{
+    hpcl_rc rc = HPCL_OK;
+    int torn;
+
+    if (lock_fd(j->fd, LOCK_EX) != 0)
+        return hpcl__fail(ctx, HPCL_E_SYSTEM, "journal %s: flock: %s",
+                          j->path, strerror(errno));
+    if ((torn = tail_torn(j->fd)) < 0)
+        rc = hpcl__fail(ctx, HPCL_E_SYSTEM, "journal %s: %s", j->path,
+                        strerror(errno));
+    buf[0] = '\n';
+    if (rc == HPCL_OK && write_all(j->fd, buf + !torn, len + torn) != 0)
+        rc = hpcl__fail(ctx, HPCL_E_SYSTEM, "journal %s: write: %s", j->path,
+                        strerror(errno));
+    lock_fd(j->fd, LOCK_UN);
+    return rc;
+}
+
+/* flock() locks belong to the open file, which a forked child shares with
+ * its parent: their locks would not exclude each other.  A child opens
+ * its own. */
+static hpcl_rc own_fd(struct hpcl__journal *j, hpcl_ctx *ctx)
+{
+    if (j->pid == getpid())
+        return HPCL_OK;
+    close(j->fd);
+    return open_file(j, ctx);
+}
+
+static hpcl_rc append(struct hpcl__journal *j, hpcl_ctx *ctx,
+                      const struct hpcl__jrec *recs, size_t n, int sync)
+{
+    long long now = (long long)time(NULL);
+    size_t len = 0;
+    hpcl_rc rc;
+    char *buf;
+
+    if (j == NULL || (recs == NULL && n > 0))
+        return HPCL_E_INVAL;
+    for (size_t i = 0; i < n; i++)
+        if (!rec_valid(&recs[i]))
+            return hpcl__fail(ctx, HPCL_E_INVAL, "journal record %zu of %zu "
+                              "is not valid", i + 1, n);
+    if (n == 0 || (rc = own_fd(j, ctx)) != HPCL_OK)
+        return n == 0 ? HPCL_OK : rc;
+    if ((buf = malloc(n * RECORD_MAX + 1)) == NULL)
+        return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        len += format_rec(buf + 1 + len, j, &recs[i], now);
+    rc = locked_write(j, ctx, buf, len);
+    j->dirty |= rc == HPCL_OK;
+    /* Synced outside the lock: concurrent writers' syncs then overlap,
+     * and ours still covers our own lines. */
+    if (rc == HPCL_OK && sync && fdatasync(j->fd) != 0)
+        rc = hpcl__fail(ctx, HPCL_E_SYSTEM, "journal %s: fdatasync: %s",
+                        j->path, strerror(errno));
+    else if (rc == HPCL_OK && sync)
+        j->dirty = 0;
+    free(buf);
+    return rc;
+}
+
+hpcl_rc hpcl__journal_append(struct hpcl__journal *j, hpcl_ctx *ctx,
+                             const struct hpcl__jrec *recs, size_t n)
+{
+    return append(j, ctx, recs, n, 1);
+}
+
+hpcl_rc hpcl__journal_append_lazy(struct hpcl__journal *j, hpcl_ctx *ctx,
+                                  const struct hpcl__jrec *recs, size_t n)
+{
+    return append(j, ctx, recs, n, 0);
+}
+
+hpcl_rc hpcl__journal_record(struct hpcl__journal *j, hpcl_ctx *ctx,
+                             enum hpcl__jevent event, const char *key,
+                             const char *site, uint64_t id, const char *note)
+{
+    struct hpcl__jrec r = {event, key, site, id, note};
+
+    return hpcl__journal_append(j, ctx, &r, 1);
+}
+
+/* --- keys -------------------------------------------------------------- */
+

@@ -1,0 +1,126 @@
+/*
+ * The journal: the record that makes submission exactly-once.  One file per
+ * user, append-only, one line per event, each line with its own checksum
+ * so that a torn or damaged line is recognised and skipped.  Before a
+ * submit request goes out its INTENT is written and synced; the outcome is
+ * written and synced when the request returns.  Every job carries its key
+ * in its comment, so that after an ambiguous failure the site can be asked
+ * whether the job exists.  Several processes may append at once.
+ */
+#ifndef HPCL_JOURNAL_H
+#define HPCL_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+#include "backend/jobkey.h"
+
+#define HPCL__JNAME_MAX 64 /* site and host fields, with the NUL */
+
+/* Events, in the order of a job's life.  Their names are the file format:
+ * never rename one. */
+enum hpcl__jevent {
+    HPCL__J_INTENT = 0, /* about to submit to a site (synced first) */
+    HPCL__J_SUBMITTED,  /* the site gave a job id */
+    HPCL__J_FAILED,     /* the site refused: no job was created there */
+    HPCL__J_AMBIGUOUS,  /* request sent, outcome unknown */
+    HPCL__J_ADOPTED,    /* found by its key after AMBIGUOUS */
+    HPCL__J_LOST,       /* was SUBMITTED; the site no longer knows the key */
+    HPCL__J_CANCELLED,  /* cancelled on request */
+    HPCL__J_ENDED,      /* seen ended at its site (note: the state) */
+    HPCL__J_NEVENTS
+};
+
+/* One event to append.  INTENT needs a site; SUBMITTED and ADOPTED need a
+ * site and an id. */
+struct hpcl__jrec {
+    enum hpcl__jevent event;
+    const char *key;  /* from hpcl__key_new() */
+    const char *site; /* NULL: none */
+    uint64_t id;      /* Slurm job id; 0: none */
+    const char *note; /* free text (reason, error); NULL: none */
+};
+
+struct hpcl__journal; /* an open journal; one per process, not shared
+                         across fork() (a child reopens it) */
+
+/* The journal's path: $HPCLAUNCH_JOURNAL, else configured (the site
+ * file's journal key, may be NULL), else $XDG_STATE_HOME/hpclaunch/journal,
+ * else ~/.local/state/hpclaunch/journal.  *out is owned by the caller. */
+hpcl_rc hpcl__journal_path(char **out, hpcl_ctx *ctx, const char *configured);
+
+/* Open (creating directories 0700 and the file 0600) for appending. */
+hpcl_rc hpcl__journal_open(struct hpcl__journal **out, hpcl_ctx *ctx,
+                           const char *path);
+void hpcl__journal_close(struct hpcl__journal *j);
+
+/* Append n records with one write and one fdatasync, under an exclusive
+ * lock: a batch of intents (or of outcomes) costs one sync. */
+hpcl_rc hpcl__journal_append(struct hpcl__journal *j, hpcl_ctx *ctx,
+                             const struct hpcl__jrec *recs, size_t n);
+
+/* The same without the sync: the records reach the disk with the next
+ * synced append, or when the journal is closed.  For outcomes, whose loss
+ * in a crash is harmless: the synced INTENT and the job's key settle it
+ * (hpcl_ctx_jobs_json). */
+hpcl_rc hpcl__journal_append_lazy(struct hpcl__journal *j, hpcl_ctx *ctx,
+                                  const struct hpcl__jrec *recs, size_t n);
+
+/* One record, synced. */
+hpcl_rc hpcl__journal_record(struct hpcl__journal *j, hpcl_ctx *ctx,
+                             enum hpcl__jevent event, const char *key,
+                             const char *site, uint64_t id, const char *note);
+
+/* --- reading ----------------------------------------------------------- */
+
+/* What the journal says of one key: its last event and where it went. */
+struct hpcl__jentry {
+    char key[HPCL__KEY_LEN + 1];
+    enum hpcl__jevent state;      /* the last event */
+    char site[HPCL__JNAME_MAX];   /* the site of the last INTENT; "" none */
+    uint64_t id;                  /* job id there; 0 if none yet */
+    long long first, last;        /* unix times of first and last events */
+    char host[HPCL__JNAME_MAX];   /* writer of the last event */
+    long pid;
+    char *note;                   /* of the last event; "" if none */
+    unsigned nevents;
+};
+
+struct hpcl__jsummary {
+    struct hpcl__jentry *entry; /* in order of first appearance */
+    size_t n;
+    size_t skipped; /* damaged lines, skipped with a warning */
+    int torn;       /* the last line was incomplete (interrupted write) */
+    size_t cap;     /* the rest is the key index */
+    uint32_t *slot;
+    size_t nslots;
+};
+
+/* Read the journal at path (a missing file is an empty journal) under a
+ * shared lock.  Free *out with hpcl__jsummary_free(). */
+hpcl_rc hpcl__journal_load(struct hpcl__jsummary **out, hpcl_ctx *ctx,
+                           const char *path);
+void hpcl__jsummary_free(struct hpcl__jsummary *s);
+
+/* The entry for key (borrowed), or NULL. */
+const struct hpcl__jentry *hpcl__jsummary_get(const struct hpcl__jsummary *s,
+                                              const char *key);
+
+/* 1 if the key's outcome is unknown (last event INTENT or AMBIGUOUS): the
+ * site must be asked for the key before anything else is tried. */
+int hpcl__jentry_unresolved(const struct hpcl__jentry *e);
+
+/* 1 if the last writer is a live process on this host (its submit may
+ * still be in flight: do not reconcile it yet). */
+int hpcl__jentry_writer_alive(const struct hpcl__jentry *e);
+
+/* --- shared by journal.c and journal_read.c ---------------------------- */
+
+const char *hpcl__jevent_name(enum hpcl__jevent event);
+int hpcl__jevent_parse(const char *name); /* -1 if unknown */
+uint32_t hpcl__crc32(const char *buf, size_t n);
+void hpcl__journal_host(char out[HPCL__JNAME_MAX]);
+int hpcl__jname_valid(const char *name); /* site/host field syntax */
+
+#endif

@@ -1,0 +1,382 @@
+/*
+ * The journal's read side: the whole file, under a shared lock, folded into
+ * one entry per key.  A damaged line is skipped with a warning, never
+ * fatal: the journal must stay usable after any crash.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "submit/journal.h"
+
+#define NFIELDS 9 /* before " crc=" */
+#define CRC_SUFFIX 13 /* " crc=XXXXXXXX" */
+
+struct parsed {
+    long long time;
+    enum hpcl__jevent event;
+    const char *key, *site, *host, *note; /* into the line */
+    uint64_t id;
+    long pid;
+};
+
+/* --- the file ---------------------------------------------------------- */
+
+static int read_all(int fd, char **data, size_t *len)
+{
+    size_t cap = 0;
+
+    for (;;) {
+        ssize_t r;
+
+        if (*len + 4096 > cap) {
+            char *grown = realloc(*data, cap = 2 * cap + 65536);
+
+            if (grown == NULL)
+                return -1;
+            *data = grown;
+        }
+        r = read(fd, *data + *len, cap - *len - 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return (int)r;
+        *len += (size_t)r;
+    }
+}
+
+static hpcl_rc read_locked(char **data, size_t *len, hpcl_ctx *ctx,
+                           const char *path)
+{
+    int fd = hpcl__open_regular(path);
+    int r = -1;
+
+    *data = NULL;
+    *len = 0;
+    if (fd == -1 && errno == ENOENT)
+        return HPCL_OK; /* no journal yet: nothing was ever submitted */
+    if (fd == -2)
+        return hpcl__fail(ctx, HPCL_E_SYSTEM, "journal %s is not a regular "
+                          "file", path);
+    if (fd < 0)
+        return hpcl__fail(ctx, HPCL_E_SYSTEM, "cannot open journal %s: %s",
+                          path, strerror(errno));
+    /* Shared: writers hold the lock for whole batches of lines.  Without
+     * a lock (ENOLCK on some NFS mounts) a line being written reads as
+     * torn, which is harmless. */
+    while (flock(fd, LOCK_SH) != 0 && errno == EINTR)
+        ;
+    r = read_all(fd, data, len);
+    close(fd); /* drops the lock */
+    if (r < 0) {
+        free(*data);
+        *data = NULL;
+        return hpcl__fail(ctx, HPCL_E_SYSTEM, "cannot read journal %s: %s",
+                          path, strerror(errno));
+    }
+    return HPCL_OK;
+}
+
+/* --- one line ---------------------------------------------------------- */
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* In place; %00 is refused, as it would cut the note short. */
+static int decode_note(char *s)
+{
+    char *o = s;
+
+    for (; *s != '\0'; s++) {
+        if (*s == '%') {
+            int hi = hexval(s[1]), lo = hi < 0 ? -1 : hexval(s[2]);
+
+            if (lo < 0 || (hi | lo) == 0)
+                return -1;
+            *o++ = (char)(hi * 16 + lo);
+            s += 2;
+        } else {
+            *o++ = *s;
+        }
+    }
+    *o = '\0';
+    return 0;
+}
+
+/* The digits of s as a number, or -1 if s is not all digits. */
+static long long number(const char *s, int dash_ok)
+{
+    long long v = 0;
+
+    if (dash_ok && strcmp(s, "-") == 0)
+        return 0;
+    if (*s == '\0' || strlen(s) > 18)
+        return -1;
+    for (; *s != '\0'; s++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        v = v * 10 + (*s - '0');
+    }
+    return v;
+}
+
+static const char *field(char *f, const char *name)
+{
+    size_t n = strlen(name);
+
+    return strncmp(f, name, n) == 0 && f[n] == '=' ? f + n + 1 : NULL;
+}
+
+static int check_crc(const char *line, size_t len)
+{
+    char want[9];
+
+    if (len < CRC_SUFFIX || strncmp(line + len - CRC_SUFFIX, " crc=", 5) != 0)
+        return -1;
+    snprintf(want, sizeof want, "%08x",
+             (unsigned)hpcl__crc32(line, len - CRC_SUFFIX));
+    return strncmp(line + len - 8, want, 8) == 0 ? 0 : -1;
+}
+
+static int split(char *line, char *f[NFIELDS])
+{
+    char *save;
+    int n = 0;
+
+    for (char *s = strtok_r(line, " ", &save); s != NULL;
+         s = strtok_r(NULL, " ", &save))
+        if (n++ < NFIELDS)
+            f[n - 1] = s;
+    return n == NFIELDS ? 0 : -1;
+}
+
+static int parse_line(struct parsed *p, char *line, size_t len)
+{
+    char *f[NFIELDS];
+    const char *v[NFIELDS];
+    static const char *const names[NFIELDS] = {
+        NULL, NULL, NULL, "key", "site", "id", "host", "pid", "note"};
+    long long id, pid;
+
+    if (check_crc(line, len) != 0)
+        return -1;
+    line[len - CRC_SUFFIX] = '\0';
+    if (split(line, f) != 0 || strcmp(f[0], "V1") != 0)
+        return -1;
+    for (int i = 3; i < NFIELDS; i++)
+        if ((v[i] = field(f[i], names[i])) == NULL)
+            return -1;
+    p->time = number(f[1], 0);
+    id = number(v[5], 1);
+    pid = number(v[7], 0);
+    if (p->time < 0 || id < 0 || pid < 0 || hpcl__jevent_parse(f[2]) < 0 ||
+        !hpcl__key_valid(v[3]) || decode_note(f[8] + 5) != 0)
+        return -1;
+    p->event = (enum hpcl__jevent)hpcl__jevent_parse(f[2]);
+    p->key = v[3];
+    p->site = strcmp(v[4], "-") == 0 ? "" : v[4];
+    p->host = v[6];
+    p->id = (uint64_t)id;
+    p->pid = (long)pid;
+    p->note = f[8] + 5;
+    return (p->site[0] == '\0' || hpcl__jname_valid(p->site)) &&
+                   hpcl__jname_valid(p->host)
+               ? 0
+               : -1;
+}
+
+/* --- the summary ------------------------------------------------------- */
+
+/* Keys are random: their first hex digits are a good hash already. */
+static uint32_t key_hash(const char *key)
+{
+    uint32_t h = 0;
+
+    for (int i = 5; i < 13; i++)
+        h = h << 4 | (uint32_t)hexval(key[i]);
+    return h;
+}
+
+static size_t probe(const struct hpcl__jsummary *s, const char *key)
+{
+    size_t i = key_hash(key) & (s->nslots - 1);
+
+    while (s->slot[i] != 0 && strcmp(s->entry[s->slot[i] - 1].key, key) != 0)
+        i = (i + 1) & (s->nslots - 1);
+    return i;
+}
+
+static int grow(struct hpcl__jsummary *s)
+{
+    size_t nslots = s->nslots ? 2 * s->nslots : 1024;
+    struct hpcl__jentry *entry = realloc(s->entry, nslots / 2 * sizeof *entry);
+    uint32_t *slot = calloc(nslots, sizeof *slot);
+
+    if (entry != NULL)
+        s->entry = entry;
+    if (entry == NULL || slot == NULL) {
+        free(slot);
+        return -1;
+    }
+    free(s->slot);
+    s->slot = slot;
+    s->nslots = nslots;
+    s->cap = nslots / 2;
+    for (size_t i = 0; i < s->n; i++)
+        s->slot[probe(s, s->entry[i].key)] = (uint32_t)(i + 1);
+    return 0;
+}
+
+static struct hpcl__jentry *entry_for(struct hpcl__jsummary *s,
+                                      const struct parsed *p)
+{
+    struct hpcl__jentry *e;
+    size_t i;
+
+    if (s->n == s->cap && grow(s) != 0)
+        return NULL;
+    i = probe(s, p->key);
+    if (s->slot[i] != 0)
+        return &s->entry[s->slot[i] - 1];
+    e = &s->entry[s->n];
+    memset(e, 0, sizeof *e);
+    memcpy(e->key, p->key, HPCL__KEY_LEN + 1);
+    e->first = p->time;
+    s->slot[i] = (uint32_t)++s->n;
+    return e;
+}
+
+static int apply(struct hpcl__jsummary *s, const struct parsed *p)
+{
+    struct hpcl__jentry *e = entry_for(s, p);
+    char *note = strdup(p->note);
+
+    if (e == NULL || note == NULL) {
+        free(note);
+        return -1;
+    }
+    /* A new INTENT is a new attempt, perhaps at another site. */
+    if (p->event == HPCL__J_INTENT)
+        e->id = 0;
+    if (p->site[0] != '\0')
+        snprintf(e->site, sizeof e->site, "%s", p->site);
+    if (p->id != 0)
+        e->id = p->id;
+    e->state = p->event;
+    e->last = p->time;
+    snprintf(e->host, sizeof e->host, "%s", p->host);
+    e->pid = p->pid;
+    free(e->note);
+    e->note = note;
+    e->nevents++;
+    return 0;
+}
+
+static hpcl_rc fold(struct hpcl__jsummary *s, hpcl_ctx *ctx, const char *path,
+                    char *data, size_t len)
+{
+    size_t lineno = 0;
+    struct parsed p;
+
+    for (char *line = data, *nl; line < data + len; line = nl + 1) {
+        lineno++;
+        if ((nl = memchr(line, '\n', (size_t)(data + len - line))) == NULL) {
+            s->torn = 1;
+            hpcl__log(ctx, HPCL_LOG_WARN, "journal %s:%zu: incomplete last "
+                      "record (an interrupted write), skipped", path, lineno);
+            break;
+        }
+        *nl = '\0';
+        if (nl == line)
+            continue;
+        if (strlen(line) != (size_t)(nl - line) ||
+            parse_line(&p, line, (size_t)(nl - line)) != 0) {
+            s->skipped++;
+            hpcl__log(ctx, HPCL_LOG_WARN, "journal %s:%zu: damaged record, "
+                      "skipped", path, lineno);
+        } else if (apply(s, &p) != 0) {
+            return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+        }
+    }
+    return HPCL_OK;
+}
+
+hpcl_rc hpcl__journal_load(struct hpcl__jsummary **out, hpcl_ctx *ctx,
+                           const char *path)
+{
+    struct hpcl__jsummary *s;
+    char *data;
+    size_t len;
+    hpcl_rc rc;
+
+    if (out == NULL || path == NULL)
+        return HPCL_E_INVAL;
+    *out = NULL;
+    if ((s = calloc(1, sizeof *s)) == NULL)
+        return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+    rc = read_locked(&data, &len, ctx, path);
+    if (rc == HPCL_OK)
+        rc = fold(s, ctx, path, data, len);
+    free(data);
+    if (rc != HPCL_OK) {
+        hpcl__jsummary_free(s);
+        return rc;
+    }
+    *out = s;
+    return HPCL_OK;
+}
+
+void hpcl__jsummary_free(struct hpcl__jsummary *s)
+{
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < s->n; i++)
+        free(s->entry[i].note);
+    free(s->entry);
+    free(s->slot);
+    free(s);
+}
+
+const struct hpcl__jentry *hpcl__jsummary_get(const struct hpcl__jsummary *s,
+                                              const char *key)
+{
+    size_t i;
+
+    if (s == NULL || s->n == 0 || !hpcl__key_valid(key))
+        return NULL;
+    i = probe(s, key);
+    return s->slot[i] != 0 ? &s->entry[s->slot[i] - 1] : NULL;
+}
+
+int hpcl__jentry_unresolved(const struct hpcl__jentry *e)
+{
+    return e != NULL &&
+           (e->state == HPCL__J_INTENT || e->state == HPCL__J_AMBIGUOUS);
+}
+
+int hpcl__jentry_writer_alive(const struct hpcl__jentry *e)
+{
+    char host[HPCL__JNAME_MAX];
+
+    if (e == NULL || e->pid <= 0)
+        return 0;
+    hpcl__journal_host(host);
+    if (strcmp(host, e->host) != 0)
+        return 0;
+    return kill((pid_t)e->pid, 0) == 0 || errno == EPERM;
+}

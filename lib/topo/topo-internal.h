@@ -1,0 +1,104 @@
+/*
+ * Private to the topology layer and the placement layer above it
+ * (lib/topo/, lib/place/): the body of hpcl_topo.  Kept apart from
+ * core/core.h so that only these files see hwloc types.
+ *
+ * At load, the hwloc tree is flattened once into arrays -- cores in
+ * logical order with their PUs, NUMA domains and packages as ranges of
+ * cores, GPUs and NICs with the range of cores local to them -- so that
+ * placement never walks the tree (hwloc's "Nth object inside a cpuset"
+ * lookups are linear, and in a loop quadratic).
+ */
+#ifndef HPCL_TOPO_INTERNAL_H
+#define HPCL_TOPO_INTERNAL_H
+
+#include <hwloc.h>
+
+#include "core/core.h"
+
+/* A core and its usable PUs (a PU-only topology gives one core per PU). */
+struct hpcl__core {
+    unsigned pu_first;  /* index into hpcl_topo.pus */
+    unsigned npus;
+    unsigned domain;    /* index into hpcl_topo.doms */
+    unsigned pkg;       /* index into hpcl_topo.pkgs */
+};
+
+/* A NUMA domain: the cores that share the nearest memory.  It lists the
+ * NUMA nodes attached there (DDR and MCDRAM on a Xeon Phi, say). */
+struct hpcl__domain {
+    unsigned core_lo, core_hi; /* [lo, hi) in hpcl_topo.cores */
+    unsigned pkg;
+    unsigned numa_first, nnuma; /* in hpcl_topo.dom_numa */
+    char *name;                 /* NUMA OS indexes, list syntax */
+};
+
+struct hpcl__pkg {
+    unsigned core_lo, core_hi;
+    int os_index; /* -1: the topology has no package object */
+};
+
+enum hpcl__vendor {
+    HPCL__VENDOR_UNKNOWN = 0,
+    HPCL__VENDOR_NVIDIA,
+    HPCL__VENDOR_AMD,
+    HPCL__VENDOR_INTEL
+};
+
+/* A GPU (or GPU partition) or a NIC. */
+struct hpcl__dev {
+    char name[64];
+    char pci[16];         /* "0000:4e:00.0" */
+    char ucx[72];         /* NIC: UCX_NET_DEVICES value or "" */
+    const char *model;    /* borrowed from hwloc, or "" */
+    enum hpcl__vendor vendor;
+    int visible;          /* GPU: index in the device variable */
+    unsigned core_lo, core_hi; /* local usable cores; lo == hi: none */
+    int domain;           /* domain of core_lo, -1 when none */
+    int pkg;
+    unsigned order;       /* GPU: rank among same-vendor GPUs by PCI id */
+    unsigned part;        /* GPU: partition number within its PCI device */
+    int down;             /* NIC: no port is active */
+    char *locality;       /* list syntax */
+    char *numa;           /* list syntax */
+    hwloc_obj_t pcidev;   /* NULL for a device outside PCI */
+};
+
+struct hpcl_topo {
+    hpcl_ctx *ctx;
+    hwloc_topology_t hw;
+    hwloc_bitmap_t usable;     /* allowed PUs (and bound, for this host) */
+    struct hpcl__core *cores;
+    unsigned ncores;
+    unsigned *pus;             /* PU OS indexes, core by core */
+    unsigned npus;
+    unsigned max_smt;          /* most usable PUs in a core */
+    int *pu_core;              /* PU OS index -> core index, -1: none */
+    unsigned pu_core_len;
+    struct hpcl__domain *doms;
+    unsigned ndoms;
+    unsigned *dom_numa;        /* NUMA OS indexes of all domains */
+    unsigned dom_numa_cap;
+    struct hpcl__pkg *pkgs;    /* at least one */
+    unsigned npkgs;
+    unsigned count[HPCL_TOPO_NIC + 1]; /* what hpcl_topo_count returns */
+    struct hpcl__dev *gpus;
+    unsigned ngpus;
+    struct hpcl__dev *nics;
+    unsigned nnics;
+};
+
+/* topo_scan.c: fill cores, domains, packages and CPU counts. */
+hpcl_rc hpcl__topo_scan_cpus(hpcl_topo *topo);
+
+/* topo_devices.c: fill GPUs and NICs (after the CPU scan). */
+hpcl_rc hpcl__topo_scan_devices(hpcl_topo *topo);
+
+/* Locality of an object as a range of usable cores [*lo, *hi). */
+void hpcl__topo_core_range(const hpcl_topo *topo, hwloc_const_cpuset_t set,
+                           unsigned *lo, unsigned *hi);
+
+/* Static name of a vendor ("NVIDIA", ..., "unknown"). */
+const char *hpcl__vendor_name(enum hpcl__vendor vendor);
+
+#endif

@@ -1,0 +1,390 @@
+/*
+ * hpcl_topo: loading a topology (this machine, XML, synthetic, or an
+ * hwloc topology the caller has), and its getters.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hpclaunch/hwloc.h>
+
+#include "topo/topo-internal.h"
+
+/* Start a topology: check the arguments, allocate, prepare hwloc with
+ * the I/O filter set (without it hwloc keeps no PCI or OS device). */
+static hpcl_rc topo_start(hpcl_topo **out, hpcl_ctx *ctx, unsigned flags,
+                          int init_hw)
+{
+    hpcl_topo *topo;
+
+    if (out != NULL)
+        *out = NULL;
+    if (out == NULL || ctx == NULL)
+        return HPCL_E_INVAL;
+    if (flags != 0)
+        return hpcl__fail(ctx, HPCL_E_INVAL, "flags must be 0, not %#x",
+                          flags);
+    if ((topo = calloc(1, sizeof *topo)) == NULL ||
+        (topo->usable = hwloc_bitmap_alloc()) == NULL) {
+        free(topo);
+        return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+    }
+    topo->ctx = ctx;
+    if (init_hw) {
+        if (hwloc_topology_init(&topo->hw) < 0) {
+            hpcl_topo_destroy(topo);
+            return hpcl__fail(ctx, HPCL_E_NOMEM, "hwloc_topology_init: %s",
+                              strerror(errno));
+        }
+        hwloc_topology_set_io_types_filter(topo->hw,
+                                           HWLOC_TYPE_FILTER_KEEP_IMPORTANT);
+    }
+    *out = topo;
+    return HPCL_OK;
+}
+
+/* Usable PUs: the allowed ones, and for this machine the current binding
+ * too (a binding does not shrink hwloc's topology).  The tree itself is
+ * not restricted: hwloc_topology_restrict() cannot be undone and aborts
+ * on some nested restrictions in hwloc 2.9.0. */
+static hpcl_rc topo_finish(hpcl_topo *topo, int bound)
+{
+    hwloc_bitmap_and(topo->usable,
+                     hwloc_topology_get_allowed_cpuset(topo->hw),
+                     hwloc_topology_get_topology_cpuset(topo->hw));
+    if (bound && hwloc_topology_is_thissystem(topo->hw)) {
+        hwloc_bitmap_t bind = hwloc_bitmap_alloc();
+
+        if (bind == NULL)
+            return hpcl__fail(topo->ctx, HPCL_E_NOMEM, "out of memory");
+        if (hwloc_get_cpubind(topo->hw, bind, HWLOC_CPUBIND_PROCESS) == 0)
+            hwloc_bitmap_and(topo->usable, topo->usable, bind);
+        hwloc_bitmap_free(bind);
+    }
+    hpcl_rc rc = hpcl__topo_scan_cpus(topo);
+    return rc != HPCL_OK ? rc : hpcl__topo_scan_devices(topo);
+}
+
+/* Load the prepared hwloc topology and finish; on failure free it all. */
+static hpcl_rc topo_load_finish(hpcl_topo **out, hpcl_topo *topo, int bound,
+                                const char *what)
+{
+    hpcl_rc rc;
+
+    if (hwloc_topology_load(topo->hw) < 0)
+        rc = hpcl__fail(topo->ctx, HPCL_E_TOPOLOGY, "cannot load %s: %s",
+                        what, strerror(errno));
+    else
+        rc = topo_finish(topo, bound);
+    if (rc != HPCL_OK) {
+        hpcl_topo_destroy(topo);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* A sysfs attribute holding one hexadecimal number; -1 if unreadable. */
+static long sysfs_hex(const char *dir, const char *name, const char *attr)
+{
+    char path[512];
+    long v = -1;
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/%s/%s", dir, name, attr);
+    if ((f = fopen(path, "r")) == NULL)
+        return -1;
+    if (fscanf(f, "%lx", &v) != 1)
+        v = -1;
+    fclose(f);
+    return v;
+}
+
+/* Whether a directory has an entry whose name starts with one of the
+ * prefixes (NULL: any entry). */
+static int has_entry(const char *dir, const char *const *prefixes)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int found = 0;
+
+    while (d != NULL && !found && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        found = prefixes == NULL;
+        for (int i = 0; !found && prefixes[i] != NULL; i++)
+            found = strncmp(e->d_name, prefixes[i], strlen(prefixes[i])) == 0;
+    }
+    if (d != NULL)
+        closedir(d);
+    return found;
+}
+
+/* Whether a PCI device may be a GPU for topo_devices.c: any display
+ * controller but a VGA one from another vendor than NVIDIA, AMD or Intel
+ * (server BMCs), a processing accelerator or a co-processor. */
+static int may_be_gpu(const char *dir, const char *name)
+{
+    long cls = sysfs_hex(dir, name, "class"), vendor;
+
+    if (cls < 0)
+        return 1;
+    cls >>= 8;
+    if ((cls >> 8) == 0x12 || cls == 0x0b40)
+        return 1;
+    if ((cls >> 8) != 0x03)
+        return 0;
+    vendor = sysfs_hex(dir, name, "vendor");
+    return cls != 0x0300 || vendor == 0x10de || vendor == 0x1002 ||
+           vendor == 0x8086 || vendor < 0;
+}
+
+/* Whether this machine may hold a GPU or a high-speed NIC as the device
+ * scan defines them.  hwloc's I/O discovery reads the configuration
+ * space of every PCI device, 0.3 to 1.3 ms each in a virtual machine;
+ * the class, vendor and interface names read here cost microseconds.
+ * When hwloc is pointed at another root or file, assume yes. */
+static int may_have_devices(void)
+{
+    static const char *const nets[] = {"ib", "hsi", NULL};
+    static const char *const pci = "/sys/bus/pci/devices";
+    DIR *d;
+    struct dirent *e;
+    int found;
+
+    if (getenv("HWLOC_FSROOT") || getenv("HWLOC_XMLFILE") ||
+        getenv("HWLOC_SYNTHETIC") || getenv("HWLOC_COMPONENTS"))
+        return 1;
+    found = has_entry("/sys/class/infiniband", NULL) ||
+            has_entry("/sys/class/bxi", NULL) ||
+            has_entry("/sys/class/net", nets);
+    if (found || (d = opendir(pci)) == NULL)
+        return 1; /* no sysfs: let hwloc decide */
+    while (!found && (e = readdir(d)) != NULL)
+        found = e->d_name[0] != '.' && may_be_gpu(pci, e->d_name);
+    closedir(d);
+    return found;
+}
+
+hpcl_rc hpcl_topo_load(hpcl_topo **out, hpcl_ctx *ctx, unsigned flags)
+{
+    hpcl_rc rc = topo_start(out, ctx, flags, 1);
+
+    if (rc != HPCL_OK)
+        return rc;
+    if (!may_have_devices())
+        hwloc_topology_set_io_types_filter((*out)->hw,
+                                           HWLOC_TYPE_FILTER_KEEP_NONE);
+#if HWLOC_API_VERSION >= 0x00020100
+    /* Two hwloc components add nothing the scans use, at a cost paid by
+     * every `hpclaunch pin`: GL probes X displays (dozens of failed socket
+     * connects, 0.6 ms here) for display devices; after the Linux backend,
+     * x86 only annotates caches ("Inclusive"), binding the thread to each
+     * PU in turn to run CPUID there. */
+    hwloc_topology_set_components((*out)->hw,
+                                  HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST,
+                                  "gl");
+    hwloc_topology_set_components((*out)->hw,
+                                  HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST,
+                                  "x86");
+#endif
+    return topo_load_finish(out, *out, 1, "this machine's topology");
+}
+
+hpcl_rc hpcl_topo_load_xml(hpcl_topo **out, hpcl_ctx *ctx, const char *path,
+                           unsigned flags)
+{
+    hpcl_rc rc;
+
+    if (path == NULL) {
+        if (out != NULL)
+            *out = NULL;
+        return ctx ? hpcl__fail(ctx, HPCL_E_INVAL, "no XML path")
+                   : HPCL_E_INVAL;
+    }
+    if ((rc = topo_start(out, ctx, flags, 1)) != HPCL_OK)
+        return rc;
+    if (hwloc_topology_set_xml((*out)->hw, path) < 0) {
+        rc = hpcl__fail(ctx, HPCL_E_TOPOLOGY, "cannot read hwloc XML %s: %s",
+                        path, strerror(errno));
+        hpcl_topo_destroy(*out);
+        *out = NULL;
+        return rc;
+    }
+    return topo_load_finish(out, *out, 0, path);
+}
+
+hpcl_rc hpcl_topo_load_synthetic(hpcl_topo **out, hpcl_ctx *ctx,
+                                 const char *desc, unsigned flags)
+{
+    hpcl_rc rc;
+
+    if (desc == NULL) {
+        if (out != NULL)
+            *out = NULL;
+        return ctx ? hpcl__fail(ctx, HPCL_E_INVAL, "no synthetic description")
+                   : HPCL_E_INVAL;
+    }
+    if ((rc = topo_start(out, ctx, flags, 1)) != HPCL_OK)
+        return rc;
+    if (hwloc_topology_set_synthetic((*out)->hw, desc) < 0) {
+        rc = hpcl__fail(ctx, HPCL_E_INVAL,
+                        "invalid hwloc synthetic description \"%s\"", desc);
+        hpcl_topo_destroy(*out);
+        *out = NULL;
+        return rc;
+    }
+    return topo_load_finish(out, *out, 0, "synthetic topology");
+}
+
+hpcl_rc hpcl_topo_wrap(hpcl_topo **out, hpcl_ctx *ctx, hwloc_topology_t hw,
+                       unsigned flags)
+{
+    hpcl_rc rc;
+
+    if (hw == NULL) {
+        if (out != NULL)
+            *out = NULL;
+        return ctx ? hpcl__fail(ctx, HPCL_E_INVAL, "no hwloc topology")
+                   : HPCL_E_INVAL;
+    }
+    if ((rc = topo_start(out, ctx, flags, 0)) != HPCL_OK)
+        return rc;
+    if (hwloc_topology_dup(&(*out)->hw, hw) < 0)
+        rc = hpcl__fail(ctx, HPCL_E_TOPOLOGY,
+                        "cannot duplicate the hwloc topology: %s",
+                        strerror(errno));
+    else
+        rc = topo_finish(*out, 0);
+    if (rc != HPCL_OK) {
+        hpcl_topo_destroy(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+hwloc_topology_t hpcl_topo_hwloc(const hpcl_topo *topo)
+{
+    return topo != NULL ? topo->hw : NULL;
+}
+
+static void free_devs(struct hpcl__dev *devs, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        free(devs[i].locality);
+        free(devs[i].numa);
+    }
+    free(devs);
+}
+
+void hpcl_topo_destroy(hpcl_topo *topo)
+{
+    if (topo == NULL)
+        return;
+    free_devs(topo->gpus, topo->ngpus);
+    free_devs(topo->nics, topo->nnics);
+    for (unsigned d = 0; d < topo->ndoms; d++)
+        free(topo->doms[d].name);
+    free(topo->doms);
+    free(topo->dom_numa);
+    free(topo->pkgs);
+    free(topo->pu_core);
+    free(topo->cores);
+    free(topo->pus);
+    hwloc_bitmap_free(topo->usable);
+    if (topo->hw != NULL)
+        hwloc_topology_destroy(topo->hw);
+    free(topo);
+}
+
+unsigned hpcl_topo_count(const hpcl_topo *topo, hpcl_topo_obj obj)
+{
+    if (topo == NULL || (unsigned)obj > HPCL_TOPO_NIC)
+        return 0;
+    return topo->count[obj];
+}
+
+static const struct hpcl__dev *gpu_at(const hpcl_topo *topo, unsigned i)
+{
+    return topo != NULL && i < topo->ngpus ? &topo->gpus[i] : NULL;
+}
+
+static const struct hpcl__dev *nic_at(const hpcl_topo *topo, unsigned i)
+{
+    return topo != NULL && i < topo->nnics ? &topo->nics[i] : NULL;
+}
+
+const char *hpcl_topo_gpu_name(const hpcl_topo *topo, unsigned i)
+{
+    const struct hpcl__dev *d = gpu_at(topo, i);
+    return d ? d->name : NULL;
+}
+
+const char *hpcl_topo_gpu_pci(const hpcl_topo *topo, unsigned i)
+{
+    const struct hpcl__dev *d = gpu_at(topo, i);
+    return d ? d->pci : NULL;
+}
+
+const char *hpcl_topo_gpu_vendor(const hpcl_topo *topo, unsigned i)
+{
+    const struct hpcl__dev *d = gpu_at(topo, i);
+    return d ? hpcl__vendor_name(d->vendor) : NULL;
+}
+
+const char *hpcl_topo_gpu_model(const hpcl_topo *topo, unsigned i)
+{
+    const struct hpcl__dev *d = gpu_at(topo, i);
+    return d ? d->model : NULL;
+}
+
+const char *hpcl_topo_gpu_locality(const hpcl_topo *topo, unsigned i)
+{
+    const struct hpcl__dev *d = gpu_at(topo, i);
+    return d ? d->locality : NULL;
+}
+
+const char *hpcl_topo_gpu_numa(const hpcl_topo *topo, unsigned i)
+{
+    const struct hpcl__dev *d = gpu_at(topo, i);
+    return d ? d->numa : NULL;
+}
+
+int hpcl_topo_gpu_visible_index(const hpcl_topo *topo, unsigned i)
+{
+    const struct hpcl__dev *d = gpu_at(topo, i);
+    return d ? d->visible : -1;
+}
+
+const char *hpcl_topo_nic_name(const hpcl_topo *topo, unsigned i)
+{
+    const struct hpcl__dev *d = nic_at(topo, i);
+    return d ? d->name : NULL;
+}
+
+const char *hpcl_topo_nic_pci(const hpcl_topo *topo, unsigned i)
+{
+    const struct hpcl__dev *d = nic_at(topo, i);
+    return d ? d->pci : NULL;
+}
+
+const char *hpcl_topo_nic_locality(const hpcl_topo *topo, unsigned i)
+{
+    const struct hpcl__dev *d = nic_at(topo, i);
+    return d ? d->locality : NULL;
+}
+
+const char *hpcl_topo_nic_numa(const hpcl_topo *topo, unsigned i)
+{
+    const struct hpcl__dev *d = nic_at(topo, i);
+    return d ? d->numa : NULL;
+}
+
+const char *hpcl_topo_nic_ucx(const hpcl_topo *topo, unsigned i)
+{
+    const struct hpcl__dev *d = nic_at(topo, i);
+    return d ? d->ucx : NULL;
+}
