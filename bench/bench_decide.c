@@ -1,17 +1,20 @@
 /*
- * Decision benchmark (issue 5, item 8b): how long choosing a site takes
+ * Decision benchmark: how long choosing a site takes
  * with the site file given, against probing its sites one after another.
- * bench/decide.sh makes a file with three sites, one of them dead.
+ * bench/decide.sh makes a file with three sites, one of them dead, and
+ * one with ten libslurm sites that never answer beside the live home.
  *
  *   bench_decide SITEFILE
  *
  * prints, in seconds: each site's probe alone (a fresh context each, so
  * nothing is known down), their sum, then three decisions in one context
- * (the first finds the dead site; the next ones know it is down).
+ * (the first finds the dead sites; the next ones know they are down),
+ * each with the site chosen.
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include <hpclaunch.h>
@@ -64,6 +67,20 @@ static double probe_alone(const char *file, size_t i)
     return took;
 }
 
+/* The site the decision chose ("chosen" in its JSON), into buf. */
+static const char *chosen(const hpcl_job *job, char *buf, size_t len)
+{
+    char *json = NULL;
+    const char *at;
+
+    snprintf(buf, len, "(none)");
+    if (hpcl_job_decision_json(&json, job) == HPCL_OK &&
+        (at = strstr(json, "\"chosen\":\"")) != NULL)
+        snprintf(buf, len, "%.*s", (int)strcspn(at + 10, "\""), at + 10);
+    free(json);
+    return buf;
+}
+
 int main(int argc, char **argv)
 {
     hpcl_ctx *ctx;
@@ -85,9 +102,13 @@ int main(int argc, char **argv)
     printf("sum of the probes one after another: %.3f s\n", sum);
     for (int round = 1; round <= 3; round++) {
         hpcl_job *job = probe_job(ctx);
-        double t0 = now();
+        double t0 = now(), took;
+        char site[128];
+
         hpcl_job_submit(job, HPCL_SUBMIT_DRY_RUN);
-        printf("decision %d: %.3f s\n", round, now() - t0);
+        took = now() - t0;
+        printf("decision %d: %.3f s, chosen %s\n", round, took,
+               chosen(job, site, sizeof site));
         if (round == 1)
             fputs(hpcl_job_decision(job), stdout);
         hpcl_job_destroy(job);

@@ -7,14 +7,17 @@
  *       each topology, beside hwloc_distrib() for the same topology and
  *       task count in this process, and their ratio.
  *   bench_place wrapper RUNS HPCLAUNCH
- *       median wall time of `/bin/true` and of `HPCLAUNCH pin -- /bin/true`
- *       (RUNS runs each, as local rank 0 of 1), and peak RSS of each.
+ *       median wall time of `HPCLAUNCH pin -- /bin/true` (as local rank 0
+ *       of 1) beside the same binding done by `taskset -c CPU /bin/true`
+ *       and `hwloc-bind core:0 -- /bin/true`, and of `/bin/true` alone
+ *       (RUNS runs each, round robin), the ratios, and peak RSS of each.
  *
  * bench/place.sh runs both.  Tasks that outnumber the cores are planned
  * with oversubscription (marked "os").
  */
-#define _DEFAULT_SOURCE /* wait4; clock_gettime, setenv */
+#define _GNU_SOURCE /* wait4, sched_getaffinity; clock_gettime, setenv */
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,8 +156,9 @@ static int bench_plans(int n, char **specs)
     return failed;
 }
 
-/* Run argv once; its wall time in µs and peak RSS in KiB. */
-static int run_once(char **argv, double *us, long *rss_kib)
+/* Run argv once (argv[0] looked up in PATH); its wall time in µs and
+ * peak RSS in KiB.  -1 if it could not run or failed. */
+static int run_once(char *const *argv, double *us, long *rss_kib)
 {
     struct rusage ru;
     int status;
@@ -164,7 +168,7 @@ static int run_once(char **argv, double *us, long *rss_kib)
     if (pid < 0)
         return -1;
     if (pid == 0) {
-        execv(argv[0], argv);
+        execvp(argv[0], argv);
         _exit(127);
     }
     if (wait4(pid, &status, 0, &ru) != pid || !WIFEXITED(status) ||
@@ -176,47 +180,101 @@ static int run_once(char **argv, double *us, long *rss_kib)
     return 0;
 }
 
-/* Median wall µs of runs of argv, and the largest peak RSS. */
-static int time_command(char **argv, int runs, double *med, long *rss)
-{
-    double *t = calloc((size_t)runs, sizeof *t);
+/* One command of the wrapper comparison. */
+struct cmd {
+    char label[48];
+    char *argv[6];
+    int ok;     /* it ran: taskset or hwloc-bind may be missing */
+    double *t;  /* µs of each run */
+    double med; /* median µs */
+    long rss;   /* peak RSS, KiB */
+};
 
-    *rss = 0;
-    for (int i = 0; t != NULL && i < runs; i++)
-        if (run_once(argv, &t[i], rss) != 0) {
-            fprintf(stderr, "bench_place: %s failed\n", argv[0]);
-            free(t);
-            return 1;
-        }
-    if (t == NULL)
-        return 1;
-    *med = median(t, runs);
-    free(t);
+/* Run every command runs times, round robin so that drift of the machine
+ * (frequency, caches, other load) falls on all alike; 5 warm-up runs each
+ * first, which also find the commands that cannot run. */
+static int time_commands(struct cmd *c, int n, int runs)
+{
+    double us;
+
+    for (int k = 0; k < n; k++) {
+        c[k].ok = (c[k].t = calloc((size_t)runs, sizeof us)) != NULL;
+        for (int w = 0; c[k].ok && w < 5; w++)
+            c[k].ok = run_once(c[k].argv, &us, &c[k].rss) == 0;
+        if (!c[k].ok)
+            fprintf(stderr, "bench_place: %s cannot run: left out\n",
+                    c[k].label);
+    }
+    for (int r = 0; r < runs; r++)
+        for (int k = 0; k < n; k++)
+            if (c[k].ok && run_once(c[k].argv, &c[k].t[r], &c[k].rss)) {
+                fprintf(stderr, "bench_place: %s failed\n", c[k].label);
+                return 1;
+            }
+    for (int k = 0; k < n; k++)
+        if (c[k].ok)
+            c[k].med = median(c[k].t, runs);
     return 0;
+}
+
+/* The first CPU this process may run on: where taskset binds, as pin
+ * binds local rank 0 of 1 to the first core. */
+static int first_cpu(void)
+{
+    cpu_set_t set;
+
+    if (sched_getaffinity(0, sizeof set, &set) == 0)
+        for (int i = 0; i < CPU_SETSIZE; i++)
+            if (CPU_ISSET(i, &set))
+                return i;
+    return 0;
+}
+
+/* pin's median against another binder's: "2.10x taskset". */
+static void ratio(const struct cmd *pin, const struct cmd *other,
+                  const char *name)
+{
+    if (other->ok)
+        printf("  %.2fx %s (%+.3f ms)\n", pin->med / other->med, name,
+               (pin->med - other->med) / 1e3);
+    else
+        printf("  %s: not run\n", name);
 }
 
 static int bench_wrapper(int runs, char *hpclaunch)
 {
-    char *plain[] = {"/bin/true", NULL};
-    char *pinned[] = {hpclaunch, "pin", "--", "/bin/true", NULL};
-    double a, b;
-    long ra, rb;
+    static char cpu[16];
+    struct cmd c[] = {
+        {.label = "/bin/true", .argv = {"/bin/true", NULL}},
+        {.argv = {"taskset", "-c", cpu, "/bin/true", NULL}},
+        {.label = "hwloc-bind core:0 -- /bin/true",
+         .argv = {"hwloc-bind", "core:0", "--", "/bin/true", NULL}},
+        {.label = "hpclaunch pin -- /bin/true",
+         .argv = {hpclaunch, "pin", "--", "/bin/true", NULL}},
+    };
+    int n = (int)(sizeof c / sizeof *c), failed;
 
+    snprintf(cpu, sizeof cpu, "%d", first_cpu());
+    snprintf(c[1].label, sizeof c[1].label, "taskset -c %s /bin/true", cpu);
     setenv("OMPI_COMM_WORLD_LOCAL_RANK", "0", 1);
     setenv("OMPI_COMM_WORLD_LOCAL_SIZE", "1", 1);
-    /* Warm the page cache, then interleave nothing: two plain series. */
-    if (time_command(pinned, 5, &b, &rb) != 0 ||
-        time_command(plain, runs, &a, &ra) != 0 ||
-        time_command(pinned, runs, &b, &rb) != 0)
-        return 1;
-    printf("%-32s %10s %10s\n", "command (median of runs)", "wall ms",
-           "peak RSS");
-    printf("%-32s %10.3f %7ld KiB\n", "/bin/true", a / 1e3, ra);
-    printf("%-32s %10.3f %7ld KiB\n", "hpclaunch pin -- /bin/true",
-           b / 1e3, rb);
-    printf("wrapper adds %.3f ms (target < 3 ms) over %d runs\n",
-           (b - a) / 1e3, runs);
-    return 0;
+    if ((failed = time_commands(c, n, runs)) == 0 && c[0].ok && c[3].ok) {
+        printf("%-34s %10s %10s\n", "command (median of runs)", "wall ms",
+               "peak RSS");
+        for (int k = 0; k < n; k++)
+            if (c[k].ok)
+                printf("%-34s %10.3f %6ld KiB\n", c[k].label,
+                       c[k].med / 1e3, c[k].rss);
+        printf("hpclaunch pin, over %d runs each:\n", runs);
+        ratio(&c[3], &c[1], "taskset");
+        ratio(&c[3], &c[2], "hwloc-bind");
+        ratio(&c[3], &c[0], "/bin/true unbound");
+        printf("wrapper adds %.3f ms (target < 3 ms)\n",
+               (c[3].med - c[0].med) / 1e3);
+    }
+    for (int k = 0; k < n; k++)
+        free(c[k].t);
+    return failed || !c[0].ok || !c[3].ok;
 }
 
 int main(int argc, char **argv)

@@ -3,9 +3,11 @@
 # on each real-machine topology (../shared/topologies, or
 # $HPCL_SHARED_TOPOLOGIES) and on a synthetic 16,384-PU node, beside
 # hwloc's own hwloc_distrib() on the same topology in the same process;
-# then the cost of `hpclaunch pin -- /bin/true` over /bin/true (median of
-# RUNS runs, and peak RSS).  Targets: a plan on a real node well under
-# 100 us, 128 tasks on 16,384 PUs under 10 ms, the wrapper under 3 ms.
+# then `hpclaunch pin -- /bin/true` beside the same binding by `taskset -c
+# CPU /bin/true` and `hwloc-bind core:0 -- /bin/true`, and /bin/true alone
+# (median of RUNS runs each, run round robin; the ratios; peak RSS).
+# Targets: a plan on a real node well under 100 us, 128 tasks on 16,384
+# PUs under 10 ms, the wrapper under 3 ms.
 #   bench/place.sh [RUNS [BUILDDIR]]     (default 200 runs, _build/main)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,5 +27,6 @@ topologies=("$shared"/*.xml "synthetic:pack:16 numa:4 core:64 pu:4")
 echo "== one plan (median us; 'os': more tasks than cores, oversubscribed)"
 "$build/bench/bench_place" plan "${topologies[@]}"
 echo
-echo "== the task wrapper, as local rank 0 of 1 on this machine"
+echo "== the task wrapper, as local rank 0 of 1 on this machine, against"
+echo "   taskset and hwloc-bind (util-linux, hwloc-nox: left out if absent)"
 "$build/bench/bench_place" wrapper "$runs" "$hpclaunch"

@@ -16,6 +16,8 @@ make -C "$build" -j"$(nproc)" all bench/bench_submit >/dev/null
 # The installed binary, not the build tree's libtool wrapper script.
 make -C "$build" install >/dev/null
 hpclaunch=$(sed -n "s/^prefix = //p" "$build/Makefile")/bin/hpclaunch
+# libslurm runs in the build tree's helper process, as in make check.
+export HPCL_SLURM_HELPER=$build/libexec/hpclaunch-slurm
 bash "$top/dev/cluster" start >/dev/null
 . "$HPCL_DEV_DIR/env.sh"
 unset HPCLAUNCH_CONF # refs local:ID, the built-in site (site A)

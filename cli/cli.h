@@ -84,6 +84,12 @@ long long cli_parse_mib(const char *text);
 /* Write text as a JSON string literal, with quotes. */
 void cli_json_string(FILE *out, const char *text);
 
+/* jansson, for the commands that read the library's JSON (sites, jobs):
+ * loaded with dlopen() as the library loads it (lib/core/jansson_load.c,
+ * compiled in), so that the tool is not linked with it and topo, plan
+ * and pin never load it.  EXIT_OK, or EXIT_LIBRARY after printing why. */
+int cli_need_jansson(const char *cmd);
+
 /* Job references from argv[first..argc-1]; usage error when none. */
 int cli_need_refs(const char *cmd, int first, int argc);
 

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "cli.h"
+/* jansson, loaded on first use as the library loads it. */
+#include "../lib/core/jansson_load.h"
 
 enum { OPT_RESUBMIT = OPT_CMD_FIRST };
 
@@ -112,6 +112,8 @@ int cmd_jobs(int argc, char **argv)
 
     if ((status = parse_jobs(argc, argv, &json, &key)) != EXIT_OK)
         return status < 0 ? EXIT_OK : status;
+    if ((status = cli_need_jansson("jobs")) != EXIT_OK)
+        return status;
     if ((ctx = cli_sites_ctx_create("jobs")) == NULL)
         return EXIT_LIBRARY;
     if (key != NULL) {

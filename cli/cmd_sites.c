@@ -4,9 +4,9 @@
 #include <string.h>
 #include <time.h>
 
-#include <jansson.h>
-
 #include "cli.h"
+/* jansson, loaded on first use as the library loads it. */
+#include "../lib/core/jansson_load.h"
 
 static void sites_help(void)
 {
@@ -164,6 +164,8 @@ int cmd_sites(int argc, char **argv)
 
     if ((status = parse_sites(argc, argv, &json)) != EXIT_OK)
         return status < 0 ? EXIT_OK : status;
+    if ((status = cli_need_jansson("sites")) != EXIT_OK)
+        return status;
     if ((ctx = cli_sites_ctx_create("sites")) == NULL)
         return EXIT_LIBRARY;
     if ((rc = hpcl_job_create(&job, ctx)) != HPCL_OK ||

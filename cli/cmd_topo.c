@@ -5,9 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "cli.h"
+#include "json_read.h"
 
 #define MAXCOL 8
 
@@ -88,23 +87,24 @@ static const char *where(const struct cli_plan_opts *o, char *buf,
 /* A NUMA node without CPUs of its own: none near it, or memory of a
  * special kind (MCDRAM, HBM, GPUMemory) beside the DRAM of its CPUs --
  * hwloc gives those the locality of the CPUs they are attached to. */
-static int cpuless(json_t *numa)
+static int cpuless(const struct cli_json *numa)
 {
-    const char *kind = json_string_value(json_object_get(numa, "subtype"));
+    const char *kind = cli_json_str(cli_json_get(numa, "subtype"));
 
-    return json_integer_value(json_object_get(numa, "cores")) == 0 ||
+    return cli_json_int(cli_json_get(numa, "cores")) == 0 ||
            (kind != NULL && strcmp(kind, "DRAM") != 0);
 }
 
 /* Counts, from the summary. */
-static void print_counts(const struct cli_plan_opts *o, json_t *sum)
+static void print_counts(const struct cli_plan_opts *o,
+                         const struct cli_json *sum)
 {
-    json_t *n;
-    size_t i, nless = 0;
+    const struct cli_json *n;
+    size_t nless = 0;
     char buf[512];
 
-#define NUM(key) ((long)json_integer_value(json_object_get(sum, key)))
-    json_array_foreach(json_object_get(sum, "numa"), i, n)
+#define NUM(key) ((long)cli_json_int(cli_json_get(sum, key)))
+    for (n = cli_json_items(cli_json_get(sum, "numa")); n; n = n->next)
         nless += cpuless(n) != 0;
     printf("topology:          %s\n", where(o, buf, sizeof buf));
     printf("packages:          %ld\n", NUM("packages"));
@@ -115,31 +115,29 @@ static void print_counts(const struct cli_plan_opts *o, json_t *sum)
     printf("hardware threads:  %ld (at most %ld per core)\n", NUM("pus"),
            NUM("smt"));
     printf("usable CPUs:       %s\n",
-           json_string_value(json_object_get(sum, "cpuset")));
+           cli_json_str(cli_json_get(sum, "cpuset")));
 #undef NUM
 }
 
-static void print_numa(json_t *sum)
+static void print_numa(const struct cli_json *sum)
 {
     struct table t = {5, 0, NULL};
     static const char *const head[] = {"NUMA", "CPUS", "CORES", "MEMORY",
                                        "KIND"};
-    json_t *n;
-    size_t i;
+    const struct cli_json *n;
 
     table_add(&t, head);
-    json_array_foreach(json_object_get(sum, "numa"), i, n) {
+    for (n = cli_json_items(cli_json_get(sum, "numa")); n; n = n->next) {
         char id[16], cores[16], mem[32];
-        const char *row[] = {id, json_string_value(json_object_get(n,
-                                                                  "cpuset")),
+        const char *row[] = {id, cli_json_str(cli_json_get(n, "cpuset")),
                              cores, mem,
-                             json_string_value(json_object_get(n, "subtype"))};
+                             cli_json_str(cli_json_get(n, "subtype"))};
         snprintf(id, sizeof id, "%lld",
-                 json_integer_value(json_object_get(n, "os_index")));
+                 cli_json_int(cli_json_get(n, "os_index")));
         snprintf(cores, sizeof cores, "%lld",
-                 json_integer_value(json_object_get(n, "cores")));
+                 cli_json_int(cli_json_get(n, "cores")));
         snprintf(mem, sizeof mem, "%.1f GiB",
-                 (double)json_integer_value(json_object_get(n, "memory")) /
+                 (double)cli_json_int(cli_json_get(n, "memory")) /
                      (1024.0 * 1024 * 1024));
         table_add(&t, row);
     }
@@ -200,27 +198,31 @@ static void print_nics(const hpcl_topo *topo)
     table_print(&t);
 }
 
-/* Print the summary (JSON as is, or as tables); returns the exit status. */
+/* Print the summary (JSON as is, or as tables); returns the exit status.
+ * The tables read the JSON with the tool's own reader: topo loads no JSON
+ * library. */
 static int print_topo(hpcl_ctx *ctx, const hpcl_topo *topo,
                       const struct cli_plan_opts *o)
 {
     char *text = NULL;
-    json_t *sum;
+    struct cli_json *sum = NULL;
     hpcl_rc rc = hpcl_topo_summary_json(&text, topo, 0);
 
     if (rc != HPCL_OK)
         return cli_lib_error("topo", ctx, rc);
     if (o->json) {
         printf("%s\n", text);
-    } else if ((sum = json_loads(text, 0, NULL)) != NULL) {
+    } else if ((sum = cli_json_parse(text)) != NULL) {
         print_counts(o, sum);
         printf("\n");
         print_numa(sum);
         print_gpus(topo);
         print_nics(topo);
-        json_decref(sum);
+        cli_json_free(sum);
     }
     free(text);
+    if (!o->json && sum == NULL)
+        return cli_lib_error("topo", ctx, HPCL_E_NOMEM);
     return EXIT_OK;
 }
 

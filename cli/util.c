@@ -9,8 +9,10 @@
 
 #include "cli.h"
 /* Shared with the library, compiled in (curl's tool borrows curlx the
- * same way): one duration grammar for the site file and the options. */
+ * same way): one duration grammar for the site file and the options, one
+ * way to load jansson. */
 #include "../lib/core/duration.h"
+#include "../lib/core/jansson_load.h"
 
 int cli_lib_error(const char *cmd, hpcl_ctx *ctx, hpcl_rc rc)
 {
@@ -197,6 +199,16 @@ void cli_json_string(FILE *out, const char *text)
             fputc(*p, out);
     }
     fputc('"', out);
+}
+
+int cli_need_jansson(const char *cmd)
+{
+    const char *why;
+
+    if (hpcl__jansson_load(&why) == 0)
+        return EXIT_OK;
+    fprintf(stderr, "hpclaunch %s: %s\n", cmd, why);
+    return EXIT_LIBRARY;
 }
 
 double cli_parse_seconds(const char *text)

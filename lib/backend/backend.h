@@ -26,6 +26,9 @@
  * A job description with every default filled in, in plain C types, for
  * a backend to translate.  Everything is borrowed from the job or from the
  * resolution buffers in job.c; unset numbers are 0, unset strings NULL.
+ * It travels to the libslurm helper field by field: a new field must be
+ * listed in lib/backend/slurm/slurm_wire.c too (so must one of
+ * struct hpcl__jobrec or struct hpcl_probe below).
  */
 struct hpcl__jobdesc {
     const char *script;

@@ -1,9 +1,10 @@
 /*
- * The site file parser, on inih.  inih calls our reader for every line and
- * our handler for every key; the reader keeps the line number (Debian's
- * inih hands the handler none) and opens and closes sections, so that an
- * empty or repeated section is seen too.  The first error wins and stops
- * the parse; every message starts with "FILE:LINE:".
+ * The site file parser, on inih (loaded on first use: conf/inih_load.h).
+ * inih calls our reader for every line and our handler for every key; the
+ * reader keeps the line number (Debian's inih hands the handler none) and
+ * opens and closes sections, so that an empty or repeated section is seen
+ * too.  The first error wins and stops the parse; every message starts
+ * with "FILE:LINE:".
  */
 #include "config.h"
 
@@ -15,8 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <ini.h>
-
+#include "conf/inih_load.h"
 #include "conf/sites.h"
 #include "conf/site_parse.h"
 
@@ -200,7 +200,17 @@ static int handle_key(void *user, const char *section, const char *name,
 
 static void run_inih(struct hpcl__sites_parser *p)
 {
-    int rc = ini_parse_stream(read_line, p, handle_key, p);
+    const char *why;
+    hpcl__ini_parse_stream_fn parse = hpcl__inih_load(&why);
+    int rc;
+
+    if (parse == NULL) {
+        p->rc = hpcl__fail(p->ctx, HPCL_E_UNSUPPORTED, "cannot read site "
+                           "file %s: it is read with inih: %s", p->file,
+                           why);
+        return;
+    }
+    rc = parse(read_line, p, handle_key, p);
 
     /* handle_key never fails inih, so a positive rc is a syntax error; it
      * counts only if it comes before our own first error. */

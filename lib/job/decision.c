@@ -10,8 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
+#include "core/jansson_load.h"
 #include "job/decision.h"
 #include "job/job-internal.h"
 
@@ -266,6 +265,8 @@ const char *hpcl__decision_text(struct hpcl__decision *d)
 
 hpcl_rc hpcl_job_decision_json(char **out, const hpcl_job *job)
 {
+    const char *why;
+
     if (out == NULL || job == NULL)
         return HPCL_E_INVAL;
     *out = NULL;
@@ -273,6 +274,9 @@ hpcl_rc hpcl_job_decision_json(char **out, const hpcl_job *job)
     if (job->decision == NULL)
         return hpcl__fail(job->ctx, HPCL_E_INVAL, "no decision yet: the job "
                           "was not submitted (hpcl_job_submit)");
+    if (hpcl__jansson_load(&why) != 0)
+        return hpcl__fail(job->ctx, HPCL_E_UNSUPPORTED, "the decision as "
+                          "JSON needs jansson: %s", why);
     if ((*out = hpcl__decision_json(job->decision)) == NULL)
         return hpcl__fail(job->ctx, HPCL_E_NOMEM, "out of memory");
     return HPCL_OK;

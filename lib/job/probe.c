@@ -16,7 +16,7 @@
  * What counts as a start estimate, for every probe (hpcl_job_probe and the
  * choice of a site).  Slurm's will-run answer is not always one: for a held
  * job, and for a few seconds after any submission, slurmctld 22.05 answers a
- * start decades away (2058 in FACTS.md; the year 4706 was seen too, and
+ * start decades away (2058; the year 4706 was seen too, and
  * sbatch --test-only prints the same), and a driver that got no time at all
  * leaves 0.  Such an answer says nothing about the queue, so it must not
  * read as a site saturated for decades.  A real estimate lies within a

@@ -70,6 +70,11 @@ hpcl_rc hpcl__plan_note_launcher_gpus(hpcl_plan *plan);
  * The plan must be computed and rank below ntasks. */
 char *const *hpcl__plan_task_desc(const hpcl_plan *plan, unsigned rank);
 
+/* plan_output.c: check the arguments every output function takes
+ * (hpcl_plan_to_json, hpcl_plan_to_table); *out is NULL after it. */
+hpcl_rc hpcl__plan_output_check(char **out, const hpcl_plan *plan,
+                                unsigned flags);
+
 /* plan_results.c: append a formatted note to the plan. */
 hpcl_rc hpcl__plan_note(hpcl_plan *plan, const char *fmt, ...)
     HPCL_PRINTF(2, 3);

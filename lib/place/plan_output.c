@@ -1,8 +1,7 @@
 /*
  * What a computed plan says about each task -- CPU set, NUMA nodes and
- * environment, built when a getter first asks -- and the plan as JSON (the
- * format hpclaunch(7) documents; keys are only ever added) or as a table
- * for people.
+ * environment, built when a getter first asks -- and the plan as a table
+ * for people (as JSON: plan_json.c).
  */
 #include "config.h"
 
@@ -10,64 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
+#include "core/strbuf.h"
 #include "place/plan-internal.h"
-
-/* A growing string; oom says a growth failed (later appends do nothing).
- * Formatting by hand, not with open_memstream() and printf(): a memory
- * stream callocs a BUFSIZ buffer for each few-byte string. */
-struct sbuf {
-    char *s;
-    size_t len, cap;
-    int oom;
-};
-
-static void sb_put(struct sbuf *b, const char *s, size_t n)
-{
-    if (!b->oom && b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        char *grown;
-
-        while (cap < b->len + n)
-            cap *= 2;
-        if ((grown = realloc(b->s, cap)) == NULL)
-            b->oom = 1;
-        b->s = grown ? grown : b->s;
-        b->cap = grown ? cap : b->cap;
-    }
-    if (!b->oom) {
-        memcpy(b->s + b->len, s, n);
-        b->len += n;
-    }
-}
-
-static void sb_str(struct sbuf *b, const char *s)
-{
-    sb_put(b, s, strlen(s));
-}
-
-static void sb_uint(struct sbuf *b, unsigned v)
-{
-    char digits[16];
-    size_t i = sizeof digits;
-
-    do
-        digits[--i] = (char)('0' + v % 10);
-    while ((v /= 10) != 0);
-    sb_put(b, digits + i, sizeof digits - i);
-}
-
-static void sb_int(struct sbuf *b, int v)
-{
-    if (v < 0)
-        sb_put(b, "-", 1);
-    sb_uint(b, v < 0 ? 0u - (unsigned)v : (unsigned)v);
-}
 
 /* set in hwloc list syntax ("0-3,8"), as hwloc_bitmap_list_asprintf()
  * writes a finite set: a run of two or more is "first-last". */
-static void sb_list(struct sbuf *b, hwloc_const_bitmap_t set)
+static void put_list(struct hpcl__buf *b, hwloc_const_bitmap_t set)
 {
     int first = hwloc_bitmap_first(set);
 
@@ -76,13 +23,13 @@ static void sb_list(struct sbuf *b, hwloc_const_bitmap_t set)
 
         while ((next = hwloc_bitmap_next(set, last)) == last + 1)
             last = next;
-        sb_uint(b, (unsigned)first);
+        hpcl__buf_uint(b, (unsigned)first);
         if (last > first) {
-            sb_put(b, "-", 1);
-            sb_uint(b, (unsigned)last);
+            hpcl__buf_put(b, "-", 1);
+            hpcl__buf_uint(b, (unsigned)last);
         }
         if (next >= 0)
-            sb_put(b, ",", 1);
+            hpcl__buf_put(b, ",", 1);
         first = next;
     }
 }
@@ -93,7 +40,7 @@ static void sb_list(struct sbuf *b, hwloc_const_bitmap_t set)
 #define DESC_SLOTS (HPCL__DESC_ENV + HPCL__ENV_MAX + 1)
 
 struct desc {
-    struct sbuf b;
+    struct hpcl__buf b;
     size_t off[DESC_SLOTS];
     unsigned n;
 };
@@ -106,16 +53,16 @@ static void desc_begin(struct desc *d)
 
 static void desc_end(struct desc *d)
 {
-    sb_put(&d->b, "", 1);
+    hpcl__buf_put(&d->b, "", 1);
 }
 
 /* "KEY=VALUE" as the next string. */
 static void desc_kv(struct desc *d, const char *key, const char *value)
 {
     desc_begin(d);
-    sb_str(&d->b, key);
-    sb_put(&d->b, "=", 1);
-    sb_str(&d->b, value);
+    hpcl__buf_str(&d->b, key);
+    hpcl__buf_put(&d->b, "=", 1);
+    hpcl__buf_str(&d->b, value);
     desc_end(d);
 }
 
@@ -139,10 +86,10 @@ static hpcl_rc desc_sets(struct desc *d, const hpcl_plan *plan,
     }
     if (cpus != NULL && numa != NULL) {
         desc_begin(d);
-        sb_list(&d->b, cpus);
+        put_list(&d->b, cpus);
         desc_end(d);
         desc_begin(d);
-        sb_list(&d->b, numa);
+        put_list(&d->b, numa);
         desc_end(d);
     }
     d->b.oom |= cpus == NULL || numa == NULL;
@@ -156,11 +103,11 @@ static void desc_places(struct desc *d, const hpcl_plan *plan,
                         const struct hpcl__task *task)
 {
     desc_begin(d);
-    sb_str(&d->b, "OMP_PLACES=");
+    hpcl__buf_str(&d->b, "OMP_PLACES=");
     for (unsigned k = 0; k < plan->threads; k++) {
-        sb_str(&d->b, k ? ",{" : "{");
-        sb_uint(&d->b, plan->task_pus[task->pu_first + k]);
-        sb_put(&d->b, "}", 1);
+        hpcl__buf_str(&d->b, k ? ",{" : "{");
+        hpcl__buf_uint(&d->b, plan->task_pus[task->pu_first + k]);
+        hpcl__buf_put(&d->b, "}", 1);
     }
     desc_end(d);
 }
@@ -184,10 +131,10 @@ static void desc_devices(struct desc *d, const hpcl_plan *plan,
             desc_kv(d, "CUDA_DEVICE_ORDER", "PCI_BUS_ID");
         if (n == 1) {
             desc_begin(d);
-            sb_str(&d->b, name);
+            hpcl__buf_str(&d->b, name);
         }
-        sb_str(&d->b, n == 1 ? "=" : ",");
-        sb_int(&d->b, g->visible);
+        hpcl__buf_str(&d->b, n == 1 ? "=" : ",");
+        hpcl__buf_int(&d->b, g->visible);
     }
     if (n > 0)
         desc_end(d);
@@ -215,14 +162,14 @@ static void desc_launcher_gpus(struct desc *d, const hpcl_plan *plan,
     if (list_len(p) == plan->env_gpus)
         first = 0;
     desc_begin(d);
-    sb_str(&d->b, plan->env_gpu_var);
-    sb_str(&d->b, "=");
+    hpcl__buf_str(&d->b, plan->env_gpu_var);
+    hpcl__buf_str(&d->b, "=");
     for (; *p != '\0' && k < first + plan->env_gpus; k++) {
         size_t len = strcspn(p, ",");
         if (k >= first) {
             if (k > first)
-                sb_str(&d->b, ",");
-            sb_put(&d->b, p, len);
+                hpcl__buf_str(&d->b, ",");
+            hpcl__buf_put(&d->b, p, len);
         }
         p += len + (p[len] == ',');
     }
@@ -258,8 +205,8 @@ static void desc_env(struct desc *d, const hpcl_plan *plan,
         task->nic >= 0 ? &plan->topo->nics[task->nic] : NULL;
 
     desc_begin(d);
-    sb_str(&d->b, "OMP_NUM_THREADS=");
-    sb_uint(&d->b, plan->threads);
+    hpcl__buf_str(&d->b, "OMP_NUM_THREADS=");
+    hpcl__buf_uint(&d->b, plan->threads);
     desc_end(d);
     desc_places(d, plan, task);
     desc_kv(d, "OMP_PROC_BIND", "close");
@@ -286,7 +233,7 @@ char *const *hpcl__plan_task_desc(const hpcl_plan *plan, unsigned rank)
     if (task->desc != NULL)
         return task->desc;
     /* Room for the pointers first, so that they are aligned. */
-    sb_put(&d.b, (const char *)no_slots, sizeof no_slots);
+    hpcl__buf_put(&d.b, (const char *)no_slots, sizeof no_slots);
     if (desc_sets(&d, plan, task) == HPCL_OK)
         desc_env(&d, plan, task);
     if (d.b.oom) {
@@ -299,15 +246,6 @@ char *const *hpcl__plan_task_desc(const hpcl_plan *plan, unsigned rank)
     for (unsigned i = 0; i < d.n; i++)
         slot[i] = d.b.s + d.off[i];
     return task->desc = slot;
-}
-
-/* Describe every task, for the outputs that show them all. */
-static hpcl_rc describe_all(const hpcl_plan *plan)
-{
-    for (unsigned i = 0; i < plan->ntasks; i++)
-        if (hpcl__plan_task_desc(plan, i) == NULL)
-            return HPCL_E_NOMEM;
-    return HPCL_OK;
 }
 
 /* Notes for GPUs no device variable can name.  Notes are part of the
@@ -345,8 +283,8 @@ static char *stream_text(FILE *f, char **buf)
     return *buf;
 }
 
-/* Check the common arguments of the output functions. */
-static hpcl_rc output_check(char **out, const hpcl_plan *plan, unsigned flags)
+hpcl_rc hpcl__plan_output_check(char **out, const hpcl_plan *plan,
+                                unsigned flags)
 {
     if (out != NULL)
         *out = NULL;
@@ -358,105 +296,6 @@ static hpcl_rc output_check(char **out, const hpcl_plan *plan, unsigned flags)
     if (!plan->computed)
         return hpcl__fail(plan->topo->ctx, HPCL_E_INVAL,
                           "the plan is not computed");
-    return HPCL_OK;
-}
-
-/* [1, 3] from the list string "1,3". */
-static json_t *list_array(const char *list)
-{
-    hwloc_bitmap_t set = hwloc_bitmap_alloc();
-    json_t *a = json_array();
-    int id;
-
-    if (set != NULL && a != NULL && hwloc_bitmap_list_sscanf(set, list) == 0) {
-        hwloc_bitmap_foreach_begin(id, set)
-            json_array_append_new(a, json_integer(id));
-        hwloc_bitmap_foreach_end();
-    }
-    hwloc_bitmap_free(set);
-    return a;
-}
-
-static json_t *task_gpus_json(const hpcl_plan *plan,
-                              const struct hpcl__task *task)
-{
-    json_t *a = json_array();
-
-    for (unsigned k = 0; k < plan->gpus && a != NULL; k++) {
-        const struct hpcl__dev *g =
-            &plan->topo->gpus[plan->task_gpus[task->gpu_first + k]];
-
-        json_array_append_new(
-            a, json_pack("{s:s, s:s, s:i, s:s}", "pci", g->pci, "name",
-                         g->name, "visible_index", g->visible, "vendor",
-                         hpcl__vendor_name(g->vendor)));
-    }
-    return a;
-}
-
-static json_t *task_json(const hpcl_plan *plan, unsigned rank)
-{
-    const struct hpcl__task *task = &plan->tasks[rank];
-    char *const *desc = task->desc; /* built by describe_all() */
-    json_t *pus = json_array(), *env = json_object();
-
-    for (unsigned k = 0; k < plan->threads && pus != NULL; k++)
-        json_array_append_new(
-            pus, json_integer(plan->task_pus[task->pu_first + k]));
-    for (char *const *e = desc + HPCL__DESC_ENV; *e != NULL && env != NULL;
-         e++) {
-        const char *eq = strchr(*e, '=');
-        json_object_setn_new_nocheck(env, *e, (size_t)(eq - *e),
-                                     json_string(eq + 1));
-    }
-    return json_pack("{s:i, s:s, s:o, s:i, s:o, s:o, s:o, s:o}",
-                     "local_rank", (int)rank, "cpuset",
-                     desc[HPCL__DESC_CPUSET], "pus", pus, "cores",
-                     (int)task->ncores, "numa",
-                     list_array(desc[HPCL__DESC_NUMA]), "gpus",
-                     task_gpus_json(plan, task), "nic",
-                     task->nic >= 0
-                         ? json_string(plan->topo->nics[task->nic].name)
-                         : json_null(),
-                     "env", env);
-}
-
-static json_t *plan_json(const hpcl_plan *plan)
-{
-    const unsigned *n = plan->topo->count;
-    json_t *tasks = json_array(), *notes = json_array();
-
-    for (unsigned i = 0; i < plan->ntasks && tasks != NULL; i++)
-        json_array_append_new(tasks, task_json(plan, i));
-    for (unsigned i = 0; i < plan->nnotes && notes != NULL; i++)
-        json_array_append_new(notes, json_string(plan->notes[i]));
-    return json_pack(
-        "{s:i, s:{s:i, s:i, s:i, s:i, s:s, s:b}, "
-        "s:{s:i, s:i, s:i, s:i, s:i, s:i}, s:o, s:o}",
-        "version", 1, "inputs", "ntasks", (int)plan->ntasks,
-        "threads_per_task", (int)plan->threads, "gpus_per_task",
-        (int)plan->gpus, "smt", (int)plan->smt, "distribution",
-        plan->dist == HPCL_DIST_COMPACT ? "compact" : "spread",
-        "oversubscribe", plan->oversubscribe, "topology", "packages",
-        (int)n[HPCL_TOPO_PACKAGE], "numa_nodes", (int)n[HPCL_TOPO_NUMA],
-        "cores", (int)n[HPCL_TOPO_CORE], "pus", (int)n[HPCL_TOPO_PU], "gpus",
-        (int)n[HPCL_TOPO_GPU], "nics", (int)n[HPCL_TOPO_NIC], "tasks", tasks,
-        "notes", notes);
-}
-
-hpcl_rc hpcl_plan_to_json(char **out, const hpcl_plan *plan, unsigned flags)
-{
-    hpcl_rc rc = output_check(out, plan, flags);
-    json_t *j = NULL;
-
-    if (rc != HPCL_OK)
-        return rc;
-    if (describe_all(plan) == HPCL_OK && (j = plan_json(plan)) != NULL)
-        *out = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(j);
-    if (*out == NULL)
-        return hpcl__fail(plan->topo->ctx, HPCL_E_NOMEM,
-                          "out of memory writing the plan as JSON");
     return HPCL_OK;
 }
 
@@ -523,7 +362,7 @@ hpcl_rc hpcl_plan_to_table(char **out, const hpcl_plan *plan, unsigned flags)
 {
     static const char *const head[NCOL] = {"RANK", "CPUSET", "PUS",
                                            "NUMA", "GPU", "NIC"};
-    hpcl_rc rc = output_check(out, plan, flags);
+    hpcl_rc rc = hpcl__plan_output_check(out, plan, flags);
     unsigned nrows = plan && rc == HPCL_OK ? plan->ntasks + 1 : 0;
     char **cells = calloc((size_t)nrows * NCOL + 1, sizeof *cells);
     size_t len = 0;

@@ -1,8 +1,8 @@
 /*
- * Choosing a site for a job (hpclaunch.conf(5); issue 5, item 4).  Every
+ * Choosing a site for a job (hpclaunch.conf(5)).  Every
  * eligible site is probed at once, one thread per site, so the decision
- * takes as long as the slowest probe, not the sum: libslurm probes still
- * queue on libslurm's process-wide lock, REST probes overlap.  A site
+ * takes as long as the slowest probe, not the sum: each libslurm site has
+ * a helper process of its own, REST probes overlap.  A site
  * known down (its driver's memory, or a failure to answer in the last
  * HPCL__SITE_DOWN_S seconds) is not asked at all.  Then: stay home when
  * home's expected start is within max_wait, or unknown (an answer that is

@@ -11,8 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
+#include "core/jansson_load.h"
 #include "submit/choice.h"
 #include "submit/journal.h"
 #include "submit/requests.h"
@@ -220,6 +219,7 @@ static hpcl_rc load(hpcl_ctx *ctx, struct hpcl__jsummary **out)
 hpcl_rc hpcl_ctx_jobs_json(char **out, hpcl_ctx *ctx, unsigned flags)
 {
     struct hpcl__jsummary *s = NULL;
+    const char *why;
     json_t *all;
     hpcl_rc rc;
 
@@ -230,6 +230,9 @@ hpcl_rc hpcl_ctx_jobs_json(char **out, hpcl_ctx *ctx, unsigned flags)
     if (flags != 0)
         return hpcl__fail(ctx, HPCL_E_INVAL, "hpcl_ctx_jobs_json: flags "
                           "must be 0 (got %#x)", flags);
+    if (hpcl__jansson_load(&why) != 0)
+        return hpcl__fail(ctx, HPCL_E_UNSUPPORTED, "the job list as JSON "
+                          "needs jansson: %s", why);
     if ((rc = load(ctx, &s)) != HPCL_OK)
         return rc;
     if ((all = json_array()) == NULL)

@@ -15,8 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
+#include "core/jansson_load.h"
 #include "submit/journal.h"
 #include "submit/requests.h"
 
@@ -100,13 +99,27 @@ static int append_line(const char *path, const char *text)
     return ok ? 0 : -1;
 }
 
+/* The file is JSON lines: jansson is needed, and loaded on first use. */
+static hpcl_rc need_jansson(hpcl_ctx *ctx)
+{
+    const char *why;
+
+    if (hpcl__jansson_load(&why) != 0)
+        return hpcl__fail(ctx, HPCL_E_UNSUPPORTED, "the requests file "
+                          "needs jansson: %s", why);
+    return HPCL_OK;
+}
+
 hpcl_rc hpcl__sidecar_save(hpcl_ctx *ctx, const char *key, const char *site,
                            const struct hpcl__jobdesc *d)
 {
     char *path = NULL, *text = NULL;
-    json_t *o = to_json(key, site, d);
+    json_t *o;
     hpcl_rc rc;
 
+    if ((rc = need_jansson(ctx)) != HPCL_OK)
+        return rc;
+    o = to_json(key, site, d);
     if (o == NULL || (text = json_dumps(o, JSON_COMPACT)) == NULL)
         rc = hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
     else if ((rc = side_path(&path, ctx)) == HPCL_OK &&
@@ -224,7 +237,8 @@ hpcl_rc hpcl__sidecar_load(hpcl_ctx *ctx, const char *key,
     hpcl_rc rc;
 
     memset(d, 0, sizeof *d);
-    if ((rc = side_path(&path, ctx)) != HPCL_OK)
+    if ((rc = need_jansson(ctx)) != HPCL_OK ||
+        (rc = side_path(&path, ctx)) != HPCL_OK)
         return rc;
     o = find_request(path, key);
     if (o == NULL) {

@@ -1,5 +1,5 @@
 /*
- * Submission, exactly once (issue 5, item 5).  Each job gets a key, which
+ * Submission, exactly once.  Each job gets a key, which
  * travels in its Slurm comment.  With a journal (a context that loaded a
  * site file), the INTENT to submit at a site is written and synced before
  * the request goes out, and the outcome written after it (synced with the

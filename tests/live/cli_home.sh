@@ -1,6 +1,6 @@
 #!/bin/bash
 # Live: home is not abandoned on a non-answer.  Right after a submission,
-# and for a held job, Slurm's will-run answer is no estimate (FACTS.md):
+# and for a held job, Slurm's will-run answer is no estimate (2058):
 # back-to-back submissions to an idle home, held or not, must all stay
 # there.  Every job submitted here is cancelled at the end.
 . "$(dirname "$0")/tap.sh"
@@ -42,6 +42,16 @@ burst() {
 check "site A is idle before the bursts" idle_a 60
 SLURM_CONF=$HPCL_DEV_SITEA_CONF sinfo | diag
 
+# The held job is probed as released: an idle home starts it at once.
+# Asked before the bursts: right after them the queue holds jobs Slurm
+# has not scheduled yet, and "unknown" is then the right answer.
+out=$("$H" probe -H -n1 -t1 --json)
+echo "$out" | diag
+check "probe -H of an idle home: not unknown, not a wait over max_wait" \
+    python3 -c 'import json, sys
+w = json.loads(sys.argv[1])["wait_seconds"]
+sys.exit(not (w is not None and w <= 120))' "$out"
+
 mapfile -t run < <(burst home_run)
 refs+=("${run[@]}")
 echo "${run[*]}" | diag
@@ -55,14 +65,6 @@ echo "${held[*]}" | diag
 check "10 back-to-back held submits: 10 references" [ "${#held[@]}" -eq 10 ]
 check "10 back-to-back held submits: all on site A" \
     [ "$(printf '%s\n' "${held[@]}" | grep -c '^sitea:[0-9]*$')" -eq 10 ]
-
-# The held job is probed as released: an idle home starts it at once.
-out=$("$H" probe -H -n1 -t1 --json)
-echo "$out" | diag
-check "probe -H of an idle home: not unknown, not a wait over max_wait" \
-    python3 -c 'import json, sys
-w = json.loads(sys.argv[1])["wait_seconds"]
-sys.exit(not (w is not None and w <= 120))' "$out"
 
 # --explain gives the rule: home (within max_wait, or unknown start).
 "$H" submit --parsable --explain -H -n1 -t1 -J home_explain -o /dev/null \

@@ -191,7 +191,7 @@ export HPCLAUNCH_JOURNAL=$work/journal
 
 # --- a controller crash loses an acknowledged job: reported lost, resubmitted --
 # slurmctld saves its state at most every 5 s after acknowledging a submit
-# (FACTS.md): SIGKILL right after the submit loses the job.
+# (measured on 22.05): SIGKILL right after the submit loses the job.
 out=$("$H" submit --json --site sitea -H -n1 -t1 -J sites_lost -- /bin/true)
 ref=$(json ref <<<"$out") key=$(json key <<<"$out"); refs+=("$ref")
 stopped=(sitea-ctld)

@@ -6,9 +6,8 @@
 #ifndef HPCL_REST_FIXTURE_H
 #define HPCL_REST_FIXTURE_H
 
-#include <jansson.h>
-
 #include "backend/backend.h"
+#include "core/jansson_load.h" /* jansson as the library loads it */
 #include "rest_server.h"
 
 #define SIG "SECRET-SIGNATURE-4711"

@@ -334,7 +334,8 @@ static void choice_no_answer_is_nobackend(void **state)
     hpcl_job_destroy(job);
 }
 
-/* Slurm's answer for a held job, or just after a submission (FACTS.md). */
+/* Slurm's will-run answer for a held job, or just after a submission:
+ * a start in 2058, which is no estimate. */
 static time_t year_2058(void)
 {
     struct tm tm = {.tm_year = 2058 - 1900, .tm_mon = 0, .tm_mday = 1};

@@ -281,7 +281,7 @@ static void plan_rules_on_fixtures(void **state)
     }
 }
 
-/* Issue 4's acceptance: 4 tasks x 8 threads x 1 GPU on the XE8640; each
+/* The acceptance case: 4 tasks x 8 threads x 1 GPU on the XE8640; each
  * task gets its own H100 and 8 cores of that GPU's NUMA node. */
 static void plan_acceptance_xe8640(void **state)
 {

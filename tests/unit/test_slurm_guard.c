@@ -1,9 +1,12 @@
 /*
- * The guards around libslurm, with real processes and sockets: a missing
- * or broken slurm.conf, a closed controller port, a controller that
- * accepts and never answers, a dead munged.  A few libslurm calls are
- * wrapped (-Wl,--wrap) only to inject one fault at one call; with the
- * mock off they pass through to the real library.
+ * The libslurm driver through its helper process, with real processes and
+ * sockets: a missing or broken slurm.conf, a missing helper, a closed
+ * controller port, a controller that accepts and never answers (within
+ * libslurm's MessageTimeout, and beyond the site's timeout), a dead
+ * munged, a helper that crashes.  Faults at one libslurm call come from
+ * tests/unit/hpclaunch-slurm-mock, the helper with a few calls wrapped
+ * (tests/unit/slurm_mock.c), steered through a file; the other tests run
+ * the real helper of this build.
  */
 #include "config.h"
 
@@ -27,63 +30,16 @@
 #include "hpcl_test.h"
 #include "backend/slurm/slurm_lib.h"
 
-/* --- mocks ----------------------------------------------------------- */
-
-static int mock_on;
-static int mock_errno;               /* load_job/submit fail with this */
-static uint32_t mock_resp_code;      /* or succeed with this warning */
-static int load_calls, kill_calls;
-static uint32_t killed_id;
-static char seen_conf[4096];         /* SLURM_CONF when load_job ran */
-static submit_response_msg_t fake_resp;
-
-int __real_slurm_submit_batch_job(job_desc_msg_t *, submit_response_msg_t **);
-int __real_slurm_kill_job(uint32_t, uint16_t, uint16_t);
-int __real_slurm_load_job(job_info_msg_t **, uint32_t, uint16_t);
-void __real_slurm_free_submit_response_response_msg(submit_response_msg_t *);
-
-int __wrap_slurm_submit_batch_job(job_desc_msg_t *d,
-                                  submit_response_msg_t **resp)
-{
-    if (!mock_on)
-        return __real_slurm_submit_batch_job(d, resp);
-    if (mock_errno != 0) {
-        errno = mock_errno;
-        return -1;
-    }
-    fake_resp.job_id = 77;
-    fake_resp.error_code = mock_resp_code;
-    *resp = &fake_resp;
-    return 0;
-}
-
-void __wrap_slurm_free_submit_response_response_msg(submit_response_msg_t *m)
-{
-    if (m != &fake_resp)
-        __real_slurm_free_submit_response_response_msg(m);
-}
-
-int __wrap_slurm_kill_job(uint32_t id, uint16_t sig, uint16_t flags)
-{
-    if (!mock_on)
-        return __real_slurm_kill_job(id, sig, flags);
-    kill_calls++;
-    killed_id = id;
-    return 0;
-}
-
-int __wrap_slurm_load_job(job_info_msg_t **msg, uint32_t id, uint16_t show)
-{
-    const char *c = getenv("SLURM_CONF");
-
-    if (!mock_on)
-        return __real_slurm_load_job(msg, id, show);
-    load_calls++;
-    snprintf(seen_conf, sizeof seen_conf, "%s", c ? c : "");
-    *msg = NULL;
-    errno = mock_errno;
-    return -1;
-}
+/* How a helper that libslurm exit(1)s, or that crashes, is reported:
+ * under ASan, LeakSanitizer runs at that exit and may change the status,
+ * and ASan turns a SIGSEGV into an abort. */
+#if defined(__SANITIZE_ADDRESS__)
+#define FATAL_EXIT "libslurm ended its helper ("
+#define CRASHED "libslurm ended its helper (killed by signal "
+#else
+#define FATAL_EXIT "libslurm ended its helper (exit 1)"
+#define CRASHED "libslurm ended its helper (killed by signal 11)"
+#endif
 
 /* --- fixture --------------------------------------------------------- */
 
@@ -93,6 +49,8 @@ struct fixture {
     int listener;   /* a port that accepts and never answers */
     int port;       /* its number */
     char conf[128]; /* slurm.conf pointing at it, auth/none */
+    char mock_conf[128];
+    char mock_log[128];
 };
 
 static double now_s(void)
@@ -116,7 +74,7 @@ static int loopback_port(int listen_too, int *fd_out)
     assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
     assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
     if (listen_too) {
-        assert_int_equal(listen(fd, 64), 0);
+        assert_int_equal(listen(fd, 128), 0);
         *fd_out = fd;
     } else {
         close(fd);
@@ -133,8 +91,10 @@ static void write_text(const char *path, const char *text)
     assert_int_equal(fclose(f), 0);
 }
 
-/* A slurm.conf libslurm accepts, for controller port and auth line. */
-static void write_conf(const char *path, int port, const char *auth)
+/* A slurm.conf libslurm accepts, for controller port, auth line and
+ * MessageTimeout. */
+static void write_conf_mt(const char *path, int port, const char *auth,
+                          int msg_timeout)
 {
     char text[1024];
 
@@ -143,11 +103,16 @@ static void write_conf(const char *path, int port, const char *auth)
              "SlurmctldHost=localhost(127.0.0.1)\n"
              "SlurmctldPort=%d\n"
              "%s\n"
-             "MessageTimeout=1\n"
+             "MessageTimeout=%d\n"
              "NodeName=n1 CPUs=1 State=UNKNOWN\n"
              "PartitionName=p Nodes=n1 Default=YES\n",
-             port, auth);
+             port, auth, msg_timeout);
     write_text(path, text);
+}
+
+static void write_conf(const char *path, int port, const char *auth)
+{
+    write_conf_mt(path, port, auth, 1);
 }
 
 static int setup(void **state)
@@ -162,10 +127,12 @@ static int setup(void **state)
     fx->port = loopback_port(1, &fx->listener);
     snprintf(fx->conf, sizeof fx->conf, "%s/slurm.conf", fx->dir);
     write_conf(fx->conf, fx->port, "AuthType=auth/none");
-    mock_on = 0;
-    mock_errno = 0;
-    mock_resp_code = 0;
-    load_calls = kill_calls = 0;
+    snprintf(fx->mock_conf, sizeof fx->mock_conf, "%s/mock.conf", fx->dir);
+    snprintf(fx->mock_log, sizeof fx->mock_log, "%s/mock.log", fx->dir);
+    /* The real helper of this build, unless a test asks for the mock. */
+    setenv("HPCL_SLURM_HELPER", HPCL_TEST_HELPER, 1);
+    unsetenv("HPCL_MOCK_CONF");
+    unsetenv("HPCL_MOCK_LOG");
     *state = fx;
     return 0;
 }
@@ -175,14 +142,69 @@ static int teardown(void **state)
     struct fixture *fx = *state;
     char cmd[128];
 
-    mock_on = 0;
+    /* Destroying the context stops its helpers: none may be left. */
     hpcl_ctx_destroy(fx->ctx);
+    assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
     close(fx->listener);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
     if (system(cmd) != 0)
         return -1;
     free(fx);
     return 0;
+}
+
+/* The mock helper for the next helper started, doing what text says
+ * (tests/unit/slurm_mock.c); mock_set changes it for running helpers. */
+static void mock_set(struct fixture *fx, const char *text)
+{
+    write_text(fx->mock_conf, text);
+}
+
+static void mock_use(struct fixture *fx, const char *text)
+{
+    mock_set(fx, text);
+    setenv("HPCL_SLURM_HELPER", HPCL_MOCK_HELPER, 1);
+    setenv("HPCL_MOCK_CONF", fx->mock_conf, 1);
+    setenv("HPCL_MOCK_LOG", fx->mock_log, 1);
+}
+
+/* How many libslurm calls the mock logged that start with what. */
+static int mock_calls(const struct fixture *fx, const char *what)
+{
+    FILE *f = fopen(fx->mock_log, "r");
+    char line[4300];
+    int n = 0;
+
+    while (f != NULL && fgets(line, sizeof line, f) != NULL)
+        n += strncmp(line, what, strlen(what)) == 0;
+    if (f != NULL)
+        fclose(f);
+    return n;
+}
+
+/* The last line the mock logged. */
+static void mock_last(const struct fixture *fx, char *out, size_t len)
+{
+    FILE *f = fopen(fx->mock_log, "r");
+    char line[4300];
+
+    out[0] = '\0';
+    while (f != NULL && fgets(line, sizeof line, f) != NULL)
+        snprintf(out, len, "%.*s", (int)strcspn(line, "\n"), line);
+    if (f != NULL)
+        fclose(f);
+}
+
+/* Load a site file made of text into the context; its journal in dir. */
+static void load_sites(struct fixture *fx, const char *text)
+{
+    char path[128], full[4096];
+
+    snprintf(path, sizeof path, "%s/sites.conf", fx->dir);
+    snprintf(full, sizeof full, "[defaults]\njournal = %s/journal\n%s",
+             fx->dir, text);
+    write_text(path, full);
+    assert_int_equal(hpcl_ctx_load_sites(fx->ctx, path, 0), HPCL_OK);
 }
 
 static hpcl_job *simple_job(hpcl_ctx *ctx)
@@ -234,7 +256,7 @@ static void missing_conf_body(struct fixture *fx)
 
     snprintf(path, sizeof path, "%s/nonexistent/slurm.conf", fx->dir);
     assert_int_equal(hpcl_ctx_set_slurm_conf(fx->ctx, path), HPCL_OK);
-    mock_on = 1; /* counts libslurm calls: there must be none */
+    mock_use(fx, ""); /* logs libslurm calls: there must be none */
     assert_int_equal(hpcl_job_submit(job, 0), HPCL_E_CONFIG);
     assert_has(hpcl_ctx_errmsg(fx->ctx), path);
     assert_has(hpcl_ctx_errmsg(fx->ctx), "No such file or directory");
@@ -242,7 +264,9 @@ static void missing_conf_body(struct fixture *fx)
     assert_int_equal(hpcl_job_attach(&att, fx->ctx, "local:1"),
                      HPCL_E_CONFIG);
     assert_null(att);
-    assert_int_equal(load_calls, 0);
+    /* Refused before any helper was started. */
+    assert_int_equal(access(fx->mock_log, F_OK), -1);
+    assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
     assert_true(now_s() - t0 < 0.5);
     hpcl_job_destroy(job);
 }
@@ -279,7 +303,7 @@ static void guard_directory_is_not_a_conf(void **state)
     assert_has(hpcl_ctx_errmsg(fx->ctx), "not a regular file");
 }
 
-/* --- 2. libslurm's verdict, from a child ----------------------------- */
+/* --- 2. the helper: libslurm's verdict, its absence, its crash ------- */
 
 static void bad_conf_body(struct fixture *fx)
 {
@@ -293,9 +317,10 @@ static void bad_conf_body(struct fixture *fx)
     assert_int_equal(hpcl_job_attach(&att, fx->ctx, "local:1"),
                      HPCL_E_CONFIG);
     took = now_s() - t0;
-    assert_has(hpcl_ctx_errmsg(fx->ctx), "libslurm cannot load slurm.conf");
+    assert_has(hpcl_ctx_errmsg(fx->ctx), "site local: " FATAL_EXIT);
     assert_has(hpcl_ctx_errmsg(fx->ctx),
                "fatal: Unable to process configuration file");
+    assert_has(hpcl_ctx_errmsg(fx->ctx), "libslurm cannot load slurm.conf");
     assert_has(hpcl_ctx_errmsg(fx->ctx), path);
     assert_true(took < 5.0);
     print_message("# bad slurm.conf: HPCL_E_CONFIG after %.3f s\n", took);
@@ -311,7 +336,44 @@ static void guard_bad_conf_is_config_error_and_we_survive(void **state)
     assert_int_equal(hpcl_ctx_set_slurm_conf(fx->ctx, fx->conf), HPCL_OK);
 }
 
-/* libslurm retries a missing Include file for 60 s: the child is killed
+/* One site of several whose slurm.conf makes libslurm fatal(): named in
+ * the error, and the other sites are not touched by it. */
+static void fatal_site_body(struct fixture *fx)
+{
+    char garbage[128], closed[128], text[1024];
+    int port = loopback_port(0, NULL);
+    hpcl_job *att = NULL;
+
+    snprintf(garbage, sizeof garbage, "%s/garbage.conf", fx->dir);
+    write_text(garbage, "ClusterName=broken\nFooBar=1\n");
+    snprintf(closed, sizeof closed, "%s/closed.conf", fx->dir);
+    write_conf(closed, port, "AuthType=auth/none");
+    snprintf(text, sizeof text, "home = good\n"
+             "[site good]\ndriver = slurm\nslurm_conf = %s\n"
+             "[site broken]\ndriver = slurm\nslurm_conf = %s\n",
+             closed, garbage);
+    load_sites(fx, text);
+    assert_int_equal(hpcl_job_attach(&att, fx->ctx, "broken:5"),
+                     HPCL_E_CONFIG);
+    assert_has(hpcl_ctx_errmsg(fx->ctx), "site broken: " FATAL_EXIT);
+    assert_has(hpcl_ctx_errmsg(fx->ctx),
+               "fatal: Unable to process configuration file");
+    assert_int_equal(hpcl_job_attach(&att, fx->ctx, "good:5"),
+                     HPCL_E_UNREACHABLE);
+    assert_has(hpcl_ctx_errmsg(fx->ctx), "(site good) is not reachable");
+    /* A fixed file is used at the next request. */
+    write_conf(garbage, port, "AuthType=auth/none");
+    assert_int_equal(hpcl_job_attach(&att, fx->ctx, "broken:5"),
+                     HPCL_E_UNREACHABLE);
+}
+
+static void guard_fatal_conf_names_the_site_and_we_survive(void **state)
+{
+    assert_silent(fatal_site_body, *state);
+    assert_int_equal(kill(getpid(), 0), 0);
+}
+
+/* libslurm retries a missing Include file for 60 s: the helper is killed
  * at its time limit and the caller gets an answer. */
 static void guard_hanging_conf_check_is_bounded(void **state)
 {
@@ -334,6 +396,107 @@ static void guard_hanging_conf_check_is_bounded(void **state)
     assert_int_equal(waitpid(-1, NULL, WNOHANG), -1); /* no zombie */
     print_message("# slurm.conf check that hangs: HPCL_E_CONFIG after "
                   "%.3f s\n", took);
+}
+
+/* The same file at a site with a short timeout: starting the helper is
+ * part of the request, and the request ends at the site's timeout. */
+static void guard_helper_start_counts_in_the_timeout(void **state)
+{
+    struct fixture *fx = *state;
+    char path[128], text[512];
+    hpcl_job *att = NULL;
+    double t0, took;
+
+    snprintf(path, sizeof path, "%s/hang.conf", fx->dir);
+    snprintf(text, sizeof text, "ClusterName=x\nSlurmctldHost=h\n"
+             "Include %s/missing.conf\n", fx->dir);
+    write_text(path, text);
+    snprintf(text, sizeof text, "[site quick]\ndriver = slurm\n"
+             "slurm_conf = %s\ntimeout = 300ms\n", path);
+    load_sites(fx, text);
+    t0 = now_s();
+    assert_int_equal(hpcl_job_attach(&att, fx->ctx, "quick:1"),
+                     HPCL_E_TIMEOUT);
+    took = now_s() - t0;
+    assert_has(hpcl_ctx_errmsg(fx->ctx), "site quick: the libslurm helper "
+                                         "did not start within the site's "
+                                         "timeout of 0.3 s");
+    assert_true(took >= 0.29 && took < 0.6);
+}
+
+static void guard_missing_helper_is_explained(void **state)
+{
+    struct fixture *fx = *state;
+    hpcl_job *att = NULL;
+
+    setenv("HPCL_SLURM_HELPER", "/nonexistent/hpclaunch-slurm", 1);
+    assert_int_equal(hpcl_ctx_set_slurm_conf(fx->ctx, fx->conf), HPCL_OK);
+    assert_int_equal(hpcl_job_attach(&att, fx->ctx, "5"),
+                     HPCL_E_UNSUPPORTED);
+    assert_has(hpcl_ctx_errmsg(fx->ctx), "site local: cannot run the "
+                                         "libslurm helper "
+                                         "/nonexistent/hpclaunch-slurm");
+    assert_has(hpcl_ctx_errmsg(fx->ctx), "make install");
+    assert_has(hpcl_ctx_errmsg(fx->ctx), "driver = slurmrestd");
+}
+
+/* A helper that dies during a submit: the job may exist, so the answer is
+ * "ambiguous" and the key is looked up (the mock lists no job: not
+ * created); the next request starts a new helper. */
+static void guard_helper_crash_mid_submit_is_ambiguous(void **state)
+{
+    struct fixture *fx = *state;
+    hpcl_job *job = simple_job(fx->ctx), *att = NULL;
+
+    assert_int_equal(hpcl_ctx_set_slurm_conf(fx->ctx, fx->conf), HPCL_OK);
+    mock_use(fx, "crash=submit\n");
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_E_AMBIGUOUS);
+    assert_has(hpcl_ctx_errmsg(fx->ctx), "site local: " CRASHED);
+    assert_has(hpcl_ctx_errmsg(fx->ctx), "during the submission of job");
+    assert_has(hpcl_ctx_errmsg(fx->ctx), "so it was not created");
+    assert_int_equal(mock_calls(fx, "load_jobs"), 3);
+    assert_null(hpcl_job_ref(job));
+    mock_set(fx, "errno=2017\n");
+    assert_int_equal(hpcl_job_attach(&att, fx->ctx, "local:5"),
+                     HPCL_E_NOJOB);
+    hpcl_job_destroy(job);
+}
+
+/* The process's one child (the helper), from /proc; 0 when none. */
+static pid_t only_child(void)
+{
+    char path[64];
+    long pid = 0;
+    FILE *f;
+
+    snprintf(path, sizeof path, "/proc/self/task/%ld/children",
+             (long)getpid());
+    if ((f = fopen(path, "r")) != NULL) {
+        if (fscanf(f, "%ld", &pid) != 1)
+            pid = 0;
+        fclose(f);
+    }
+    return (pid_t)pid;
+}
+
+/* A helper that died while idle (killed, out of memory) is replaced at
+ * the next request, which does not fail for it. */
+static void guard_helper_killed_between_requests_is_restarted(void **state)
+{
+    struct fixture *fx = *state;
+    hpcl_job *att = NULL;
+    pid_t first, second;
+
+    assert_int_equal(hpcl_ctx_set_slurm_conf(fx->ctx, fx->conf), HPCL_OK);
+    mock_use(fx, "errno=2017\n"); /* ESLURM_INVALID_JOB_ID */
+    assert_int_equal(hpcl_job_attach(&att, fx->ctx, "local:5"), HPCL_E_NOJOB);
+    assert_true((first = only_child()) > 0);
+    assert_int_equal(kill(first, SIGKILL), 0);
+    assert_int_equal(hpcl_job_attach(&att, fx->ctx, "local:6"), HPCL_E_NOJOB);
+    assert_string_equal(hpcl_ctx_errmsg(fx->ctx), "job local:6 not found (it "
+                        "may have ended more than MinJobAge ago)");
+    assert_int_equal(mock_calls(fx, "load_job "), 2);
+    assert_true((second = only_child()) > 0 && second != first);
 }
 
 /* --- 3. the controller ----------------------------------------------- */
@@ -362,7 +525,7 @@ static void closed_port_body(struct fixture *fx)
     assert_true(first < 2.0);
     assert_true(second < 0.05);
     print_message("# closed controller port: HPCL_E_UNREACHABLE after "
-                  "%.3f s (config check included), then %.4f s\n", first,
+                  "%.3f s (helper start included), then %.4f s\n", first,
                   second);
     hpcl_job_destroy(job);
 }
@@ -397,6 +560,80 @@ static void silent_controller_body(struct fixture *fx)
 static void guard_silent_controller_submit_is_ambiguous(void **state)
 {
     assert_silent(silent_controller_body, *state);
+}
+
+/* A controller silent for longer than the site's timeout (libslurm would
+ * wait its MessageTimeout, 10 s): the site's timeout is a hard bound. */
+static void hard_bound_body(struct fixture *fx)
+{
+    char path[128], text[512];
+    hpcl_job *job = simple_job(fx->ctx), *att = NULL;
+    double t0, submit_s, read_s;
+
+    snprintf(path, sizeof path, "%s/slow.conf", fx->dir);
+    write_conf_mt(path, fx->port, "AuthType=auth/none", 10);
+    snprintf(text, sizeof text, "[site slow]\ndriver = slurm\n"
+             "slurm_conf = %s\ntimeout = 1s\n", path);
+    load_sites(fx, text);
+    t0 = now_s();
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_E_AMBIGUOUS);
+    submit_s = now_s() - t0;
+    /* The submit's timeout, then one lookup of the key, also bounded. */
+    assert_has(hpcl_ctx_errmsg(fx->ctx), "job may exist at site slow");
+    assert_has(hpcl_ctx_errmsg(fx->ctx), "no answer to the submission of "
+                                         "job");
+    assert_has(hpcl_ctx_errmsg(fx->ctx), "within the site's timeout of "
+                                         "1.0 s");
+    assert_true(submit_s > 1.9 && submit_s < 2.6);
+    t0 = now_s();
+    assert_int_equal(hpcl_job_attach(&att, fx->ctx, "slow:5"),
+                     HPCL_E_TIMEOUT);
+    read_s = now_s() - t0;
+    assert_has(hpcl_ctx_errmsg(fx->ctx), "site slow: no answer to the "
+                                         "query of job slow:5");
+    assert_true(read_s > 0.9 && read_s < 1.3);
+    print_message("# controller silent past the site's timeout (1 s): "
+                  "submit HPCL_E_AMBIGUOUS after %.3f s (key lookup "
+                  "included), read HPCL_E_TIMEOUT after %.3f s\n", submit_s,
+                  read_s);
+    hpcl_job_destroy(job);
+}
+
+static void guard_site_timeout_is_a_hard_bound(void **state)
+{
+    assert_silent(hard_bound_body, *state);
+}
+
+/* Three libslurm sites whose controllers never answer: probed at once,
+ * each in its own helper, the choice takes one timeout, not three. */
+static void guard_silent_sites_are_probed_in_parallel(void **state)
+{
+    struct fixture *fx = *state;
+    char path[128], text[1024];
+    size_t used = 0;
+    hpcl_job *job = simple_job(fx->ctx);
+    double t0, took;
+
+    snprintf(path, sizeof path, "%s/slow.conf", fx->dir);
+    write_conf_mt(path, fx->port, "AuthType=auth/none", 10);
+    for (int i = 1; i <= 3; i++)
+        used += (size_t)snprintf(text + used, sizeof text - used,
+                                 "[site s%d]\ndriver = slurm\nslurm_conf = "
+                                 "%s\ntimeout = 1s\n", i, path);
+    load_sites(fx, text);
+    t0 = now_s();
+    assert_int_equal(hpcl_job_submit(job, HPCL_SUBMIT_DRY_RUN),
+                     HPCL_E_NOBACKEND);
+    took = now_s() - t0;
+    for (int i = 1; i <= 3; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "site s%d: no answer to the probe", i);
+        assert_has(hpcl_ctx_errmsg(fx->ctx), want);
+    }
+    print_message("# three silent libslurm sites, timeout 1 s each: no "
+                  "site after %.3f s\n", took);
+    assert_true(took < 1.6);
+    hpcl_job_destroy(job);
 }
 
 static void guard_dead_munged_is_auth_error(void **state)
@@ -488,7 +725,7 @@ static void guard_rejects_confs_it_cannot_use(void **state)
     assert_string_equal(f.munge_socket, "");
 }
 
-/* --- faults injected at one call ------------------------------------- */
+/* --- faults injected at one call (the mock helper) ------------------- */
 
 static void guard_submit_that_can_never_start_is_cancelled(void **state)
 {
@@ -496,17 +733,16 @@ static void guard_submit_that_can_never_start_is_cancelled(void **state)
     hpcl_job *job = simple_job(fx->ctx);
 
     assert_int_equal(hpcl_ctx_set_slurm_conf(fx->ctx, fx->conf), HPCL_OK);
-    mock_on = 1;
-    mock_resp_code = ESLURM_REQUESTED_PART_CONFIG_UNAVAILABLE;
+    mock_use(fx, "resp=2015\n"); /* ESLURM_REQUESTED_PART_CONFIG_... */
     assert_int_equal(hpcl_job_submit(job, 0), HPCL_E_SLURM);
     assert_has(hpcl_ctx_errmsg(fx->ctx), "could never start");
     assert_has(hpcl_ctx_errmsg(fx->ctx), "local:77");
     assert_has(hpcl_ctx_errmsg(fx->ctx), "hpclaunch cancelled it");
-    assert_int_equal(kill_calls, 1);
-    assert_int_equal(killed_id, 77);
+    assert_int_equal(mock_calls(fx, "kill 77"), 1);
+    assert_int_equal(mock_calls(fx, "kill"), 1);
     assert_null(hpcl_job_ref(job));
     /* A held job's warning (2042) is no failure. */
-    mock_resp_code = ESLURM_JOB_HELD;
+    mock_set(fx, "resp=2042\n");
     assert_int_equal(hpcl_job_submit(job, 0), HPCL_OK);
     assert_string_equal(hpcl_job_ref(job), "local:77");
     hpcl_job_destroy(job);
@@ -518,11 +754,10 @@ static void guard_lost_submit_answer_is_ambiguous(void **state)
     hpcl_job *job = simple_job(fx->ctx);
 
     assert_int_equal(hpcl_ctx_set_slurm_conf(fx->ctx, fx->conf), HPCL_OK);
-    mock_on = 1;
-    mock_errno = SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT;
+    mock_use(fx, "errno=5004\n"); /* SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT */
     assert_int_equal(hpcl_job_submit(job, 0), HPCL_E_AMBIGUOUS);
     assert_has(hpcl_ctx_errmsg(fx->ctx), "may or may not");
-    mock_errno = ESLURM_INVALID_PARTITION_NAME;
+    mock_set(fx, "errno=2000\n"); /* ESLURM_INVALID_PARTITION_NAME */
     assert_int_equal(hpcl_job_set_partition(job, "foo"), HPCL_OK);
     assert_int_equal(hpcl_job_submit(job, 0), HPCL_E_SLURM);
     assert_string_equal(hpcl_ctx_errmsg(fx->ctx),
@@ -537,19 +772,20 @@ static void guard_connection_lost_mid_call_marks_site_down(void **state)
     hpcl_job *att = NULL;
 
     assert_int_equal(hpcl_ctx_set_slurm_conf(fx->ctx, fx->conf), HPCL_OK);
-    mock_on = 1;
-    mock_errno = SLURMCTLD_COMMUNICATIONS_CONNECTION_ERROR;
+    mock_use(fx, "errno=1800\n"); /* SLURMCTLD_COMMUNICATIONS_CONN... */
     assert_int_equal(hpcl_job_attach(&att, fx->ctx, "5"), HPCL_E_UNREACHABLE);
-    assert_int_equal(load_calls, 1);
+    assert_int_equal(mock_calls(fx, "load_job "), 1);
     assert_int_equal(hpcl_job_attach(&att, fx->ctx, "5"), HPCL_E_UNREACHABLE);
-    assert_int_equal(load_calls, 1); /* not asked again */
+    assert_int_equal(mock_calls(fx, "load_job "), 1); /* not asked again */
     assert_has(hpcl_ctx_errmsg(fx->ctx), "found down");
 }
 
-static void guard_contexts_switch_slurm_conf(void **state)
+/* Two contexts, two helpers, each with its own slurm.conf loaded once:
+ * nothing is switched back and forth. */
+static void guard_contexts_have_their_own_slurm_conf(void **state)
 {
     struct fixture *fx = *state;
-    char other[128], real1[4096], real2[4096];
+    char other[128], real1[4096], real2[4096], want[4200], last[4300];
     hpcl_ctx *ctx2;
     hpcl_job *att = NULL;
     int fd2, port2 = loopback_port(1, &fd2);
@@ -561,16 +797,24 @@ static void guard_contexts_switch_slurm_conf(void **state)
     assert_int_equal(hpcl_ctx_create(&ctx2, 0), HPCL_OK);
     assert_int_equal(hpcl_ctx_set_slurm_conf(fx->ctx, fx->conf), HPCL_OK);
     assert_int_equal(hpcl_ctx_set_slurm_conf(ctx2, other), HPCL_OK);
-    mock_on = 1;
-    mock_errno = ESLURM_INVALID_JOB_ID;
+    mock_use(fx, "errno=2017\n"); /* ESLURM_INVALID_JOB_ID */
     assert_int_equal(hpcl_job_attach(&att, fx->ctx, "local:5"), HPCL_E_NOJOB);
     assert_string_equal(hpcl_ctx_errmsg(fx->ctx), "job local:5 not found (it "
                         "may have ended more than MinJobAge ago)");
-    assert_string_equal(seen_conf, real1);
+    snprintf(want, sizeof want, "load_job SLURM_CONF=%s", real1);
+    mock_last(fx, last, sizeof last);
+    assert_string_equal(last, want);
     assert_int_equal(hpcl_job_attach(&att, ctx2, "6"), HPCL_E_NOJOB);
-    assert_string_equal(seen_conf, real2);
+    snprintf(want, sizeof want, "load_job SLURM_CONF=%s", real2);
+    mock_last(fx, last, sizeof last);
+    assert_string_equal(last, want);
     assert_int_equal(hpcl_job_attach(&att, fx->ctx, "7"), HPCL_E_NOJOB);
-    assert_string_equal(seen_conf, real1);
+    snprintf(want, sizeof want, "load_job SLURM_CONF=%s", real1);
+    mock_last(fx, last, sizeof last);
+    assert_string_equal(last, want);
+    /* libslurm set SLURM_CONF in the helpers, not here. */
+    assert_true(getenv("SLURM_CONF") == NULL ||
+                strcmp(getenv("SLURM_CONF"), real2) != 0);
     hpcl_ctx_destroy(ctx2);
     close(fd2);
 }
@@ -600,38 +844,28 @@ static void guard_job_states_map_like_squeue(void **state)
     assert_int_equal(hpcl__slurm_shell_status(SIGKILL), 128 + SIGKILL);
 }
 
+#define GUARD_TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
 HPCL_TEST_MAIN(NULL, NULL,
-               cmocka_unit_test_setup_teardown(
-                   guard_missing_conf_fails_fast_without_libslurm, setup,
-                   teardown),
-               cmocka_unit_test_setup_teardown(
-                   guard_conf_from_environment_is_named, setup, teardown),
-               cmocka_unit_test_setup_teardown(guard_directory_is_not_a_conf,
-                                               setup, teardown),
-               cmocka_unit_test_setup_teardown(
-                   guard_bad_conf_is_config_error_and_we_survive, setup,
-                   teardown),
-               cmocka_unit_test_setup_teardown(
-                   guard_hanging_conf_check_is_bounded, setup, teardown),
-               cmocka_unit_test_setup_teardown(
-                   guard_closed_port_is_unreachable_fast, setup, teardown),
-               cmocka_unit_test_setup_teardown(
-                   guard_silent_controller_submit_is_ambiguous, setup,
-                   teardown),
-               cmocka_unit_test_setup_teardown(guard_dead_munged_is_auth_error,
-                                               setup, teardown),
-               cmocka_unit_test_setup_teardown(
-                   guard_reads_controllers_in_every_form, setup, teardown),
-               cmocka_unit_test_setup_teardown(
-                   guard_rejects_confs_it_cannot_use, setup, teardown),
-               cmocka_unit_test_setup_teardown(
-                   guard_submit_that_can_never_start_is_cancelled, setup,
-                   teardown),
-               cmocka_unit_test_setup_teardown(
-                   guard_lost_submit_answer_is_ambiguous, setup, teardown),
-               cmocka_unit_test_setup_teardown(
-                   guard_connection_lost_mid_call_marks_site_down, setup,
-                   teardown),
-               cmocka_unit_test_setup_teardown(guard_contexts_switch_slurm_conf,
-                                               setup, teardown),
+               GUARD_TEST(guard_missing_conf_fails_fast_without_libslurm),
+               GUARD_TEST(guard_conf_from_environment_is_named),
+               GUARD_TEST(guard_directory_is_not_a_conf),
+               GUARD_TEST(guard_bad_conf_is_config_error_and_we_survive),
+               GUARD_TEST(guard_fatal_conf_names_the_site_and_we_survive),
+               GUARD_TEST(guard_hanging_conf_check_is_bounded),
+               GUARD_TEST(guard_helper_start_counts_in_the_timeout),
+               GUARD_TEST(guard_missing_helper_is_explained),
+               GUARD_TEST(guard_helper_crash_mid_submit_is_ambiguous),
+               GUARD_TEST(guard_helper_killed_between_requests_is_restarted),
+               GUARD_TEST(guard_closed_port_is_unreachable_fast),
+               GUARD_TEST(guard_silent_controller_submit_is_ambiguous),
+               GUARD_TEST(guard_site_timeout_is_a_hard_bound),
+               GUARD_TEST(guard_silent_sites_are_probed_in_parallel),
+               GUARD_TEST(guard_dead_munged_is_auth_error),
+               GUARD_TEST(guard_reads_controllers_in_every_form),
+               GUARD_TEST(guard_rejects_confs_it_cannot_use),
+               GUARD_TEST(guard_submit_that_can_never_start_is_cancelled),
+               GUARD_TEST(guard_lost_submit_answer_is_ambiguous),
+               GUARD_TEST(guard_connection_lost_mid_call_marks_site_down),
+               GUARD_TEST(guard_contexts_have_their_own_slurm_conf),
                cmocka_unit_test(guard_job_states_map_like_squeue))

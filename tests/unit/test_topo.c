@@ -114,7 +114,8 @@ static void topo_fixture_partitions(void **state)
     hpcl_topo_destroy(t);
 }
 
-/* What each real machine holds (see ../shared/topologies/README.md). */
+/* What each real machine holds, as libhwloc 2.9 counts it with every I/O
+ * object kept (a GPU: a PCI device with a compute OS device). */
 static const struct {
     const char *file;
     unsigned count[7]; /* packages numa l3 cores pus gpus nics */
@@ -163,7 +164,8 @@ static void topo_shared_counts(void **state)
 #define LASSEN "ibm-ac922-lassen-2x20c-smt4-4xv100.xml"
 #define AWS "aws-g4dn-metal-2x24c-8xt4.xml"
 
-/* Locality and numbering, cross-checked with hwloc-calc in the README. */
+/* Locality and numbering, cross-checked with hwloc-calc (e.g.
+ * hwloc-calc --if xml -i FILE os=cuda0 --intersect numa --po). */
 static void topo_shared_gpu_locality(void **state)
 {
     static const struct gpu_want xe_gpus[] = {

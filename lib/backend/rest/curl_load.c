@@ -1,53 +1,36 @@
 /* Loading libcurl on first use; see curl_load.h for why. */
 #include "config.h"
 
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 
 #include "backend/rest/curl_load.h"
+#include "core/dl_load.h"
+
+#define SYM(name, field) {name, offsetof(struct hpcl__curl_api, field)}
+static const struct hpcl__dl_sym g_syms[] = {
+    SYM("curl_global_init", global_init),
+    SYM("curl_easy_init", easy_init),
+    SYM("curl_easy_setopt", easy_setopt),
+    SYM("curl_easy_perform", easy_perform),
+    SYM("curl_easy_getinfo", easy_getinfo),
+    SYM("curl_easy_cleanup", easy_cleanup),
+    SYM("curl_easy_strerror", easy_strerror),
+    SYM("curl_slist_append", slist_append),
+    SYM("curl_slist_free_all", slist_free_all)};
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 struct hpcl__curl_api hpcl__curl;
 static const struct hpcl__curl_api *g_loaded;
 static char g_why[512];
 
-/* Resolve name into *slot; 0 when it is missing. */
-static int resolve(void *lib, const char *name, void *slot)
-{
-    void *sym = dlsym(lib, name);
-
-    if (sym == NULL) {
-        snprintf(g_why, sizeof g_why, "%s has no %s", HPCL_CURL_SONAME,
-                 name);
-        return 0;
-    }
-    /* POSIX guarantees that a function pointer survives this copy. */
-    *(void **)slot = sym;
-    return 1;
-}
-
 static void load_once(void)
 {
-    CURLcode (*global_init)(long flags) = NULL;
-    void *lib = dlopen(HPCL_CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
-
-    if (lib == NULL) {
-        snprintf(g_why, sizeof g_why, "cannot load %s (install libcurl4): "
-                 "%s", HPCL_CURL_SONAME, dlerror());
+    if (hpcl__dl_load(&hpcl__curl, HPCL_CURL_SONAME, "libcurl4", g_syms,
+                      sizeof g_syms / sizeof *g_syms, g_why,
+                      sizeof g_why) != 0)
         return;
-    }
-    if (!resolve(lib, "curl_global_init", &global_init) ||
-        !resolve(lib, "curl_easy_init", &hpcl__curl.easy_init) ||
-        !resolve(lib, "curl_easy_setopt", &hpcl__curl.easy_setopt) ||
-        !resolve(lib, "curl_easy_perform", &hpcl__curl.easy_perform) ||
-        !resolve(lib, "curl_easy_getinfo", &hpcl__curl.easy_getinfo) ||
-        !resolve(lib, "curl_easy_cleanup", &hpcl__curl.easy_cleanup) ||
-        !resolve(lib, "curl_easy_strerror", &hpcl__curl.easy_strerror) ||
-        !resolve(lib, "curl_slist_append", &hpcl__curl.slist_append) ||
-        !resolve(lib, "curl_slist_free_all", &hpcl__curl.slist_free_all))
-        return; /* the library stays loaded: harmless, and rare */
-    if (global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    if (hpcl__curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         snprintf(g_why, sizeof g_why, "curl_global_init failed");
         return;
     }

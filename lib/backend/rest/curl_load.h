@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 
 struct hpcl__curl_api {
+    CURLcode (*global_init)(long flags);
     CURL *(*easy_init)(void);
     CURLcode (*easy_setopt)(CURL *curl, CURLoption option, ...);
     CURLcode (*easy_perform)(CURL *curl);

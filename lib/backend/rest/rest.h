@@ -15,8 +15,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include <jansson.h>
-
+#include "core/jansson_load.h"
 #include "backend/backend.h"
 #include "backend/slurm_errno.h"
 

@@ -235,7 +235,8 @@ static hpcl_rc never_starts(struct hpcl__site *site, hpcl_ctx *ctx,
                              : "cancel it with scancel");
 }
 
-/* A job_id means the job exists, even with errors beside it (FACTS). */
+/* A job_id means the job exists, even with errors beside it (a held
+ * job: 2042; more nodes than the partition has: 2015). */
 static hpcl_rc submit_answer(struct hpcl__site *site, hpcl_ctx *ctx,
                              const struct hpcl__jobdesc *d,
                              const struct answer *a, uint32_t *id)

@@ -50,7 +50,7 @@ json_t *hpcl__rest_parse(const struct hpcl__rest_reply *reply)
 
 int hpcl__rest_error(const json_t *root, long *code, const char **text)
 {
-    /* The code's key depends on the handler (FACTS). */
+    /* slurmrestd names the code's key by handler: any of these. */
     static const char *const keys[] = {"error_code", "error_number",
                                        "errno"};
     const json_t *e = json_array_get(json_object_get(root, "errors"), 0);
@@ -228,7 +228,7 @@ static json_t *env_object(char *const *env, size_t n)
     return o;
 }
 
-/* "nodes": 2 or "1-4"; [min, max] is accepted and ignored (FACTS). */
+/* "nodes": 2 or "1-4"; slurmrestd accepts [min, max] and ignores it. */
 static int put_nodes(json_t *o, const struct hpcl__jobdesc *d)
 {
     char range[32];
@@ -315,7 +315,7 @@ static int put_numbers(json_t *o, const struct hpcl__jobdesc *d)
 }
 
 /* Without current_working_directory the job would run in slurmrestd's
- * own directory (FACTS); job.c always resolves one. */
+ * own working directory; job_desc.c always resolves one. */
 static int put_strings(json_t *o, const struct hpcl__site_conf *conf,
                        const struct hpcl__jobdesc *d)
 {

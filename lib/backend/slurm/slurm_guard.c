@@ -1,45 +1,38 @@
 /*
- * Guards around libslurm (see lib/backend/slurm/slurm_lib.h for the list).  libslurm
- * calls exit() on a slurm.conf it cannot load and spends 9-18 s on every
- * call to a controller that is down, so nothing reaches it before this
- * file has checked the configuration and the controller.  This file does
+ * Guards around libslurm, in the helper process (see slurm_lib.h):
+ * libslurm spends 9-18 s on every call to a controller that is down, and
+ * as long again when munged is dead, so nothing reaches it before this
+ * file has checked the controller and the auth socket.  This file does
  * not include <slurm/slurm.h>: it reads slurm.conf itself.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <glob.h>
 #include <limits.h>
 #include <netdb.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "backend/slurm/slurm_lib.h"
 
-#define DEFAULT_CONF "/etc/slurm/slurm.conf"
 #define DEFAULT_PORT "6817"
 #define DEFAULT_MUNGE "/var/run/munge/munge.socket.2"
 #define PROBE_S 1.0      /* TCP connect probe, per controller */
-#define CHILD_S 5.0      /* slurm.conf check in a child process */
 #define DOWN_S 10.0      /* a down controller is not asked again for */
 #define UP_S 5.0         /* a controller that answered is not probed for */
 #define INCLUDE_DEPTH 8
-#define CHILD_TEXT_MAX 640
 
 struct hpcl__slurm {
-    const struct hpcl__site_conf *site; /* borrowed from the sites table */
-    char *conf;                     /* absolute path; NULL: not checked */
+    const struct hpcl__site_conf *site; /* borrowed */
+    char *conf;                     /* absolute path */
+    int loaded;                     /* facts read */
     struct hpcl__conf_facts facts;
     double probe_s;                 /* TCP connect probe, per controller */
     double up_until;                /* CLOCK_MONOTONIC seconds */
@@ -47,12 +40,15 @@ struct hpcl__slurm {
     char down_msg[HPCL_ERRMSG_MAX / 2];
 };
 
-struct hpcl__slurm *hpcl__guard_new(const struct hpcl__site_conf *site)
+struct hpcl__slurm *hpcl__guard_new(const struct hpcl__site_conf *site,
+                                    const char *conf)
 {
     struct hpcl__slurm *s = calloc(1, sizeof *s);
 
-    if (s == NULL)
+    if (s == NULL || (s->conf = strdup(conf)) == NULL) {
+        free(s);
         return NULL;
+    }
     s->site = site;
     /* A site whose requests may take at most timeout_ms gets no longer
      * to answer a connect either. */
@@ -68,209 +64,6 @@ void hpcl__guard_free(struct hpcl__slurm *s)
         return;
     free(s->conf);
     free(s);
-}
-
-/* --- 1. which slurm.conf, and can it be read ------------------------- */
-
-static const char *conf_choice(const struct hpcl__slurm *s,
-                               const hpcl_ctx *ctx, const char **from)
-{
-    const char *env = getenv("SLURM_CONF");
-
-    if (s->site->slurm_conf != NULL) {
-        *from = "slurm_conf of site ";
-        return s->site->slurm_conf;
-    }
-    if (ctx->slurm_conf != NULL) {
-        *from = "set with hpcl_ctx_set_slurm_conf";
-        return ctx->slurm_conf;
-    }
-    if (env != NULL && env[0] != '\0') {
-        *from = "from $SLURM_CONF";
-        return env;
-    }
-    *from = "the default path; $SLURM_CONF is not set";
-    return DEFAULT_CONF;
-}
-
-/* A readable regular file, else HPCL_E_CONFIG -- before libslurm sees
- * it, since libslurm retries a missing file for 59 s and then exits. */
-static hpcl_rc conf_resolve(struct hpcl__slurm *s, hpcl_ctx *ctx,
-                            char **out)
-{
-    const char *from, *path = conf_choice(s, ctx, &from);
-    char fromsite[128];
-    int fd;
-
-    if (from[strlen(from) - 1] == ' ') {
-        snprintf(fromsite, sizeof fromsite, "%s%s", from, s->site->name);
-        from = fromsite;
-    }
-    fd = hpcl__open_regular(path);
-    if (fd == -2)
-        return hpcl__fail(ctx, HPCL_E_CONFIG, "slurm.conf '%s' (%s) is not "
-                          "a regular file", path, from);
-    if (fd < 0 && s->site->slurm_conf != NULL)
-        return hpcl__fail(ctx, HPCL_E_CONFIG, "cannot read slurm.conf "
-                          "'%s' (%s): %s; fix key slurm_conf of [site %s] "
-                          "(line %d of the site file)", path, from,
-                          strerror(errno), s->site->name, s->site->line);
-    if (fd < 0)
-        return hpcl__fail(ctx, HPCL_E_CONFIG, "cannot read slurm.conf "
-                          "'%s' (%s): %s; point $SLURM_CONF or "
-                          "hpcl_ctx_set_slurm_conf() at the cluster's "
-                          "slurm.conf", path, from, strerror(errno));
-    close(fd);
-    if ((*out = realpath(path, NULL)) == NULL)
-        return hpcl__fail(ctx, HPCL_E_CONFIG, "realpath '%s': %s", path,
-                          strerror(errno));
-    return HPCL_OK;
-}
-
-/* --- 2. does libslurm accept it: ask a child ------------------------- */
-
-static void child_main(const char *conf, int errfd, int okfd)
-{
-    int nul = open("/dev/null", O_RDONLY);
-
-    if (nul >= 0)
-        dup2(nul, STDIN_FILENO);
-    dup2(errfd, STDOUT_FILENO);
-    dup2(errfd, STDERR_FILENO);
-    hpcl__slurm_child_load(conf);
-    /* Reached only when libslurm did not exit: the file is usable. */
-    if (write(okfd, "y", 1) != 1)
-        _exit(3);
-    _exit(0);
-}
-
-struct child_result {
-    char text[CHILD_TEXT_MAX];
-    size_t len;
-    int ok;
-    int timed_out;
-    int status;
-};
-
-/* Read one pipe; returns 0 at end of file. */
-static int drain(int fd, int is_ok, struct child_result *res)
-{
-    char buf[512];
-    ssize_t n = read(fd, buf, sizeof buf);
-    size_t room = sizeof res->text - 1 - res->len;
-
-    if (n < 0)
-        return errno == EINTR || errno == EAGAIN;
-    if (n == 0)
-        return 0;
-    if (is_ok) {
-        res->ok = 1;
-    } else {
-        memcpy(res->text + res->len, buf, (size_t)n < room ? (size_t)n
-                                                            : room);
-        res->len += (size_t)n < room ? (size_t)n : room;
-    }
-    return 1;
-}
-
-static void child_collect(pid_t pid, int errfd, int okfd,
-                          struct child_result *res)
-{
-    struct pollfd p[2] = {{errfd, POLLIN, 0}, {okfd, POLLIN, 0}};
-    double end = hpcl__now() + CHILD_S;
-    int open_fds = 2;
-
-    while (open_fds > 0) {
-        int ms = (int)((end - hpcl__now()) * 1000);
-        if (ms <= 0) {
-            res->timed_out = 1;
-            kill(pid, SIGKILL);
-            break;
-        }
-        if (poll(p, 2, ms) <= 0)
-            continue;
-        for (int i = 0; i < 2; i++) {
-            if (p[i].fd >= 0 && p[i].revents != 0 && !drain(p[i].fd, i, res)) {
-                p[i].fd = -1;
-                open_fds--;
-            }
-        }
-    }
-    while (waitpid(pid, &res->status, 0) < 0 && errno == EINTR)
-        ;
-}
-
-/* libslurm's lines, "prog: error: ..." each, as "error: ...; fatal: ..." */
-static void tidy_text(char *text, char *out, size_t len)
-{
-    size_t used = 0;
-
-    out[0] = '\0';
-    for (char *save, *line = strtok_r(text, "\n", &save); line != NULL;
-         line = strtok_r(NULL, "\n", &save)) {
-        char *lvl = strstr(line, "error: ");
-        if (lvl == NULL)
-            lvl = strstr(line, "fatal: ");
-        if (used < len)
-            used += (size_t)snprintf(out + used, len - used, "%s%s",
-                                     used ? "; " : "", lvl ? lvl : line);
-    }
-}
-
-static hpcl_rc child_verdict(hpcl_ctx *ctx, const char *conf,
-                             struct child_result *res)
-{
-    char why[CHILD_TEXT_MAX + 64];
-
-    if (res->ok)
-        return HPCL_OK;
-    res->text[res->len] = '\0';
-    tidy_text(res->text, why, sizeof why);
-    if (res->timed_out)
-        return hpcl__fail(ctx, HPCL_E_CONFIG, "libslurm did not finish "
-                          "loading slurm.conf '%s' within %.0f s (a missing "
-                          "Include file or config server makes it retry); "
-                          "%s", conf, CHILD_S, why);
-    if (why[0] == '\0')
-        snprintf(why, sizeof why, WIFSIGNALED(res->status)
-                     ? "the check process died of signal %d"
-                     : "the check process exited with status %d",
-                 WIFSIGNALED(res->status) ? WTERMSIG(res->status)
-                                          : WEXITSTATUS(res->status));
-    return hpcl__fail(ctx, HPCL_E_CONFIG, "libslurm cannot load slurm.conf "
-                      "'%s': %s", conf, why);
-}
-
-/* Run slurm_init(conf) in a child: if libslurm calls fatal() (and so
- * exit()), the child dies instead of the caller.  The fork happens under
- * the libslurm lock so that no other thread holds libslurm's own locks
- * at that moment (the child would inherit them locked). */
-static hpcl_rc conf_validate(hpcl_ctx *ctx, const char *conf)
-{
-    int errp[2], okp[2];
-    struct child_result res = {.len = 0};
-    pid_t pid;
-
-    if (pipe2(errp, O_CLOEXEC) != 0)
-        return hpcl__fail(ctx, HPCL_E_SYSTEM, "pipe: %s", strerror(errno));
-    if (pipe2(okp, O_CLOEXEC) != 0) {
-        close(errp[0]);
-        close(errp[1]);
-        return hpcl__fail(ctx, HPCL_E_SYSTEM, "pipe: %s", strerror(errno));
-    }
-    hpcl__slurm_lock();
-    if ((pid = fork()) == 0)
-        child_main(conf, errp[1], okp[1]);
-    close(errp[1]);
-    close(okp[1]);
-    if (pid > 0)
-        child_collect(pid, errp[0], okp[0], &res);
-    hpcl__slurm_unlock();
-    close(errp[0]);
-    close(okp[0]);
-    if (pid < 0)
-        return hpcl__fail(ctx, HPCL_E_SYSTEM, "fork: %s", strerror(errno));
-    return child_verdict(ctx, conf, &res);
 }
 
 /* --- 3. the controllers and the auth socket, read from slurm.conf ---- */
@@ -636,42 +429,25 @@ static hpcl_rc reach(hpcl_ctx *ctx, struct hpcl__slurm *s)
 
 /* --- the sequence ---------------------------------------------------- */
 
-/* Steps 1-3 once per site; a failure is not kept, so a fixed file is
- * seen at the next call. */
-static hpcl_rc site_check(struct hpcl__slurm *s, hpcl_ctx *ctx)
+hpcl_rc hpcl__guard_load(struct hpcl__slurm *s, hpcl_ctx *ctx)
 {
-    char *conf = NULL;
-    hpcl_rc rc;
+    hpcl_rc rc = hpcl__slurm_read_conf(ctx, s->conf, &s->facts);
 
-    if (s->conf != NULL)
-        return HPCL_OK;
-    if ((rc = conf_resolve(s, ctx, &conf)) == HPCL_OK &&
-        (rc = conf_validate(ctx, conf)) == HPCL_OK)
-        rc = hpcl__slurm_read_conf(ctx, conf, &s->facts);
-    if (rc != HPCL_OK) {
-        free(conf);
-        return rc;
-    }
-    s->conf = conf;
-    return HPCL_OK;
+    s->loaded = rc == HPCL_OK;
+    return rc;
 }
 
-hpcl_rc hpcl__guard_enter(struct hpcl__slurm *s, hpcl_ctx *ctx,
-                          const char **conf)
+hpcl_rc hpcl__guard_enter(struct hpcl__slurm *s, hpcl_ctx *ctx)
 {
-    hpcl_rc rc;
-
-    if ((rc = site_check(s, ctx)) != HPCL_OK)
-        return rc;
-    if ((rc = reach(ctx, s)) != HPCL_OK)
-        return rc;
-    *conf = s->conf;
-    return HPCL_OK;
+    if (!s->loaded)
+        return hpcl__fail(ctx, HPCL_E_CONFIG, "slurm.conf '%s' of site %s "
+                          "was not read", s->conf, s->site->name);
+    return reach(ctx, s);
 }
 
 void hpcl__guard_after(struct hpcl__slurm *s, int reached, const char *why)
 {
-    if (s == NULL || s->conf == NULL)
+    if (s == NULL || !s->loaded)
         return;
     if (reached) {
         s->up_until = hpcl__now() + UP_S;

@@ -1,14 +1,15 @@
 /*
- * The libslurm driver: the only file that includes <slurm/slurm.h>.
- * Every entry point goes through enter(), which runs the site's guards
- * (lib/backend/slurm/slurm_guard.c), takes the process-wide lock and makes sure libslurm
- * holds this site's slurm.conf.  Written against Slurm 22.05.
+ * The libslurm operations, run inside the helper process
+ * (libexec/slurm_helper.c; see slurm_lib.h): the only file that includes
+ * <slurm/slurm.h> for requests.  Every entry point first runs the site's
+ * guards (slurm_guard.c).  The helper has loaded its one slurm.conf
+ * before the first request, so there is neither a lock nor a switch of
+ * configuration here.  Written against Slurm 22.05.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,16 +29,10 @@
 extern void slurm_free_will_run_response_msg(will_run_response_msg_t *msg);
 extern const char *slurm_job_reason_string(enum job_state_reason inx);
 
-/* Guards, then the lock with the site's slurm.conf loaded.  On HPCL_OK
- * the caller holds the lock and must call leave(). */
+/* The site's guards: is the controller there, is munged there. */
 static hpcl_rc enter(struct hpcl__site *site, hpcl_ctx *ctx)
 {
-    const char *conf;
-    hpcl_rc rc;
-
-    if ((rc = hpcl__guard_enter(site->state, ctx, &conf)) != HPCL_OK)
-        return rc;
-    return hpcl__slurm_use(ctx, conf);
+    return hpcl__guard_enter(site->state, ctx);
 }
 
 /* reached: the call got an answer from slurmctld (even a refusal), so
@@ -46,7 +41,6 @@ static void leave(struct hpcl__site *site, int reached)
 {
     if (reached)
         hpcl__guard_after(site->state, 1, NULL);
-    hpcl__slurm_unlock();
 }
 
 static const char *site_name(const struct hpcl__site *site)
@@ -674,30 +668,15 @@ static hpcl_rc slurm_find_key(struct hpcl__site *site, hpcl_ctx *ctx,
     return rc;
 }
 
-/* --- the driver ------------------------------------------------------ */
+/* --- the operations ------------------------------------------------- */
 
-static void slurm_close(struct hpcl__site *site)
-{
-    hpcl__guard_free(site->state);
-    site->state = NULL;
-}
-
-static const struct hpcl__backend_ops slurm_ops = {
+/* The helper frees the guard state itself: no close here. */
+const struct hpcl__backend_ops hpcl__slurm_lib_ops = {
     .driver = "slurm",
     .submit = slurm_submit,
     .query = slurm_query,
     .cancel = slurm_cancel,
     .probe = slurm_probe,
     .find_key = slurm_find_key,
-    .close = slurm_close,
+    .close = NULL,
 };
-
-hpcl_rc hpcl__slurm_site_open(struct hpcl__site *site, hpcl_ctx *ctx)
-{
-    /* Nothing is checked yet: the guards run at the first request, so a
-     * site that is never used costs nothing. */
-    if ((site->state = hpcl__guard_new(site->conf)) == NULL)
-        return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
-    site->ops = &slurm_ops;
-    return HPCL_OK;
-}

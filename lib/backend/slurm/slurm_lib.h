@@ -1,25 +1,31 @@
 /*
- * The libslurm driver (backend/backend.h).  Only the files of this folder
- * include <slurm/slurm.h>: libslurm's ABI changes every release.
+ * The libslurm driver (backend/backend.h), in two processes.  libslurm
+ * keeps one configuration per process (24.11 crashes on slurm_init after
+ * slurm_fini), may exit() the process (fatal()) and blocks for its own
+ * MessageTimeout; so libhpclaunch does not link it.
  *
- * Every operation below first makes libslurm safe to call for the site:
- *  1. the slurm.conf path is resolved (the site's slurm_conf, else
- *     hpcl_ctx_set_slurm_conf, then $SLURM_CONF, then
- *     /etc/slurm/slurm.conf) and must be a readable file -- libslurm would
- *     exit() the process otherwise;
- *  2. once per site, a forked child loads it with slurm_init() and
- *     reports; a fatal() there ends the child, not the caller;
- *  3. the controllers named in the file get a short TCP connect probe
- *     (1 s, or the site's timeout when shorter), so a dead controller
- *     costs that instead of libslurm's 9-18 s per call; a down answer is
- *     remembered for 10 s, an up answer for 5 s;
- *  4. the munged socket is checked when auth/munge is in use (a dead
- *     munged also costs 18 s per call).
- * All of this state is per site, so several libslurm sites live in one
- * process.  libslurm keeps its configuration in process-global state: all
- * calls are serialised by one process-wide mutex, and a site whose
- * slurm.conf differs from the loaded one reloads it (slurm_fini +
- * slurm_init).  Sites may be used from different threads; calls queue.
+ * In the library, slurm_proxy.c implements the driver for driver = slurm
+ * over one helper process per site and context (slurm_child.c): started
+ * at the site's first use with that site's slurm.conf, which it loads
+ * once, and asked over a socketpair (slurm_wire.h).  Before starting it,
+ * the slurm.conf path is resolved (the site's slurm_conf, else
+ * hpcl_ctx_set_slurm_conf, then $SLURM_CONF, then /etc/slurm/slurm.conf)
+ * and must be a readable regular file.  Each request waits at most the
+ * site's timeout; an answer that does not come in time kills the helper
+ * (restarted at the next use) and means what a lost answer means: "may
+ * have happened" for a submit or cancel, a timeout for a read.  A helper
+ * that dies (libslurm's fatal(), a crash) is reported with the site's
+ * name and the tail of its stderr, which is captured: libslurm's log
+ * lines never reach the caller's stderr.  Sites do not share anything,
+ * so they are asked in parallel and none waits on another.
+ *
+ * In the helper (libexec/slurm_helper.c, linked with libslurm and this
+ * folder's other files), slurm_lib.c runs the requests after the guards
+ * of slurm_guard.c: the controllers named in the file get a short TCP
+ * connect probe (1 s, or the site's timeout when shorter), so a dead
+ * controller costs that instead of libslurm's 9-18 s per call (a down
+ * answer is remembered for 10 s, an up answer for 5 s), and the munged
+ * socket is checked when auth/munge is in use.
  */
 #ifndef HPCL_SLURM_LIB_H
 #define HPCL_SLURM_LIB_H
@@ -30,6 +36,8 @@
 #include "backend/backend.h"
 #include "core/core.h"
 
+/* --- in the helper --------------------------------------------------- */
+
 /* A controller address from slurm.conf. */
 #define HPCL__CTLD_MAX 8
 struct hpcl__ctld {
@@ -37,38 +45,34 @@ struct hpcl__ctld {
     char port[8];   /* first port of SlurmctldPort */
 };
 
-/* What lib/backend/slurm/slurm_guard.c reads from slurm.conf itself. */
+/* What slurm_guard.c reads from slurm.conf itself. */
 struct hpcl__conf_facts {
     struct hpcl__ctld ctld[HPCL__CTLD_MAX];
     size_t n_ctld;
     char munge_socket[256]; /* "" when auth is not munge */
 };
 
-/* lib/backend/slurm/slurm_guard.c: a libslurm site's guard state (site->state). */
+/* slurm_guard.c: a site's guard state (site->state in the helper), for
+ * the slurm.conf at absolute path conf (copied). */
 struct hpcl__slurm;
-struct hpcl__slurm *hpcl__guard_new(const struct hpcl__site_conf *conf);
+struct hpcl__slurm *hpcl__guard_new(const struct hpcl__site_conf *site,
+                                    const char *conf);
 void hpcl__guard_free(struct hpcl__slurm *s);
 
-/* lib/backend/slurm/slurm_guard.c: steps 1-4 above for the site.  On HPCL_OK *conf is
- * the slurm.conf to load (borrowed from s). */
-hpcl_rc hpcl__guard_enter(struct hpcl__slurm *s, hpcl_ctx *ctx,
-                          const char **conf);
+/* slurm_guard.c: read the controllers and the auth socket from the
+ * slurm.conf, once, before any request. */
+hpcl_rc hpcl__guard_load(struct hpcl__slurm *s, hpcl_ctx *ctx);
 
-/* lib/backend/slurm/slurm_guard.c: after an RPC, remember whether it reached slurmctld
+/* slurm_guard.c: before an RPC, is the controller (and munged) there? */
+hpcl_rc hpcl__guard_enter(struct hpcl__slurm *s, hpcl_ctx *ctx);
+
+/* slurm_guard.c: after an RPC, remember whether it reached slurmctld
  * (why: the failure text when it did not). */
 void hpcl__guard_after(struct hpcl__slurm *s, int reached, const char *why);
 
-/* slurm_global.c: the process-wide libslurm lock. */
-void hpcl__slurm_lock(void);
-void hpcl__slurm_unlock(void);
-
-/* slurm_global.c: take the lock and make conf libslurm's configuration
- * (loading it if another is loaded).  On HPCL_OK the lock is held. */
-hpcl_rc hpcl__slurm_use(hpcl_ctx *ctx, const char *conf);
-
-/* slurm_global.c: slurm_init(conf) and nothing else; for the forked
- * child that validates a slurm.conf. */
-void hpcl__slurm_child_load(const char *conf);
+/* slurm_lib.c: the operations on libslurm, for a site whose state is a
+ * struct hpcl__slurm (close is NULL: the helper frees the state). */
+extern const struct hpcl__backend_ops hpcl__slurm_lib_ops;
 
 #ifdef HPCL_TESTING
 hpcl_rc hpcl__slurm_read_conf(hpcl_ctx *ctx, const char *path,

@@ -1,0 +1,59 @@
+/*
+ * A small JSON writer, for the placement and topology outputs
+ * (hpcl_plan_to_json, hpcl_topo_summary_json): a program that only
+ * places and pins must load no JSON library (hpclaunch(7), LIBRARIES).
+ * It lays text out as jansson's json_dumps() does, indented or compact,
+ * keys in the order written, so those outputs kept their bytes when
+ * jansson left them.  Strings are escaped as JSON requires; a byte that
+ * is not UTF-8 becomes U+FFFD, so the output is always valid JSON.
+ *
+ *     struct hpcl__jw w;
+ *     hpcl__jw_init(&w, 2);
+ *     hpcl__jw_open(&w, '{');
+ *     hpcl__jw_key(&w, "pus");
+ *     hpcl__jw_int(&w, 8);
+ *     hpcl__jw_close(&w, '}');
+ *     text = hpcl__jw_finish(&w);    (malloc'd; NULL: out of memory)
+ *
+ * Needs nothing else of the library, so the tool may compile it in.
+ */
+#ifndef HPCL_CORE_JSON_WRITE_H
+#define HPCL_CORE_JSON_WRITE_H
+
+#include "strbuf.h"
+
+struct hpcl__jw {
+    struct hpcl__buf b; /* b.oom: something failed, the text is lost */
+    int indent;         /* spaces per level; 0: compact */
+    int depth;          /* containers open */
+    int empty;          /* the innermost container has no member yet */
+    int keyed;          /* a key was written: its value comes next */
+};
+
+/* Start a document: indent 2 is jansson's JSON_INDENT(2), 0 its
+ * JSON_COMPACT. */
+void hpcl__jw_init(struct hpcl__jw *w, int indent);
+
+/* Open or close an object ('{', '}') or an array ('[', ']'). */
+void hpcl__jw_open(struct hpcl__jw *w, char bracket);
+void hpcl__jw_close(struct hpcl__jw *w, char bracket);
+
+/* An object's next key; keyn takes len bytes of key. */
+void hpcl__jw_key(struct hpcl__jw *w, const char *key);
+void hpcl__jw_keyn(struct hpcl__jw *w, const char *key, size_t len);
+
+/* Values.  A NULL string is written as null. */
+void hpcl__jw_str(struct hpcl__jw *w, const char *s);
+void hpcl__jw_int(struct hpcl__jw *w, long long v);
+void hpcl__jw_bool(struct hpcl__jw *w, int v);
+void hpcl__jw_null(struct hpcl__jw *w);
+
+/* A key and its value at once, the common case. */
+void hpcl__jw_kstr(struct hpcl__jw *w, const char *key, const char *s);
+void hpcl__jw_kint(struct hpcl__jw *w, const char *key, long long v);
+
+/* The text, NUL-terminated, for the caller to free; NULL (and nothing
+ * to free) when memory ran out or a caller marked w->b.oom. */
+char *hpcl__jw_finish(struct hpcl__jw *w);
+
+#endif
