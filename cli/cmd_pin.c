@@ -74,29 +74,38 @@ static int skip_hwloc_plugins(void)
                   1) == 0;
 }
 
-/* "a1 rank 0/2: cpus 0 (pus 0) numa 0 gpus - nic -" on stderr. */
+/* "a1 rank 0/2: cpus 0 (pus 0) numa 0 gpus - nic -" on stderr, in one
+ * write: the ranks of a node share the launcher's stderr, and a line
+ * written in pieces comes out mixed with the others' (seen under
+ * mpirun). */
 static void report(const hpcl_topo *topo, const hpcl_plan *plan,
                    unsigned rank, unsigned size)
 {
-    char host[256] = "?", *dot;
+    char host[256] = "?", *dot, *line = NULL;
+    size_t len = 0;
     unsigned npus, ngpus;
     const unsigned *pus = hpcl_plan_task_pus(plan, rank, &npus);
     const unsigned *gpus = hpcl_plan_task_gpus(plan, rank, &ngpus);
     int nic = hpcl_plan_task_nic(plan, rank);
+    FILE *f = open_memstream(&line, &len);
 
+    if (f == NULL)
+        return;
     gethostname(host, sizeof host - 1);
     if ((dot = strchr(host, '.')) != NULL)
         *dot = '\0';
-    fprintf(stderr, "hpclaunch pin: %s rank %u/%u: cpus %s (pus", host, rank,
+    fprintf(f, "hpclaunch pin: %s rank %u/%u: cpus %s (pus", host, rank,
             size, hpcl_plan_task_cpuset(plan, rank));
     for (unsigned k = 0; k < npus; k++)
-        fprintf(stderr, "%s%u", k ? "," : " ", pus[k]);
-    fprintf(stderr, ") numa %s gpus", hpcl_plan_task_numa(plan, rank));
+        fprintf(f, "%s%u", k ? "," : " ", pus[k]);
+    fprintf(f, ") numa %s gpus", hpcl_plan_task_numa(plan, rank));
     for (unsigned k = 0; k < ngpus; k++)
-        fprintf(stderr, "%s%s", k ? "," : " ", hpcl_topo_gpu_name(topo,
-                                                                 gpus[k]));
-    fprintf(stderr, "%s nic %s\n", ngpus ? "" : " -",
+        fprintf(f, "%s%s", k ? "," : " ", hpcl_topo_gpu_name(topo, gpus[k]));
+    fprintf(f, "%s nic %s\n", ngpus ? "" : " -",
             nic >= 0 ? hpcl_topo_nic_name(topo, (unsigned)nic) : "-");
+    if (fclose(f) == 0 && write(STDERR_FILENO, line, len) < 0)
+        line[0] = '\0'; /* nothing to do: stderr is gone */
+    free(line);
 }
 
 /* Plan the node's tasks on topo and apply task rank's part. */
