@@ -49,4 +49,22 @@ enum hpcl__slurm_errno {
 /* The class of Slurm error e. */
 enum hpcl__se_class hpcl__slurm_errno_class(long e);
 
+/* The request never reached slurmctld: it was not done. */
+static inline int hpcl__se_no_contact(long e)
+{
+    return hpcl__slurm_errno_class(e) == HPCL__SE_NO_CONTACT;
+}
+
+/* The request reached slurmctld and its answer was lost: maybe done. */
+static inline int hpcl__se_answer_lost(long e)
+{
+    return hpcl__slurm_errno_class(e) == HPCL__SE_LOST;
+}
+
+/* The credentials (munge, token) were refused. */
+static inline int hpcl__se_auth_failure(long e)
+{
+    return hpcl__slurm_errno_class(e) == HPCL__SE_CRED;
+}
+
 #endif

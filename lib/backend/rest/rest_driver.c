@@ -60,42 +60,27 @@ static long answer_code(const struct answer *a, const char **text)
     return code;
 }
 
-/* What Slurm's error numbers mean: backend/slurm_errno.h, shared with
- * the libslurm driver. */
-static int no_contact(long e)
-{
-    return hpcl__slurm_errno_class(e) == HPCL__SE_NO_CONTACT;
-}
-
-static int answer_lost(long e)
-{
-    return hpcl__slurm_errno_class(e) == HPCL__SE_LOST;
-}
-
-static int auth_failure(long e)
-{
-    return hpcl__slurm_errno_class(e) == HPCL__SE_CRED;
-}
-
+/* A Slurm error from slurmrestd, by what it means (backend/slurm_errno.h,
+ * shared with the libslurm driver). */
 static hpcl_rc slurm_fail(struct hpcl__site *site, hpcl_ctx *ctx,
                           const struct hpcl__rest_req *req, long e,
                           const char *text)
 {
     const char *name = site->conf->name;
 
-    if (no_contact(e))
+    if (hpcl__se_no_contact(e))
         return hpcl__fail(ctx, HPCL_E_UNREACHABLE, "site %s: slurmrestd "
                           "cannot reach slurmctld: %s (error %ld; %s was "
                           "not done)", name, text, e, req->what);
-    if (answer_lost(e) && req->changes)
+    if (hpcl__se_answer_lost(e) && req->changes)
         return hpcl__fail(ctx, HPCL_E_AMBIGUOUS, "site %s: slurmctld's "
                           "answer to %s was lost: %s (error %ld); %s", name,
                           req->what, text, e, req->maybe);
-    if (answer_lost(e))
+    if (hpcl__se_answer_lost(e))
         return hpcl__fail(ctx, HPCL_E_UNREACHABLE, "site %s: slurmctld did "
                           "not answer %s: %s (error %ld)", name, req->what,
                           text, e);
-    if (auth_failure(e))
+    if (hpcl__se_auth_failure(e))
         return hpcl__fail(ctx, HPCL_E_AUTH, "site %s: slurmctld refused the "
                           "credentials of user %s: %s (error %ld)", name,
                           hpcl__rest_user(site->state), text, e);
@@ -142,9 +127,9 @@ static hpcl_rc check_token(struct hpcl__site *site, hpcl_ctx *ctx,
     }
     c2 = answer_code(&a, &t2);
     if (a.reply.status == 401 || c2 == HPCL__SE_ZERO_BYTES_SENT ||
-        auth_failure(c2))
+        hpcl__se_auth_failure(c2))
         rc = token_rejected(site, ctx, text, code);
-    else if (no_contact(c2))
+    else if (hpcl__se_no_contact(c2))
         rc = slurm_fail(site, ctx, req, c2,
                         quote(site, t2, t2buf, sizeof t2buf));
     else

@@ -80,21 +80,6 @@ HPCL__SE_CHECK(SOCKET_TIMEOUT, SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT);
 HPCL__SE_CHECK(ZERO_BYTES_SENT, SLURM_PROTOCOL_SOCKET_ZERO_BYTES_SENT);
 HPCL__SE_CHECK(AUTH_CRED_INVALID, ESLURM_AUTH_CRED_INVALID);
 
-static int no_contact(int e)
-{
-    return hpcl__slurm_errno_class(e) == HPCL__SE_NO_CONTACT;
-}
-
-static int answer_lost(int e)
-{
-    return hpcl__slurm_errno_class(e) == HPCL__SE_LOST;
-}
-
-static int auth_failure(int e)
-{
-    return hpcl__slurm_errno_class(e) == HPCL__SE_CRED;
-}
-
 /* Map a failed call's errno e.  what names the object for the message
  * ("job local:12", "partition 'x'"); changes says whether the call
  * changes state, so that a lost answer is reported as "maybe done". */
@@ -104,21 +89,21 @@ static hpcl_rc rpc_fail(struct hpcl__site *site, hpcl_ctx *ctx,
 {
     const char *text = slurm_strerror(e), *name = site_name(site);
 
-    if (no_contact(e)) {
+    if (hpcl__se_no_contact(e)) {
         hpcl__guard_after(site->state, 0, text);
         return hpcl__fail(ctx, HPCL_E_UNREACHABLE, "%s: %s (slurmctld of "
                           "site %s, %s)", call, text, name, what);
     }
-    if (answer_lost(e) && changes)
+    if (hpcl__se_answer_lost(e) && changes)
         return hpcl__fail(ctx, HPCL_E_AMBIGUOUS, "%s: %s: the request "
                           "reached slurmctld (site %s) but its answer did "
                           "not come back, so it may or may not have been "
                           "done (%s)", call, text, name, what);
-    if (answer_lost(e))
+    if (hpcl__se_answer_lost(e))
         return hpcl__fail(ctx, HPCL_E_UNREACHABLE, "%s: %s (slurmctld of "
                           "site %s did not answer; %s)", call, text, name,
                           what);
-    return hpcl__fail(ctx, auth_failure(e) ? HPCL_E_AUTH : HPCL_E_SLURM,
+    return hpcl__fail(ctx, hpcl__se_auth_failure(e) ? HPCL_E_AUTH : HPCL_E_SLURM,
                       "%s: %s (%s on site %s)", call, text, what, name);
 }
 
@@ -314,7 +299,7 @@ static hpcl_rc slurm_submit(struct hpcl__site *site, hpcl_ctx *ctx,
         rc = submit_answer(site, ctx, d, resp, id);
     }
     slurm_free_submit_response_response_msg(resp);
-    leave(site, r == 0 || !(no_contact(e) || answer_lost(e)));
+    leave(site, r == 0 || !(hpcl__se_no_contact(e) || hpcl__se_answer_lost(e)));
     return rc;
 }
 
@@ -428,7 +413,7 @@ static hpcl_rc slurm_query(struct hpcl__site *site, hpcl_ctx *ctx,
         rc = rpc_fail(site, ctx, "slurm_load_job", e, 0, what);
     }
     slurm_free_job_info_msg(msg);
-    leave(site, r == 0 || !(no_contact(e) || answer_lost(e)));
+    leave(site, r == 0 || !(hpcl__se_no_contact(e) || hpcl__se_answer_lost(e)));
     return rc;
 }
 
@@ -458,7 +443,7 @@ static hpcl_rc slurm_cancel(struct hpcl__site *site, hpcl_ctx *ctx,
                         "ended more than MinJobAge ago)", ref);
     else
         rc = rpc_fail(site, ctx, "slurm_kill_job", e, 1, what);
-    leave(site, r == 0 || !(no_contact(e) || answer_lost(e)));
+    leave(site, r == 0 || !(hpcl__se_no_contact(e) || hpcl__se_answer_lost(e)));
     return rc;
 }
 
@@ -623,7 +608,7 @@ static hpcl_rc slurm_probe(struct hpcl__site *site, hpcl_ctx *ctx,
         slurm_free_will_run_response_msg(w);
     if (rc == HPCL_OK)
         rc = queue_figures(site, ctx, probe);
-    leave(site, r == 0 || !(no_contact(e) || answer_lost(e)));
+    leave(site, r == 0 || !(hpcl__se_no_contact(e) || hpcl__se_answer_lost(e)));
     return rc;
 }
 
@@ -664,7 +649,7 @@ static hpcl_rc slurm_find_key(struct hpcl__site *site, hpcl_ctx *ctx,
                         key, site_name(site));
     }
     slurm_free_job_info_msg(msg);
-    leave(site, r == 0 || !(no_contact(e) || answer_lost(e)));
+    leave(site, r == 0 || !(hpcl__se_no_contact(e) || hpcl__se_answer_lost(e)));
     return rc;
 }
 
