@@ -35,6 +35,11 @@ struct hpcl_ctx {
     int sites_loaded;           /* hpcl_ctx_load_sites() was called: the
                                  * journal is kept (exactly-once) */
     struct hpcl__journal *journal; /* opened at the first submit */
+    /* Journal a job's end when it is seen (lib/submit/job_ends.c, set by
+     * lib/ctx.c): the job layer calls up through this pointer only. */
+    void (*job_end)(hpcl_ctx *ctx, const char *key, const char *site,
+                    uint64_t id, hpcl_state state, int exit_code,
+                    int cancelled);
 };
 
 /* Record a formatted detail message on ctx and return rc. */

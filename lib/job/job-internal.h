@@ -90,7 +90,8 @@ struct hpcl_job {
     long max_wait_s;            /* hpcl_job_set_max_wait(), -1: the site's */
     struct hpcl__decision *decision; /* of the last submit, or NULL */
     /* Set by submit or attach. */
-    char key[HPCL__JOBKEY_MAX]; /* "" until submitted */
+    char key[HPCL__JOBKEY_MAX]; /* "" until submitted (or attached) */
+    int end_journaled;          /* its end was told to the journal */
     size_t site;                /* index in the context's sites */
     uint32_t id;                /* 0: not submitted */
     uint32_t task;              /* HPCL__NO_TASK or the array task named */

@@ -536,6 +536,19 @@ static hpcl_rc submitted(const hpcl_job *job)
     return HPCL_OK;
 }
 
+/* Tell the journal (through the context: lib/submit/job_ends.c) once
+ * that the job ended or was cancelled.  Not for one array task. */
+static void journal_end(hpcl_job *job, int cancelled)
+{
+    if (job->end_journaled || job->task != HPCL__NO_TASK ||
+        job->ctx->job_end == NULL)
+        return;
+    job->end_journaled = 1;
+    job->ctx->job_end(job->ctx, job->key, hpcl__site_name(job->ctx, job->site),
+                      job->id, job->info.state, job->info.exit_code,
+                      cancelled);
+}
+
 hpcl_rc hpcl_job_refresh(hpcl_job *job)
 {
     struct hpcl__site *site;
@@ -547,6 +560,10 @@ hpcl_rc hpcl_job_refresh(hpcl_job *job)
     rc = site->ops->query(site, job->ctx, job->id, job->ref,
                           hpcl__job_absorb, job);
     hpcl__site_mark(job->ctx, job->site, rc, hpcl_ctx_errmsg(job->ctx));
+    /* The end, kept in the journal: the site forgets it (MinJobAge). An
+     * array task's end is not the job's. */
+    if (rc == HPCL_OK && hpcl_state_is_terminal(job->info.state))
+        journal_end(job, 0);
     return rc;
 }
 
@@ -624,6 +641,8 @@ hpcl_rc hpcl_job_cancel(hpcl_job *job)
         return rc;
     rc = site->ops->cancel(site, job->ctx, job->id, job->task, job->ref);
     hpcl__site_mark(job->ctx, job->site, rc, hpcl_ctx_errmsg(job->ctx));
+    if (rc == HPCL_OK)
+        journal_end(job, 1);
     return rc;
 }
 

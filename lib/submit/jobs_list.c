@@ -169,6 +169,20 @@ static void judge(hpcl_ctx *ctx, const struct hpcl__jentry *e,
     }
 }
 
+/* An ENDED note, "STATE" or "STATE exit N" (lib/submit/job_ends.c), as
+ * the entry's state and exit code. */
+static void ended_json(json_t *o, const char *note)
+{
+    char state[32];
+    size_t n = strcspn(note, " ");
+    int code;
+
+    snprintf(state, sizeof state, "%.*s", (int)n, note);
+    json_object_set_new(o, "state", json_string(state));
+    if (sscanf(note + n, " exit %d", &code) == 1)
+        json_object_set_new(o, "exit_code", json_integer(code));
+}
+
 static json_t *entry_json(const struct hpcl__jentry *e,
                           const struct verdict *v)
 {
@@ -189,7 +203,7 @@ static json_t *entry_json(const struct hpcl__jentry *e,
         json_object_set_new(o, "state",
                             json_string(hpcl_state_name(v->state)));
     else if (e->state == HPCL__J_ENDED)
-        json_object_set_new(o, "state", json_string(e->note));
+        ended_json(o, e->note);
     if (v->reconciled != NULL)
         json_object_set_new(o, "reconciled", json_string(v->reconciled));
     if (v->error[0] != '\0')

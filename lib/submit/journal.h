@@ -115,6 +115,13 @@ int hpcl__jentry_unresolved(const struct hpcl__jentry *e);
  * still be in flight: do not reconcile it yet). */
 int hpcl__jentry_writer_alive(const struct hpcl__jentry *e);
 
+/* lib/submit/job_ends.c: record in the journal that the job (key, or
+ * "" to find it by site and id) was seen ended or was cancelled, unless
+ * the journal says so already.  Best effort: failures are logged. */
+void hpcl__journal_job_end(hpcl_ctx *ctx, const char *key, const char *site,
+                           uint64_t id, hpcl_state state, int exit_code,
+                           int cancelled);
+
 /* --- shared by journal.c and journal_read.c ---------------------------- */
 
 const char *hpcl__jevent_name(enum hpcl__jevent event);

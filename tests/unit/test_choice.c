@@ -40,6 +40,7 @@ struct fake {
     time_t start;         /* not 0: the probe answers this start */
     int probe_hold, submit_hold; /* hold as the probe, the submit saw it */
     unsigned idle;        /* idle nodes the probe reports */
+    hpcl_state query_state; /* what query reports; 0: PENDING */
     double delay;
     hpcl_rc probe_rc, submit_rc, find_rc, query_rc;
     uint32_t next_id, find_id;
@@ -114,6 +115,10 @@ static hpcl_rc f_query(struct hpcl__site *s, hpcl_ctx *ctx, uint32_t id,
         return hpcl__fail(ctx, f->query_rc, "job %s not found", ref);
     r.job_id = id;
     r.array_task_id = HPCL__NO_TASK;
+    if (f->query_state != HPCL_STATE_UNKNOWN) {
+        r.state = f->query_state;
+        r.exit_code = r.state == HPCL_STATE_COMPLETED ? 0 : 3;
+    }
     r.comment = f->comment[0] ? f->comment : NULL;
     return fn(arg, &r, 1);
 }
@@ -689,6 +694,64 @@ static void jobs_reconcile_adopt_and_lose(void **state)
     hpcl_job_destroy(lost);
 }
 
+/* A job seen ended (wait, status) or cancelled is journaled so: once its
+ * site has purged it, it is still ended or cancelled, never lost, and
+ * never resubmitted. */
+static void jobs_seen_ends_are_never_lost(void **state)
+{
+    struct fx *x = *state;
+    hpcl_job *done = new_job(x), *gone = new_job(x), *seen = NULL,
+             *again = NULL;
+    char *json = NULL, want[200];
+
+    assert_int_equal(hpcl_job_set_site(done, "alpha"), HPCL_OK);
+    assert_int_equal(hpcl_job_set_site(gone, "beta"), HPCL_OK);
+    assert_int_equal(hpcl_job_submit(done, 0), HPCL_OK);
+    assert_int_equal(hpcl_job_submit(gone, 0), HPCL_OK);
+    fakes[0].query_state = HPCL_STATE_FAILED; /* exit 3 */
+    assert_int_equal(hpcl_job_wait(done, 5), HPCL_OK);
+    assert_int_equal(hpcl_job_cancel(gone), HPCL_OK);
+    /* Both sites purge them. */
+    fakes[0].query_rc = fakes[1].query_rc = HPCL_E_NOJOB;
+    assert_int_equal(hpcl_ctx_jobs_json(&json, x->ctx, 0), HPCL_OK);
+    print_message("# %s\n", json);
+    snprintf(want, sizeof want, "\"key\":\"%s\",\"site\":\"alpha\","
+             "\"journal\":\"ENDED\",\"status\":\"ended\"",
+             hpcl_job_key(done));
+    assert_has(json, want);
+    assert_has(json, "\"state\":\"FAILED\",\"exit_code\":3");
+    snprintf(want, sizeof want, "\"key\":\"%s\",\"site\":\"beta\","
+             "\"journal\":\"CANCELLED\",\"status\":\"cancelled\"",
+             hpcl_job_key(gone));
+    assert_has(json, want);
+    free(json);
+    assert_int_equal(hpcl_job_resubmit(&again, x->ctx, hpcl_job_key(done),
+                                       0), HPCL_E_INVAL);
+    assert_int_equal(hpcl_job_resubmit(&again, x->ctx, hpcl_job_key(gone),
+                                       0), HPCL_E_INVAL);
+    assert_null(again);
+    assert_int_equal(fakes[0].submits + fakes[1].submits, 2);
+    /* Attached by reference, in another process: found by site and id. */
+    hpcl_job_destroy(done);
+    done = new_job(x);
+    assert_int_equal(hpcl_job_set_site(done, "gamma"), HPCL_OK);
+    assert_int_equal(hpcl_job_submit(done, 0), HPCL_OK);
+    fakes[2].query_state = HPCL_STATE_COMPLETED;
+    assert_int_equal(hpcl_job_attach(&seen, x->ctx, hpcl_job_ref(done)),
+                     HPCL_OK);
+    assert_int_equal(hpcl_job_refresh(seen), HPCL_OK);
+    fakes[2].query_rc = HPCL_E_NOJOB;
+    assert_int_equal(hpcl_ctx_jobs_json(&json, x->ctx, 0), HPCL_OK);
+    snprintf(want, sizeof want, "\"key\":\"%s\",\"site\":\"gamma\","
+             "\"journal\":\"ENDED\",\"status\":\"ended\"",
+             hpcl_job_key(done));
+    assert_has(json, want);
+    free(json);
+    hpcl_job_destroy(seen);
+    hpcl_job_destroy(done);
+    hpcl_job_destroy(gone);
+}
+
 static void jobs_other_key_at_the_id_is_lost(void **state)
 {
     struct fx *x = *state;
@@ -728,4 +791,5 @@ HPCL_TEST_MAIN(NULL, NULL, T(choice_home_within_max_wait),
                T(submit_maps_paths_and_strips_tokens),
                T(submit_many_syncs_twice_per_batch),
                T(jobs_reconcile_adopt_and_lose),
-               T(jobs_other_key_at_the_id_is_lost))
+               T(jobs_other_key_at_the_id_is_lost),
+               T(jobs_seen_ends_are_never_lost))
