@@ -40,6 +40,10 @@ struct hpcl_ctx {
     void (*job_end)(hpcl_ctx *ctx, const char *key, const char *site,
                     uint64_t id, hpcl_state state, int exit_code,
                     int cancelled);
+    /* The key the journal gives the job at site and id into key (38
+     * bytes): 1, else 0 (lib/submit/job_ends.c, set by lib/ctx.c). */
+    int (*job_key)(hpcl_ctx *ctx, const char *site, uint64_t id,
+                   char *key);
 };
 
 /* Record a formatted detail message on ctx and return rc. */

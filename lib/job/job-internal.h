@@ -92,6 +92,9 @@ struct hpcl_job {
     /* Set by submit or attach. */
     char key[HPCL__JOBKEY_MAX]; /* "" until submitted (or attached) */
     int end_journaled;          /* its end was told to the journal */
+    int key_looked;             /* the journal was asked for its key */
+    int other_key;              /* the last query found another job (key)
+                                 * at its id */
     size_t site;                /* index in the context's sites */
     uint32_t id;                /* 0: not submitted */
     uint32_t task;              /* HPCL__NO_TASK or the array task named */
@@ -147,6 +150,12 @@ void hpcl__job_set_ref(hpcl_job *job, size_t site, uint32_t id,
  * given to hpcl__slurm_query. */
 hpcl_rc hpcl__job_absorb(void *arg, const struct hpcl__jobrec *recs,
                          size_t n);
+
+/* lib/job/job_status.c: hpcl__job_absorb, but only when the records carry
+ * the job's key (when it has one); otherwise job->other_key is set and
+ * nothing is absorbed: the id was re-issued to another job. */
+hpcl_rc hpcl__job_absorb_checked(void *arg, const struct hpcl__jobrec *recs,
+                                 size_t n);
 
 #ifdef HPCL_TESTING
 /* File-local helpers that the unit tests call directly. */

@@ -549,6 +549,37 @@ static void journal_end(hpcl_job *job, int cancelled)
                       cancelled);
 }
 
+/* A job attached by reference takes its key from the journal, once, so
+ * that what its id names now can be checked to be the same job. */
+static void learn_key(hpcl_job *job)
+{
+    if (job->key[0] != '\0' || job->key_looked || job->ctx->job_key == NULL)
+        return;
+    job->key_looked = 1;
+    if (!job->ctx->job_key(job->ctx, hpcl__site_name(job->ctx, job->site),
+                           job->id, job->key))
+        job->key[0] = '\0';
+}
+
+/* Query the job's site, checking that the job at its id is still the one
+ * submitted: after a controller crash ids are handed out again. */
+static hpcl_rc query_checked(hpcl_job *job, struct hpcl__site *site)
+{
+    hpcl_rc rc;
+
+    learn_key(job);
+    rc = site->ops->query(site, job->ctx, job->id, job->ref,
+                          hpcl__job_absorb_checked, job);
+    hpcl__site_mark(job->ctx, job->site, rc, hpcl_ctx_errmsg(job->ctx));
+    if (rc == HPCL_OK && job->other_key)
+        return hpcl__fail(job->ctx, HPCL_E_NOJOB, "job %s is not the job "
+                          "submitted with key %s: its id now names another "
+                          "job (ids are re-issued after a controller "
+                          "crash); `hpclaunch jobs` tells what became of "
+                          "it", job->ref, job->key);
+    return rc;
+}
+
 hpcl_rc hpcl_job_refresh(hpcl_job *job)
 {
     struct hpcl__site *site;
@@ -557,9 +588,7 @@ hpcl_rc hpcl_job_refresh(hpcl_job *job)
     if (rc != HPCL_OK ||
         (rc = hpcl__site_open(job->ctx, job->site, &site)) != HPCL_OK)
         return rc;
-    rc = site->ops->query(site, job->ctx, job->id, job->ref,
-                          hpcl__job_absorb, job);
-    hpcl__site_mark(job->ctx, job->site, rc, hpcl_ctx_errmsg(job->ctx));
+    rc = query_checked(job, site);
     /* The end, kept in the journal: the site forgets it (MinJobAge). An
      * array task's end is not the job's. */
     if (rc == HPCL_OK && hpcl_state_is_terminal(job->info.state))
@@ -638,6 +667,12 @@ hpcl_rc hpcl_job_cancel(hpcl_job *job)
 
     if (rc != HPCL_OK ||
         (rc = hpcl__site_open(job->ctx, job->site, &site)) != HPCL_OK)
+        return rc;
+    /* Never cancel what the id names now if it is not the job submitted
+     * (a job that is gone already is for cancel to say). */
+    learn_key(job);
+    if (job->key[0] != '\0' &&
+        (rc = query_checked(job, site)) != HPCL_OK && job->other_key)
         return rc;
     rc = site->ops->cancel(site, job->ctx, job->id, job->task, job->ref);
     hpcl__site_mark(job->ctx, job->site, rc, hpcl_ctx_errmsg(job->ctx));

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/jobkey.h"
 #include "job/job-internal.h"
 
 void hpcl__jobinfo_clear(struct hpcl__jobinfo *info)
@@ -319,4 +320,28 @@ hpcl_rc hpcl__job_absorb(void *arg, const struct hpcl__jobrec *recs,
     hpcl__jobinfo_clear(&job->info);
     job->info = info;
     return HPCL_OK;
+}
+
+/* Does every record that names a key name the job's?  A record without a
+ * comment (a backend that does not report it) cannot say otherwise. */
+static int same_job(const hpcl_job *job, const struct hpcl__jobrec *recs,
+                    size_t n)
+{
+    char found[HPCL__KEY_LEN + 1];
+
+    for (size_t i = 0; i < n; i++)
+        if (recs[i].comment != NULL &&
+            (!hpcl__key_from_comment(found, recs[i].comment) ||
+             strcmp(found, job->key) != 0))
+            return 0;
+    return 1;
+}
+
+hpcl_rc hpcl__job_absorb_checked(void *arg, const struct hpcl__jobrec *recs,
+                                 size_t n)
+{
+    hpcl_job *job = arg;
+
+    job->other_key = job->key[0] != '\0' && !same_job(job, recs, n);
+    return job->other_key ? HPCL_OK : hpcl__job_absorb(job, recs, n);
 }

@@ -1,5 +1,8 @@
 /*
- * A job's end, journaled when it is seen: by hpcl_job_wait, hpcl_job_refresh
+ * What the job layer asks of the journal, through the context: a job's
+ * key by site and id (so that a job attached by reference is checked to
+ * be the one submitted: ids are re-issued after a controller crash), and
+ * its end, journaled when it is seen: by hpcl_job_wait, hpcl_job_refresh
  * (status) or hpcl_job_cancel, in whatever process.  A job the journal
  * knows ended is never reported lost and never resubmitted, even after its
  * site has purged it (MinJobAge) and its id names nothing any more.  The
@@ -74,4 +77,27 @@ void hpcl__journal_job_end(hpcl_ctx *ctx, const char *key, const char *site,
     memcpy(ctx->errmsg, saved, sizeof saved);
     hpcl__jsummary_free(s);
     free(path);
+}
+
+int hpcl__journal_job_key(hpcl_ctx *ctx, const char *site, uint64_t id,
+                          char *key)
+{
+    struct hpcl__jsummary *s = NULL;
+    const struct hpcl__jentry *e;
+    char *path = NULL, saved[HPCL_ERRMSG_MAX];
+    int found = 0;
+
+    if (!ctx->sites_loaded)
+        return 0;
+    memcpy(saved, ctx->errmsg, sizeof saved);
+    if (hpcl__journal_path(&path, ctx, ctx->sites->journal) == HPCL_OK &&
+        hpcl__journal_load(&s, ctx, path) == HPCL_OK &&
+        (e = find(s, NULL, site, id)) != NULL) {
+        memcpy(key, e->key, HPCL__KEY_LEN + 1);
+        found = 1;
+    }
+    memcpy(ctx->errmsg, saved, sizeof saved);
+    hpcl__jsummary_free(s);
+    free(path);
+    return found;
 }

@@ -27,28 +27,6 @@ struct verdict {
 };
 
 /* The query callback: check the key, then fold as a refresh would. */
-struct probe_arg {
-    hpcl_job *job;
-    const char *key;
-    int other_key;
-};
-
-static hpcl_rc check_key(void *arg, const struct hpcl__jobrec *recs,
-                         size_t n)
-{
-    struct probe_arg *a = arg;
-    char found[HPCL__KEY_LEN + 1];
-
-    for (size_t i = 0; i < n; i++)
-        if (recs[i].comment != NULL &&
-            (!hpcl__key_from_comment(found, recs[i].comment) ||
-             strcmp(found, a->key) != 0))
-            a->other_key = 1;
-    if (a->other_key)
-        return HPCL_OK;
-    return hpcl__job_absorb(a->job, recs, n);
-}
-
 static void note(hpcl_ctx *ctx, enum hpcl__jevent ev, const char *key,
                  const char *site, uint64_t id, const char *text)
 {
@@ -63,20 +41,21 @@ static void check_submitted(hpcl_ctx *ctx, size_t i,
                             const struct hpcl__jentry *e, struct verdict *v)
 {
     struct hpcl__site *site;
-    struct probe_arg a = {NULL, e->key, 0};
+    hpcl_job *job = NULL;
     hpcl_rc rc;
 
     if ((rc = hpcl__site_open(ctx, i, &site)) != HPCL_OK ||
-        (rc = hpcl_job_create(&a.job, ctx)) != HPCL_OK) {
+        (rc = hpcl_job_create(&job, ctx)) != HPCL_OK) {
         v->status = "unknown";
         snprintf(v->error, sizeof v->error, "%s", ctx->errmsg);
         return;
     }
-    hpcl__job_set_ref(a.job, i, (uint32_t)e->id, HPCL__NO_TASK);
-    rc = site->ops->query(site, ctx, (uint32_t)e->id, a.job->ref, check_key,
-                          &a);
-    if (rc == HPCL_OK && !a.other_key) {
-        v->state = a.job->info.state;
+    hpcl__job_set_ref(job, i, (uint32_t)e->id, HPCL__NO_TASK);
+    memcpy(job->key, e->key, sizeof job->key);
+    rc = site->ops->query(site, ctx, (uint32_t)e->id, job->ref,
+                          hpcl__job_absorb_checked, job);
+    if (rc == HPCL_OK && !job->other_key) {
+        v->state = job->info.state;
         v->status = hpcl_state_is_terminal(v->state) ? "ended" : "active";
         if (hpcl_state_is_terminal(v->state)) {
             note(ctx, HPCL__J_ENDED, e->key, e->site, e->id,
@@ -85,7 +64,7 @@ static void check_submitted(hpcl_ctx *ctx, size_t i,
         }
     } else if (rc == HPCL_OK || rc == HPCL_E_NOJOB) {
         v->status = "lost";
-        snprintf(v->error, sizeof v->error, "%s", a.other_key
+        snprintf(v->error, sizeof v->error, "%s", job->other_key
                  ? "its id now names another job (re-issued after a "
                    "controller crash)"
                  : "its site does not know its id (lost in a controller "
@@ -96,7 +75,7 @@ static void check_submitted(hpcl_ctx *ctx, size_t i,
         v->status = "unknown";
         snprintf(v->error, sizeof v->error, "%s", ctx->errmsg);
     }
-    hpcl_job_destroy(a.job);
+    hpcl_job_destroy(job);
 }
 
 /* An entry whose writer died between INTENT and outcome. */

@@ -122,6 +122,11 @@ void hpcl__journal_job_end(hpcl_ctx *ctx, const char *key, const char *site,
                            uint64_t id, hpcl_state state, int exit_code,
                            int cancelled);
 
+/* lib/submit/job_ends.c: the key of the latest journal entry for job id
+ * at site into key (HPCL__KEY_LEN + 1 bytes): 1, or 0 when none. */
+int hpcl__journal_job_key(hpcl_ctx *ctx, const char *site, uint64_t id,
+                          char *key);
+
 /* --- shared by journal.c and journal_read.c ---------------------------- */
 
 const char *hpcl__jevent_name(enum hpcl__jevent event);

@@ -44,7 +44,7 @@ struct fake {
     double delay;
     hpcl_rc probe_rc, submit_rc, find_rc, query_rc;
     uint32_t next_id, find_id;
-    int probes, submits, finds, queries;
+    int probes, submits, finds, queries, cancels;
     char comment[128];    /* what query reports; "" NULL */
     char work_dir[256], script[1024];
     int saw_token_var;
@@ -126,7 +126,10 @@ static hpcl_rc f_query(struct hpcl__site *s, hpcl_ctx *ctx, uint32_t id,
 static hpcl_rc f_cancel(struct hpcl__site *s, hpcl_ctx *ctx, uint32_t id,
                         uint32_t task, const char *ref)
 {
-    (void)s, (void)ctx, (void)id, (void)task, (void)ref;
+    struct fake *f = s->state;
+
+    (void)ctx, (void)id, (void)task, (void)ref;
+    f->cancels++;
     return HPCL_OK;
 }
 
@@ -752,6 +755,44 @@ static void jobs_seen_ends_are_never_lost(void **state)
     hpcl_job_destroy(gone);
 }
 
+/* After a controller crash an id may name another job: status, wait and
+ * cancel of ours say so, and never act on the other job. */
+static void jobs_reissued_id_is_not_ours(void **state)
+{
+    struct fx *x = *state;
+    hpcl_job *job = new_job(x), *seen = NULL;
+    char other[HPCL__KEY_LEN + 1];
+
+    assert_int_equal(hpcl_job_set_site(job, "alpha"), HPCL_OK);
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_OK);
+    snprintf(fakes[0].comment, sizeof fakes[0].comment, "hpcl-key=%s",
+             hpcl_job_key(job));
+    assert_int_equal(hpcl_job_refresh(job), HPCL_OK); /* still ours */
+    assert_int_equal(hpcl__key_new(other, NULL), HPCL_OK);
+    snprintf(fakes[0].comment, sizeof fakes[0].comment, "hpcl-key=%s",
+             other);
+    assert_int_equal(hpcl_job_refresh(job), HPCL_E_NOJOB);
+    assert_has(hpcl_ctx_errmsg(x->ctx), "its id now names another job");
+    assert_int_equal(hpcl_job_wait(job, 1), HPCL_E_NOJOB);
+    assert_int_equal(hpcl_job_cancel(job), HPCL_E_NOJOB);
+    assert_int_equal(fakes[0].cancels, 0);
+    /* Attached by reference (hpclaunch status, cancel): the key comes
+     * from the journal, and attaching already says whose job it is. */
+    assert_int_equal(hpcl_job_attach(&seen, x->ctx, hpcl_job_ref(job)),
+                     HPCL_E_NOJOB);
+    assert_has(hpcl_ctx_errmsg(x->ctx), "its id now names another job");
+    assert_null(seen);
+    /* Ours again: attached and cancelled. */
+    snprintf(fakes[0].comment, sizeof fakes[0].comment, "hpcl-key=%s",
+             hpcl_job_key(job));
+    assert_int_equal(hpcl_job_attach(&seen, x->ctx, hpcl_job_ref(job)),
+                     HPCL_OK);
+    assert_int_equal(hpcl_job_cancel(seen), HPCL_OK);
+    assert_int_equal(fakes[0].cancels, 1);
+    hpcl_job_destroy(seen);
+    hpcl_job_destroy(job);
+}
+
 static void jobs_other_key_at_the_id_is_lost(void **state)
 {
     struct fx *x = *state;
@@ -792,4 +833,5 @@ HPCL_TEST_MAIN(NULL, NULL, T(choice_home_within_max_wait),
                T(submit_many_syncs_twice_per_batch),
                T(jobs_reconcile_adopt_and_lose),
                T(jobs_other_key_at_the_id_is_lost),
-               T(jobs_seen_ends_are_never_lost))
+               T(jobs_seen_ends_are_never_lost),
+               T(jobs_reissued_id_is_not_ours))
