@@ -219,6 +219,9 @@ struct cli_plan_opts {
     int from_env;          /* --from-env */
     int json;
     int verbose;
+    const char *cpuset;    /* plan --cpuset LIST: the allocation's PUs */
+    const char *gpu_list;  /* plan --gpus LIST: its GPUs' PCI bus ids */
+    int keep_binding;      /* pin --keep-binding */
 };
 
 enum {
@@ -230,7 +233,10 @@ enum {
     OPT_OVERSUBSCRIBE,
     OPT_FROM_ENV,
     OPT_VERBOSE,
-    OPT_DRY_RUN
+    OPT_DRY_RUN,
+    OPT_CPUSET,
+    OPT_GPU_LIST,
+    OPT_KEEP_BINDING
 };
 
 /* Where the topology comes from: topo and plan. */

@@ -14,17 +14,23 @@
 static void pin_help(void)
 {
     printf("usage: hpclaunch pin [OPTIONS] [--] PROGRAM [ARGS...]\n\n"
-           "Run under srun or mpirun (with their own binding off: srun "
-           "--cpu-bind=none,\nmpirun --bind-to none): find this task's "
-           "local rank and the number of\ntasks on the node from the "
-           "launcher, plan them on this machine, bind this\ntask to its "
-           "CPUs, set its OpenMP, GPU and UCX variables and HPCL_PINNED,\n"
-           "then exec PROGRAM.  Options override the environment's "
-           "defaults\n(HPCL_THREADS_PER_TASK, OMP_NUM_THREADS, "
-           "SLURM_CPUS_PER_TASK, ...).\n\n");
+           "Run under srun or mpirun: find this task's local rank and the "
+           "number of\ntasks on the node from the launcher, plan them on "
+           "this machine over the\nCPUs the launcher may use (the same for "
+           "every task of the node, whatever\nbinding it gave each task) "
+           "and the GPUs of the step, bind this task to\nits CPUs "
+           "(replacing the launcher's binding), set its OpenMP, GPU and "
+           "UCX\nvariables and HPCL_PINNED, then exec PROGRAM.  Options "
+           "override the\nenvironment's defaults (HPCL_THREADS_PER_TASK, "
+           "OMP_NUM_THREADS,\nSLURM_CPUS_PER_TASK, ...).\n\n");
     cli_plan_options_help(stdout);
-    printf("  -v, --verbose            print one line per task to stderr: "
-           "where it runs\n"
+    printf("      --keep-binding       keep the launcher's CPU binding: "
+           "set the GPU, UCX and\n"
+           "                           OMP_NUM_THREADS variables only\n"
+           "  -v, --verbose            print one line per task to stderr: "
+           "ranks, host, CPUs,\n"
+           "                           GPUs (with the index the task sees), "
+           "NIC, binding\n"
            "      --help               this text\n\n"
            "Exit status: that of PROGRAM; 1 library error (nothing run), "
            "2 usage error,\n126 PROGRAM cannot be run, 127 PROGRAM not "
@@ -36,6 +42,7 @@ static int parse_pin(int argc, char **argv, struct cli_plan_opts *o)
     static const struct option longopts[] = {
         CLI_PLAN_LONGOPTS,
         {"verbose", no_argument, NULL, OPT_VERBOSE},
+        {"keep-binding", no_argument, NULL, OPT_KEEP_BINDING},
         {NULL, 0, NULL, 0}};
     int opt, status;
 
@@ -74,12 +81,62 @@ static int skip_hwloc_plugins(void)
                   1) == 0;
 }
 
-/* "a1 rank 0/2: cpus 0 (pus 0) numa 0 gpus - nic -" on stderr, in one
- * write: the ranks of a node share the launcher's stderr, and a line
- * written in pieces comes out mixed with the others' (seen under
- * mpirun). */
+/* This task's rank among all tasks of the job, from the launcher; -1
+ * when none says. */
+static long global_rank(void)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK",
+                                       "PMI_RANK", "SLURM_PROCID"};
+
+    for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
+        const char *v = getenv(vars[i]);
+        char *end;
+        long r;
+
+        if (v == NULL || *v < '0' || *v > '9')
+            continue;
+        r = strtol(v, &end, 10);
+        if (*end == '\0')
+            return r;
+    }
+    return -1;
+}
+
+/* The calling process's CPU affinity in list syntax ("0-3,8"), "" on
+ * failure; and how many CPUs it holds. */
+static int affinity_list(char *buf, size_t len)
+{
+    cpu_set_t mask;
+    size_t n = 0;
+    int count = 0;
+
+    buf[0] = '\0';
+    if (sched_getaffinity(0, sizeof mask, &mask) != 0)
+        return 0;
+    for (int c = 0; c < CPU_SETSIZE && n + 24 < len; c++) {
+        int last = c;
+
+        if (!CPU_ISSET(c, &mask))
+            continue;
+        while (last + 1 < CPU_SETSIZE && CPU_ISSET(last + 1, &mask))
+            last++;
+        n += (size_t)snprintf(buf + n, len - n, last > c ? "%s%d-%d" : "%s%d",
+                              n ? "," : "", c, last);
+        count += last - c + 1;
+        c = last;
+    }
+    return count;
+}
+
+/* One line per task on stderr, as srun --cpu-bind=verbose and mpibind
+ * give: "hpclaunch pin: rank 3 (local 1/2) host a2: cpus 2-3 (pus 2,3)
+ * numa 0 gpus nvml1 (0000:5f:00.0, visible 0) nic mlx5_0 binding
+ * replaced (launcher's: 1)".  In one write: the ranks of a node share
+ * the launcher's stderr, and a line written in pieces comes out mixed
+ * with the others' (seen under mpirun). */
 static void report(const hpcl_topo *topo, const hpcl_plan *plan,
-                   unsigned rank, unsigned size)
+                   unsigned rank, unsigned size, const char *before,
+                   int narrowed, int keep)
 {
     char host[256] = "?", *dot, *line = NULL;
     size_t len = 0;
@@ -87,6 +144,7 @@ static void report(const hpcl_topo *topo, const hpcl_plan *plan,
     const unsigned *pus = hpcl_plan_task_pus(plan, rank, &npus);
     const unsigned *gpus = hpcl_plan_task_gpus(plan, rank, &ngpus);
     int nic = hpcl_plan_task_nic(plan, rank);
+    long grank = global_rank();
     FILE *f = open_memstream(&line, &len);
 
     if (f == NULL)
@@ -94,26 +152,46 @@ static void report(const hpcl_topo *topo, const hpcl_plan *plan,
     gethostname(host, sizeof host - 1);
     if ((dot = strchr(host, '.')) != NULL)
         *dot = '\0';
-    fprintf(f, "hpclaunch pin: %s rank %u/%u: cpus %s (pus", host, rank,
-            size, hpcl_plan_task_cpuset(plan, rank));
-    for (unsigned k = 0; k < npus; k++)
+    if (grank >= 0)
+        fprintf(f, "hpclaunch pin: rank %ld (local %u/%u) host %s: ", grank,
+                rank, size, host);
+    else
+        fprintf(f, "hpclaunch pin: rank ? (local %u/%u) host %s: ", rank,
+                size, host);
+    fprintf(f, "cpus %s (pus", keep ? before : hpcl_plan_task_cpuset(plan,
+                                                                     rank));
+    for (unsigned k = 0; k < npus && !keep; k++)
         fprintf(f, "%s%u", k ? "," : " ", pus[k]);
-    fprintf(f, ") numa %s gpus", hpcl_plan_task_numa(plan, rank));
+    fprintf(f, "%s) numa %s gpus", keep ? " as bound" : "",
+            hpcl_plan_task_numa(plan, rank));
     for (unsigned k = 0; k < ngpus; k++)
-        fprintf(f, "%s%s", k ? "," : " ", hpcl_topo_gpu_name(topo, gpus[k]));
-    fprintf(f, "%s nic %s\n", ngpus ? "" : " -",
+        fprintf(f, "%s%s (%s, visible %d)", k ? "," : " ",
+                hpcl_topo_gpu_name(topo, gpus[k]),
+                hpcl_topo_gpu_pci(topo, gpus[k]),
+                hpcl_topo_gpu_visible_index(topo, gpus[k]));
+    fprintf(f, "%s nic %s", ngpus ? "" : " -",
             nic >= 0 ? hpcl_topo_nic_name(topo, (unsigned)nic) : "-");
+    if (keep)
+        fprintf(f, " binding kept (launcher's: %s)\n", before);
+    else if (narrowed)
+        fprintf(f, " binding replaced (launcher's: %s)\n", before);
+    else
+        fprintf(f, " binding set\n");
     if (fclose(f) == 0 && write(STDERR_FILENO, line, len) < 0)
         line[0] = '\0'; /* nothing to do: stderr is gone */
     free(line);
 }
 
-/* Plan the node's tasks on topo and apply task rank's part. */
+/* Plan the node's tasks on topo and apply task rank's part.  `before`
+ * is this task's binding when it started, narrowed when the launcher
+ * bound it to less than the machine. */
 static hpcl_rc pin_task(hpcl_topo *topo, const struct cli_plan_opts *o,
-                        unsigned rank, unsigned size)
+                        unsigned rank, unsigned size, const char *before,
+                        int narrowed)
 {
     hpcl_plan *plan = NULL;
     hpcl_rc rc = hpcl_plan_create(&plan, topo);
+    unsigned flags = o->keep_binding ? HPCL_APPLY_KEEP_BINDING : 0;
 
     if (rc == HPCL_OK)
         rc = hpcl_plan_set_ntasks(plan, size);
@@ -124,32 +202,17 @@ static hpcl_rc pin_task(hpcl_topo *topo, const struct cli_plan_opts *o,
     if (rc == HPCL_OK)
         rc = hpcl_plan_compute(plan);
     if (rc == HPCL_OK)
-        rc = hpcl_plan_apply(plan, rank, 0);
+        rc = hpcl_plan_apply(plan, rank, flags);
     /* hpcl_pin_self() in the program keeps a binding equal to this. */
     if (rc == HPCL_OK &&
-        setenv("HPCL_PINNED", hpcl_plan_task_cpuset(plan, rank), 1) != 0)
+        setenv("HPCL_PINNED", o->keep_binding
+                                  ? before : hpcl_plan_task_cpuset(plan, rank),
+               1) != 0)
         rc = HPCL_E_NOMEM;
     if (rc == HPCL_OK && o->verbose)
-        report(topo, plan, rank, size);
+        report(topo, plan, rank, size, before, narrowed, o->keep_binding);
     hpcl_plan_destroy(plan);
     return rc;
-}
-
-/* After a plan that does not fit: the usual cause is a launcher that
- * bound the task already, so that it sees only its own CPUs. */
-static void hint_if_bound(hpcl_rc rc)
-{
-    cpu_set_t mask;
-    long online = sysconf(_SC_NPROCESSORS_ONLN);
-
-    if ((rc != HPCL_E_PLAN && rc != HPCL_E_NOGPU) ||
-        sched_getaffinity(0, sizeof mask, &mask) != 0 ||
-        CPU_COUNT(&mask) >= online)
-        return;
-    fprintf(stderr, "hpclaunch pin: note: this task may use %d of the %ld "
-            "CPUs; a launcher that binds tasks leaves each one only its "
-            "own: use srun --cpu-bind=none or mpirun --bind-to none\n",
-            CPU_COUNT(&mask), online);
 }
 
 /* Bind this process; returns EXIT_OK or the error status. */
@@ -158,23 +221,28 @@ static int pin(const struct cli_plan_opts *o)
     hpcl_ctx *ctx = cli_ctx_create("pin");
     hpcl_topo *topo = NULL;
     unsigned rank, size;
-    int skipped;
+    char before[4096];
+    int skipped, bound;
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
     hpcl_rc rc;
 
     if (ctx == NULL)
         return EXIT_LIBRARY;
+    /* A binding narrower than the machine is the launcher's. */
+    bound = affinity_list(before, sizeof before);
     if ((rc = hpcl_local_rank(&rank, &size, ctx)) == HPCL_OK) {
         skipped = skip_hwloc_plugins();
-        rc = hpcl_topo_load(&topo, ctx, 0);
+        rc = hpcl_topo_load(&topo, ctx, HPCL_TOPO_LAUNCHER_CPUS);
         if (skipped)
             unsetenv("HWLOC_PLUGINS_BLACKLIST");
     }
     if (rc == HPCL_OK)
-        rc = pin_task(topo, o, rank, size);
-    if (rc != HPCL_OK) {
+        rc = hpcl_topo_restrict_from_env(topo, 0);
+    if (rc == HPCL_OK)
+        rc = pin_task(topo, o, rank, size, before,
+                      bound > 0 && bound < online);
+    if (rc != HPCL_OK)
         cli_lib_error("pin", ctx, rc);
-        hint_if_bound(rc);
-    }
     hpcl_topo_destroy(topo);
     hpcl_ctx_destroy(ctx);
     return rc == HPCL_OK ? EXIT_OK : EXIT_LIBRARY;

@@ -14,10 +14,20 @@ static void plan_help(void)
            "JSON (see hpclaunch(7)).  Nothing is bound.\n\n"
            "  -n, --ntasks=N           tasks on the node (required)\n");
     cli_plan_options_help(stdout);
-    printf("      --from-env           take defaults from the environment "
+    printf("      --cpuset=LIST        plan inside an allocation: the PU "
+           "OS indexes it may\n"
+           "                           use (\"0-15,112-127\", as Slurm's "
+           "cgroup gives)\n"
+           "      --gpus=LIST          the PCI bus ids of its GPUs "
+           "(\"0000:4e:00.0,...\"); the\n"
+           "                           tasks see them numbered from 0 "
+           "(ConstrainDevices)\n"
+           "      --from-env           take defaults from the environment "
            "as 'pin' does\n"
            "                           (HPCL_THREADS_PER_TASK, "
-           "OMP_NUM_THREADS, ...)\n"
+           "OMP_NUM_THREADS, ...,\n"
+           "                           and the step's GPUs: SLURM_STEP_GPUS"
+           ", ...)\n"
            "      --json               print the plan as JSON\n"
            "      --help               this text\n\n");
     cli_topo_options_help(stdout);
@@ -32,6 +42,8 @@ static int parse_plan(int argc, char **argv, struct cli_plan_opts *o)
         CLI_TOPO_LONGOPTS,
         {"ntasks", required_argument, NULL, 'n'},
         {"from-env", no_argument, NULL, OPT_FROM_ENV},
+        {"cpuset", required_argument, NULL, OPT_CPUSET},
+        {"gpus", required_argument, NULL, OPT_GPU_LIST},
         {"json", no_argument, NULL, OPT_JSON},
         {NULL, 0, NULL, 0}};
     int opt, status;
@@ -66,6 +78,8 @@ static int print_plan(hpcl_ctx *ctx, hpcl_topo *topo,
     char *text = NULL;
     hpcl_rc rc = hpcl_plan_create(&plan, topo);
 
+    if (rc == HPCL_OK && o->from_env && o->gpu_list == NULL)
+        rc = hpcl_topo_restrict_from_env(topo, 0);
     if (rc == HPCL_OK && o->from_env)
         rc = hpcl_plan_set_from_env(plan, 0);
     if (rc == HPCL_OK)

@@ -14,8 +14,9 @@ static void sites_help(void)
            "List the sites of the site file (hpclaunch.conf(5)) and probe "
            "each one, all\nat once, for a 1-task job: whether it answers, "
            "when such a job would\nstart, how many jobs are pending and "
-           "how many nodes are idle.  A site\nthat does not answer is shown "
-           "with the reason.\n\n"
+           "how many nodes are idle, and for a\nslurmrestd site the API "
+           "version used and the site's Slurm release.  A site\nthat does "
+           "not answer is shown with the reason.\n\n"
            "      --json               print the result as JSON\n"
            "      --conf=FILE          site file\n"
            "      --help               this text\n\n"
@@ -64,6 +65,8 @@ static json_t *probe_entry(hpcl_ctx *ctx, hpcl_job *job, size_t i)
     if (rc != HPCL_OK) {
         json_object_set_new(o, "status", json_string("failed"));
         json_object_set_new(o, "error", json_string(hpcl_ctx_errmsg(ctx)));
+        json_object_set_new(o, "api_version", json_null());
+        json_object_set_new(o, "slurm_release", json_null());
         return o;
     }
     start = hpcl_probe_start_time(probe);
@@ -86,6 +89,15 @@ static json_t *probe_entry(hpcl_ctx *ctx, hpcl_job *job, size_t i)
                         json_integer(hpcl_probe_total_nodes(probe)));
     json_object_set_new(o, "partition",
                         json_string(hpcl_probe_partition(probe)));
+    /* null when unknown, as in a decision. */
+    json_object_set_new(o, "api_version",
+                        hpcl_probe_api_version(probe)[0] != '\0'
+                            ? json_string(hpcl_probe_api_version(probe))
+                            : json_null());
+    json_object_set_new(o, "slurm_release",
+                        hpcl_probe_slurm_release(probe)[0] != '\0'
+                            ? json_string(hpcl_probe_slurm_release(probe))
+                            : json_null());
     hpcl_probe_destroy(probe);
     return o;
 }
@@ -117,6 +129,12 @@ static const char *str(const json_t *o, const char *k)
     return s != NULL ? s : "";
 }
 
+/* "-" for an empty column (unknown). */
+static const char *dash(const char *s)
+{
+    return s[0] != '\0' ? s : "-";
+}
+
 static long num(const json_t *o, const char *k)
 {
     return (long)json_integer_value(json_object_get(o, k));
@@ -127,8 +145,9 @@ static void print_table(const char *file, const json_t *sites)
     size_t i;
     json_t *e;
 
-    printf("%-12s %-10s %-4s %-6s %-10s %7s %9s  %s\n", "SITE", "DRIVER",
-           "HOME", "STATUS", "START", "PENDING", "IDLE", "REASON");
+    printf("%-12s %-10s %-7s %-8s %-4s %-6s %-10s %7s %9s  %s\n", "SITE",
+           "DRIVER", "API", "SLURM", "HOME", "STATUS", "START", "PENDING",
+           "IDLE", "REASON");
     json_array_foreach(sites, i, e) {
         int ok = strcmp(str(e, "status"), "ok") == 0;
         char start[32] = "-", idle[32] = "-", pend[16] = "-";
@@ -144,8 +163,9 @@ static void print_table(const char *file, const json_t *sites)
                      num(e, "total_nodes"));
             snprintf(pend, sizeof pend, "%ld", num(e, "pending_jobs"));
         }
-        printf("%-12s %-10s %-4s %-6s %-10s %7s %9s  %s\n", str(e, "site"),
-               str(e, "driver"),
+        printf("%-12s %-10s %-7s %-8s %-4s %-6s %-10s %7s %9s  %s\n",
+               str(e, "site"), str(e, "driver"), dash(str(e, "api_version")),
+               dash(str(e, "slurm_release")),
                json_is_true(json_object_get(e, "home")) ? "yes" : "",
                ok ? "up" : "down", start, pend, idle, str(e, "error"));
     }

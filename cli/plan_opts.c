@@ -83,6 +83,9 @@ int cli_plan_option(const char *cmd, struct cli_plan_opts *o, int opt,
     case OPT_JSON: o->json = 1; return EXIT_OK;
     case OPT_VERBOSE: o->verbose = 1; return EXIT_OK;
     case OPT_FROM_ENV: o->from_env = 1; return EXIT_OK;
+    case OPT_CPUSET: o->cpuset = arg; return EXIT_OK;
+    case OPT_GPU_LIST: o->gpu_list = arg; return EXIT_OK;
+    case OPT_KEEP_BINDING: o->keep_binding = 1; return EXIT_OK;
     default: return -1;
     }
 }
@@ -91,15 +94,20 @@ void cli_plan_options_help(FILE *out)
 {
     fprintf(out,
             "Task options:\n"
-            "  -c, --threads-per-task=T threads of each task, one hardware "
-            "thread each\n"
-            "                           (alias --cpus-per-task; default 1)\n"
+            "  -c, --cpus-per-task=C    CPUs of each task as Slurm counts "
+            "them: hardware\n"
+            "                           threads, one per OpenMP thread "
+            "(alias\n"
+            "                           --threads-per-task; default 1)\n"
             "      --gpus-per-task=G    GPUs of each task (default 0)\n"
             "      --threads-per-core=K hardware threads of a core to use "
-            "(default 1)\n"
+            "(default: all,\n"
+            "                           as srun: -c 8 is 4 cores on an "
+            "SMT-2 node)\n"
             "      --hint=multithread   use every hardware thread of a "
-            "core\n"
-            "      --hint=nomultithread use one hardware thread per core\n"
+            "core (the default)\n"
+            "      --hint=nomultithread use one hardware thread per core "
+            "(-c 8: 8 cores)\n"
             "      --distribution=D     spread (default: balance over "
             "packages and NUMA\n"
             "                           nodes) or compact (fill one NUMA "
@@ -134,6 +142,8 @@ int cli_load_topo(const char *cmd, hpcl_ctx *ctx,
         rc = hpcl_topo_load_synthetic(out, ctx, o->synthetic, 0);
     else
         rc = hpcl_topo_load(out, ctx, 0);
+    if (rc == HPCL_OK && (o->cpuset != NULL || o->gpu_list != NULL))
+        rc = hpcl_topo_restrict(*out, o->cpuset, o->gpu_list, 0);
     return rc == HPCL_OK ? EXIT_OK : cli_lib_error(cmd, ctx, rc);
 }
 

@@ -1,12 +1,14 @@
-/* MPI + OpenMP hello world that pins itself: right after MPI_Init each
- * rank calls hpcl_pin_self() (a no-op under `hpclaunch pin`, which bound
- * it already), then every OpenMP thread prints one line:
+/* MPI + OpenMP hello world that pins itself: the first thing each rank
+ * does, before MPI_Init, is hpcl_pin_self() (a no-op under `hpclaunch
+ * pin`, which bound it already; otherwise it may start the program again
+ * once, so that the OpenMP runtime reads the plan's OMP_* settings), then
+ * every OpenMP thread prints one line:
  *
  *   host=a1 rank=0/2 thread=0/1 cpu=0 allowed=0 gpu=-
  *
  * cpu is where the thread runs (sched_getcpu), allowed the rank's CPU
  * list (sched_getaffinity of all its threads), gpu the rank's GPU
- * variable.  A pinning failure aborts the job: a silently
+ * variable.  A pinning failure aborts the job (MPI_Abort): a silently
  * unpinned run would look fine and be slow.  Run by the README demo and
  * the live tests. */
 #define _GNU_SOURCE /* sched_getcpu, CPU_* */
@@ -20,8 +22,10 @@
 
 #include <hpclaunch.h>
 
-/* Pin this rank from the launcher's variables; abort the job if not. */
-static void pin_or_abort(int rank)
+/* Pin this task from the launcher's variables, or end the job.  MPI is
+ * started only to abort it: a rank that just exits before MPI_Init
+ * leaves the others waiting in theirs under srun. */
+static void pin_or_abort(int *argc, char ***argv)
 {
     hpcl_ctx *ctx = NULL;
     hpcl_rc rc = hpcl_ctx_create(&ctx, 0);
@@ -29,24 +33,13 @@ static void pin_or_abort(int rank)
     if (rc == HPCL_OK)
         rc = hpcl_pin_self(ctx, 0);
     if (rc != HPCL_OK) {
-        fprintf(stderr, "mpi_hello: rank %d: hpcl_pin_self: %s: %s\n", rank,
+        fprintf(stderr, "mpi_hello: hpcl_pin_self: %s: %s\n",
                 hpcl_strerror(rc), ctx ? hpcl_ctx_errmsg(ctx) : "");
         hpcl_ctx_destroy(ctx);
+        MPI_Init(argc, argv);
         MPI_Abort(MPI_COMM_WORLD, 1);
     }
     hpcl_ctx_destroy(ctx);
-}
-
-/* The OpenMP runtime read OMP_* when it was loaded, before main: right
- * under `hpclaunch pin`, which set them before exec.  When hpcl_pin_self
- * planned here, take its thread count at least (OMP_PLACES can no longer
- * change: the threads share the rank's CPUs). */
-static void follow_plan_threads(void)
-{
-    const char *n = getenv("OMP_NUM_THREADS");
-
-    if (n != NULL && atoi(n) > 0)
-        omp_set_num_threads(atoi(n));
 }
 
 /* A CPU set as a list: "0-3,8". */
@@ -91,11 +84,10 @@ int main(int argc, char **argv)
     const char *gpu;
     int rank, size;
 
+    pin_or_abort(&argc, &argv); /* first: before MPI_Init and OpenMP */
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
-    pin_or_abort(rank);
-    follow_plan_threads();
     gethostname(host, sizeof host - 1);
     host[strcspn(host, ".")] = '\0';
     gpu = gpu_variable();

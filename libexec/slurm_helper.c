@@ -234,6 +234,10 @@ static hpcl_rc dispatch(struct hpcl__site *site, hpcl_ctx *ctx,
         return do_probe(site, ctx, &r, out);
     case HPCL__W_FIND_KEY:
         return do_find_key(site, ctx, &r, out);
+    case HPCL__W_ACCT:
+        return hpcl__slurm_acct_serve(site, ctx, &r, out);
+    case HPCL__W_IDENT:
+        return hpcl__slurm_ident_serve(site, ctx, &r, out);
     }
     return bad_request(ctx);
 }

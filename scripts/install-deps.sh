@@ -8,7 +8,10 @@ packages=(
     libhwloc-dev hwloc libslurm-dev libcmocka-dev libcurl4-openssl-dev
     libjansson-dev libinih-dev openmpi-bin libopenmpi-dev libpmix-dev
     slurmctld slurmd slurmrestd slurm-client slurm-wlm-jwt-plugin munge
+    mariadb-server slurmdbd
     man-db groff-base groff curl procps iproute2 util-linux python3
+    gfortran python3-mpi4py clang libomp-dev
+    debootstrap
 )
 
 missing=()

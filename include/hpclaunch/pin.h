@@ -14,10 +14,15 @@
 extern "C" {
 #endif
 
+/* hpcl_plan_apply() flag: keep the binding the launcher gave the
+ * process; set the task's variables but OMP_PLACES and OMP_PROC_BIND. */
+#define HPCL_APPLY_KEEP_BINDING 0x1u
+
 /* Bind the calling process (all its threads, and those it creates
- * later) to the CPU set of task local_rank and setenv() that task's
- * variables (hpcl_plan_task_env).  The plan must be computed from this
- * machine's topology.  flags must be 0. */
+ * later) to the CPU set of task local_rank, replacing any binding it
+ * had, and setenv() that task's variables (hpcl_plan_task_env).  The
+ * plan must be computed from this machine's topology.  flags: 0 or
+ * HPCL_APPLY_KEEP_BINDING. */
 HPCL_API hpcl_rc hpcl_plan_apply(const hpcl_plan *plan, unsigned local_rank,
                                  unsigned flags);
 
@@ -30,8 +35,10 @@ HPCL_API hpcl_rc hpcl_local_rank(unsigned *rank, unsigned *size,
                                  hpcl_ctx *ctx);
 
 /* All of it: local rank and size from the launcher, this machine's
- * topology, a plan with ntasks = size and the other inputs from the
- * environment (hpcl_plan_set_from_env), then hpcl_plan_apply -- unless
+ * topology over the CPUs the launcher may use (HPCL_TOPO_LAUNCHER_CPUS)
+ * and the GPUs of the step (hpcl_topo_restrict_from_env), a plan with
+ * ntasks = size and the other inputs from the environment
+ * (hpcl_plan_set_from_env), then hpcl_plan_apply -- unless
  * `hpclaunch pin` did it (HPCL_PINNED holds the binding): then nothing.
  * flags must be 0. */
 HPCL_API hpcl_rc hpcl_pin_self(hpcl_ctx *ctx, unsigned flags);

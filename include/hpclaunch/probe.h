@@ -40,6 +40,12 @@ HPCL_API unsigned hpcl_probe_pending_jobs(const hpcl_probe *probe);
 HPCL_API unsigned hpcl_probe_idle_nodes(const hpcl_probe *probe);
 HPCL_API unsigned hpcl_probe_total_nodes(const hpcl_probe *probe);
 
+/* The slurmrestd API version used with the site ("v0.0.42") and the
+ * Slurm release it runs ("24.11.5"), both borrowed; "" when unknown (a
+ * libslurm site, or a site that did not say). */
+HPCL_API const char *hpcl_probe_api_version(const hpcl_probe *probe);
+HPCL_API const char *hpcl_probe_slurm_release(const hpcl_probe *probe);
+
 #ifdef __cplusplus
 }
 #endif

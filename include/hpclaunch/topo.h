@@ -32,10 +32,17 @@ typedef enum hpcl_topo_obj {
     HPCL_TOPO_NIC = 6      /* high-speed NICs (InfiniBand, EFA, Slingshot) */
 } hpcl_topo_obj;
 
+/* hpcl_topo_load() flag: use the CPUs this process's launcher may use
+ * (the nearest ancestor process bound more widely: slurmstepd, orted,
+ * prted), the same for every task of the node, rather than the binding
+ * the launcher gave this task. */
+#define HPCL_TOPO_LAUNCHER_CPUS 0x1u
+
 /* The topology of this machine, restricted to the CPUs this process may
  * use: the allowed cpuset (Slurm allocation, cgroup) and the current CPU
- * binding (srun --cpu-bind, taskset).  flags must be 0.  Free *out with
- * hpcl_topo_destroy(); ctx must outlive the topology. */
+ * binding (srun --cpu-bind, taskset), or its launcher's with
+ * HPCL_TOPO_LAUNCHER_CPUS.  flags: 0 or HPCL_TOPO_LAUNCHER_CPUS.  Free
+ * *out with hpcl_topo_destroy(); ctx must outlive the topology. */
 HPCL_API hpcl_rc hpcl_topo_load(hpcl_topo **out, hpcl_ctx *ctx,
                                 unsigned flags);
 
@@ -85,6 +92,24 @@ HPCL_API const char *hpcl_topo_nic_locality(const hpcl_topo *topo,
                                             unsigned i);
 HPCL_API const char *hpcl_topo_nic_numa(const hpcl_topo *topo, unsigned i);
 HPCL_API const char *hpcl_topo_nic_ucx(const hpcl_topo *topo, unsigned i);
+
+/* Restrict the topology to an allocation: cpus, the PU OS indexes it
+ * may use (list syntax "0-15,112-127"), and gpus, the PCI bus ids of its
+ * GPUs ("0000:4e:00.0,0000:5f:00.0"); NULL keeps that part.  The GPUs
+ * kept are renumbered from 0 per vendor, in the node's order, as a task
+ * sees them under Slurm's ConstrainDevices.  Counts, getters and plans
+ * then see the allocation only.  flags must be 0. */
+HPCL_API hpcl_rc hpcl_topo_restrict(hpcl_topo *topo, const char *cpus,
+                                    const char *gpus, unsigned flags);
+
+/* Restrict the topology to the GPUs the launcher gave this step:
+ * SLURM_STEP_GPUS (else SLURM_JOB_GPUS) names them by node index, and
+ * the index each one has for the task comes from the device variable
+ * Slurm set beside it (CUDA_VISIBLE_DEVICES, ROCR_VISIBLE_DEVICES,
+ * ZE_AFFINITY_MASK, GPU_DEVICE_ORDINAL).  Without those variables, or
+ * with no GPU in the topology, nothing changes.  flags must be 0. */
+HPCL_API hpcl_rc hpcl_topo_restrict_from_env(hpcl_topo *topo,
+                                             unsigned flags);
 
 /* A JSON description of the topology (counts, NUMA nodes, GPUs, NICs)
  * in *out; free() it.  flags must be 0. */

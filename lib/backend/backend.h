@@ -114,8 +114,30 @@ struct hpcl_probe {
     unsigned pending_jobs;
     unsigned idle_nodes;
     unsigned total_nodes;
+    /* What the site runs, as far as the driver knows (NULL: unknown);
+     * set also when the probe fails.  Not sent by the libslurm helper. */
+    char *api_version;   /* slurmrestd API version, "v0.0.42" */
+    char *slurm_release; /* "24.11.5" */
 };
 
+
+/*
+ * What a site's accounting (slurmdbd, read through libslurm's slurmdb
+ * interface or slurmrestd's /slurmdb/ endpoints) holds of one job: the
+ * record with the job's id whose comment carries the job's key (ids are
+ * re-issued after a controller crash, so a record under the same id
+ * without the key is another job).
+ */
+struct hpcl__acct {
+    int have;          /* 0: the site has no accounting (nothing to ask) */
+    int found;         /* a record with this id and key */
+    int started;       /* it started (a start time) */
+    int ended;         /* it ended (an end time and a final state) */
+    hpcl_state state;  /* as the record says */
+    int exit_code;     /* shell-style (128+N: signal N); -1 none */
+    long long start;   /* unix times; 0: none */
+    long long end;
+};
 
 /* Receives the records of one query; see struct hpcl__jobrec. */
 typedef hpcl_rc (*hpcl__jobrec_fn)(void *arg,
@@ -152,6 +174,22 @@ struct hpcl__backend_ops {
      * site knows no such job. */
     hpcl_rc (*find_key)(struct hpcl__site *site, hpcl_ctx *ctx,
                         const char *key, uint32_t *id);
+
+    /* What the site's accounting holds of job id carrying key, into
+     * *out (out->have 0: the site has none).  Any error: accounting was
+     * not reachable, and nothing is known.  NULL: the driver cannot ask
+     * accounting (as out->have 0). */
+    hpcl_rc (*acct)(struct hpcl__site *site, hpcl_ctx *ctx, uint32_t id,
+                    const char *key, struct hpcl__acct *out);
+
+    /* The cluster the site is, as text into out (len bytes): for
+     * libslurm "slurm:CLUSTER@CONTROLLER:PORT" (ClusterName and the first
+     * controller, as the controller reports them), for slurmrestd
+     * "slurmrestd:URL".  Recorded in the journal with each submitted job,
+     * so that an entry is never reconciled against another cluster that
+     * a site file gives the same name.  NULL: not known. */
+    hpcl_rc (*identity)(struct hpcl__site *site, hpcl_ctx *ctx, char *out,
+                        size_t len);
 
     /* Free the backend's private state (site->state). */
     void (*close)(struct hpcl__site *site);

@@ -36,6 +36,7 @@ const struct hpcl__site_key_def hpcl__site_keys[SK_NKEYS] = {
     [SK_MAP] = {"map", SITE | SK_REPEATABLE, SK_T_MAP, 0},
     [SK_HOME] = {"home", SK_IN_DEFAULTS, SK_T_SITENAME, 0},
     [SK_JOURNAL] = {"journal", SK_IN_DEFAULTS, SK_T_PATH, 0},
+    [SK_ACCOUNTING] = {"accounting", SITE, SK_T_ACCOUNTING, 0},
 };
 
 #define MAX_TIMEOUT_MS 86400000L /* a day: anything longer is a typo */
@@ -67,20 +68,17 @@ static int is_env_name(const char *s)
     return 1;
 }
 
-/* "v" then three dot-separated numbers, as slurmrestd's URL paths use. */
+/* "auto" or a version the REST driver speaks (its shapes differ per
+ * version: a version it does not know could only be misread). */
 static int is_api_version(const char *s)
 {
-    if (*s++ != 'v')
-        return 0;
-    for (int part = 0; part < 3; part++) {
-        if (part > 0 && *s++ != '.')
-            return 0;
-        if (!isdigit((unsigned char)*s))
-            return 0;
-        while (isdigit((unsigned char)*s))
-            s++;
-    }
-    return *s == '\0';
+    static const char *const known[] = {"auto", "v0.0.42", "v0.0.41",
+                                        "v0.0.40", "v0.0.38"};
+
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strcmp(s, known[i]) == 0)
+            return 1;
+    return 0;
 }
 
 static hpcl_rc take(struct hpcl__sites_parser *p, char **field, char *value)
@@ -144,7 +142,8 @@ static hpcl_rc set_checked(struct hpcl__sites_parser *p, char **field,
     const char *want = NULL;
 
     if (d->type == SK_T_VERSION && !is_api_version(value))
-        want = "an API version such as " HPCL__DEFAULT_API_VERSION;
+        want = "auto (the default) or an API version hpclaunch speaks: "
+               HPCL__API_VERSIONS;
     else if (d->type == SK_T_ENVNAME && !is_env_name(value))
         want = "an environment variable name";
     else if (d->type == SK_T_WORD && !is_word(value))
@@ -189,6 +188,21 @@ static hpcl_rc set_duration(struct hpcl__sites_parser *p, int key,
         return hpcl__sites_fail(p, p->lineno, "key 'timeout' must be more "
                                 "than 0 and at most 1d, not '%s'", value);
     *(site != NULL ? &site->timeout_ms : &p->sites->timeout_ms) = ms;
+    return p->rc;
+}
+
+static hpcl_rc set_accounting(struct hpcl__sites_parser *p,
+                              struct hpcl__site_conf *site, const char *value)
+{
+    if (strcmp(value, "auto") == 0)
+        site->accounting = HPCL__ACCT_AUTO;
+    else if (strcmp(value, "yes") == 0)
+        site->accounting = HPCL__ACCT_YES;
+    else if (strcmp(value, "no") == 0)
+        site->accounting = HPCL__ACCT_NO;
+    else
+        hpcl__sites_fail(p, p->lineno, "key 'accounting' must be yes, no "
+                         "or auto, not '%s'", value);
     return p->rc;
 }
 
@@ -316,6 +330,8 @@ hpcl_rc hpcl__sites_set_key(struct hpcl__sites_parser *p, int key,
         return add_map(p, site, value);
     case SK_T_SITENAME:
         return set_home(p, value);
+    case SK_T_ACCOUNTING:
+        return set_accounting(p, site, value);
     }
     return p->rc;
 }

@@ -28,6 +28,7 @@ enum hpcl__site_key {
     SK_MAP,
     SK_HOME,
     SK_JOURNAL,
+    SK_ACCOUNTING,
     SK_NKEYS
 };
 
@@ -48,7 +49,8 @@ enum hpcl__site_key_type {
     SK_T_DURATION, /* see hpcl__duration_parse() */
     SK_T_INT,      /* decimal integer */
     SK_T_MAP,      /* FROM => TO */
-    SK_T_SITENAME  /* a site's name */
+    SK_T_SITENAME, /* a site's name */
+    SK_T_ACCOUNTING /* yes | no | auto */
 };
 
 struct hpcl__site_key_def {

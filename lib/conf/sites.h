@@ -14,9 +14,22 @@
 #define HPCL__SITES_SYSTEM_PATH "/etc/hpclaunch/hpclaunch.conf"
 
 #define HPCL__SITE_NAME_MAX 63        /* bytes, without the NUL */
-#define HPCL__DEFAULT_API_VERSION "v0.0.38"
+/* slurmrestd API version: "auto" asks each site which it serves (the REST
+ * driver, lib/backend/rest/rest_version.c). */
+#define HPCL__DEFAULT_API_VERSION "auto"
+#define HPCL__API_VERSIONS "v0.0.42, v0.0.41, v0.0.40 or v0.0.38"
 #define HPCL__DEFAULT_MAX_WAIT_S 600L /* 10m */
 #define HPCL__DEFAULT_TIMEOUT_MS 10000L
+
+/* Whether a site's accounting (slurmdbd) is asked about jobs its
+ * controller no longer knows (key accounting). */
+enum hpcl__accounting {
+    HPCL__ACCT_AUTO = 0, /* if the site has it: libslurm, slurm.conf's
+                          * AccountingStorageType; slurmrestd, whether it
+                          * serves /slurmdb/ */
+    HPCL__ACCT_YES,      /* it has: unreachable means unknown */
+    HPCL__ACCT_NO        /* never asked */
+};
 
 enum hpcl__driver {
     HPCL__DRIVER_SLURM = 0,     /* libslurm, with a slurm.conf */
@@ -36,7 +49,8 @@ struct hpcl__site_conf {
     enum hpcl__driver driver;
     char *slurm_conf;  /* slurm: NULL means $SLURM_CONF, then the default */
     char *url;         /* slurmrestd: base URL, no trailing slash */
-    char *api_version; /* slurmrestd: never NULL for a REST site */
+    char *api_version; /* slurmrestd: never NULL for a REST site; "auto"
+                        * or one of HPCL__API_VERSIONS */
     char *user;        /* slurmrestd: NULL means the caller's login name */
     char *token_file;  /* slurmrestd: exactly one of token_file ... */
     char *token_env;   /* ... and token_env is set */
@@ -47,6 +61,7 @@ struct hpcl__site_conf {
     long max_wait_s;   /* saturated when the expected wait exceeds this */
     long preference;   /* lower is tried first */
     long timeout_ms;   /* per request to the site */
+    enum hpcl__accounting accounting;
     struct hpcl__path_map *maps;
     size_t nmaps;
     int line; /* line of the [site NAME] header; 0 for the built-in site */

@@ -47,6 +47,8 @@ void hpcl__decision_unref(struct hpcl__decision *d)
     for (size_t i = 0; i < d->nest; i++) {
         free(d->est[i].error);
         free(d->est[i].partition);
+        free(d->est[i].api_version);
+        free(d->est[i].slurm_release);
     }
     for (size_t i = 0; i < d->natt; i++)
         free(d->att[i].detail);
@@ -140,6 +142,11 @@ static json_t *est_json(const struct hpcl__estimate *e)
         json_object_set_new(o, "error", json_string(e->error));
     if (e->state == HPCL__EST_OK || e->state == HPCL__EST_FAILED)
         json_object_set_new(o, "probe_s", json_real(e->took_s));
+    /* null: not known (libslurm, or the site never answered). */
+    json_object_set_new(o, "api_version", e->api_version
+                            ? json_string(e->api_version) : json_null());
+    json_object_set_new(o, "slurm_release", e->slurm_release
+                            ? json_string(e->slurm_release) : json_null());
     return o;
 }
 
@@ -199,7 +206,10 @@ char *hpcl__decision_json(const struct hpcl__decision *d)
 
 static void est_line(FILE *f, const struct hpcl__estimate *e)
 {
-    fprintf(f, "  %s (%s%s): ", e->name, e->driver, e->home ? ", home" : "");
+    fprintf(f, "  %s (%s%s%s%s%s%s): ", e->name, e->driver,
+            e->api_version ? " " : "", e->api_version ? e->api_version : "",
+            e->slurm_release ? ", Slurm " : "",
+            e->slurm_release ? e->slurm_release : "", e->home ? ", home" : "");
     switch (e->state) {
     case HPCL__EST_OK:
         if (e->start == 0)

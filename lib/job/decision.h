@@ -34,6 +34,8 @@ struct hpcl__estimate {
                           * -1 when the start is unknown */
     unsigned pending, idle, total;
     char *partition;
+    char *api_version;   /* slurmrestd API used, or NULL */
+    char *slurm_release; /* the site's Slurm release, or NULL */
     double took_s;       /* probe time */
     long timeout_ms;
 };

@@ -119,6 +119,8 @@ void hpcl_probe_destroy(hpcl_probe *probe)
         return;
     free(probe->nodelist);
     free(probe->partition);
+    free(probe->api_version);
+    free(probe->slurm_release);
     free(probe);
 }
 
@@ -152,4 +154,17 @@ unsigned hpcl_probe_idle_nodes(const hpcl_probe *probe)
 unsigned hpcl_probe_total_nodes(const hpcl_probe *probe)
 {
     return probe != NULL ? probe->total_nodes : 0;
+}
+
+const char *hpcl_probe_api_version(const hpcl_probe *probe)
+{
+    return probe != NULL && probe->api_version != NULL ? probe->api_version
+                                                       : "";
+}
+
+const char *hpcl_probe_slurm_release(const hpcl_probe *probe)
+{
+    return probe != NULL && probe->slurm_release != NULL
+               ? probe->slurm_release
+               : "";
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "place/pin_reexec.h"
 #include "place/plan-internal.h"
 
 /* Bind every thread of the process to the task's CPU set.  hwloc's
@@ -40,8 +41,10 @@ static hpcl_rc bind_task(const hpcl_plan *plan, unsigned rank)
     return rc;
 }
 
-/* setenv() each "KEY=VALUE" of the task. */
-static hpcl_rc set_env(const hpcl_plan *plan, unsigned rank)
+/* setenv() each "KEY=VALUE" of the task.  A task that keeps its
+ * launcher's binding gets no OpenMP places: the planned ones lie outside
+ * that binding, and the runtime binds inside the inherited one. */
+static hpcl_rc set_env(const hpcl_plan *plan, unsigned rank, int keep)
 {
     const char *const *env = hpcl_plan_task_env(plan, rank);
 
@@ -52,6 +55,11 @@ static hpcl_rc set_env(const hpcl_plan *plan, unsigned rank)
         char *key = strndup(*e, (size_t)(eq - *e));
         int err = key == NULL ? ENOMEM : 0;
 
+        if (keep && key != NULL && (strcmp(key, "OMP_PLACES") == 0 ||
+                                    strcmp(key, "OMP_PROC_BIND") == 0)) {
+            free(key);
+            continue;
+        }
         if (key != NULL && setenv(key, eq + 1, 1) != 0)
             err = errno;
         free(key);
@@ -71,17 +79,18 @@ hpcl_rc hpcl_plan_apply(const hpcl_plan *plan, unsigned local_rank,
     if (plan == NULL)
         return HPCL_E_INVAL;
     ctx = plan->topo->ctx;
-    if (flags != 0)
-        return hpcl__fail(ctx, HPCL_E_INVAL, "flags must be 0, not %#x",
-                          flags);
+    if ((flags & ~HPCL_APPLY_KEEP_BINDING) != 0)
+        return hpcl__fail(ctx, HPCL_E_INVAL, "unknown flags %#x",
+                          flags & ~HPCL_APPLY_KEEP_BINDING);
     if (!plan->computed)
         return hpcl__fail(ctx, HPCL_E_INVAL, "the plan is not computed");
     if (local_rank >= plan->ntasks)
         return hpcl__fail(ctx, HPCL_E_INVAL, "local rank %u is not below "
                           "the plan's %u tasks", local_rank, plan->ntasks);
-    if ((rc = bind_task(plan, local_rank)) != HPCL_OK)
+    if (!(flags & HPCL_APPLY_KEEP_BINDING) &&
+        (rc = bind_task(plan, local_rank)) != HPCL_OK)
         return rc;
-    return set_env(plan, local_rank);
+    return set_env(plan, local_rank, (flags & HPCL_APPLY_KEEP_BINDING) != 0);
 }
 
 /* The calling thread's CPU affinity into set; -1 on failure.  The mask
@@ -139,6 +148,7 @@ hpcl_rc hpcl_pin_self(hpcl_ctx *ctx, unsigned flags)
 {
     hpcl_topo *topo = NULL;
     hpcl_plan *plan = NULL;
+    enum hpcl__reexec reexec;
     unsigned rank, size;
     hpcl_rc rc;
 
@@ -149,14 +159,20 @@ hpcl_rc hpcl_pin_self(hpcl_ctx *ctx, unsigned flags)
                           flags);
     if (already_pinned())
         return HPCL_OK;
-    if ((rc = hpcl_local_rank(&rank, &size, ctx)) != HPCL_OK ||
-        (rc = hpcl_topo_load(&topo, ctx, 0)) != HPCL_OK ||
+    if ((rc = hpcl__pin_reexec_mode(ctx, &reexec)) != HPCL_OK ||
+        (rc = hpcl_local_rank(&rank, &size, ctx)) != HPCL_OK ||
+        (rc = hpcl_topo_load(&topo, ctx, HPCL_TOPO_LAUNCHER_CPUS)) ||
+        (rc = hpcl_topo_restrict_from_env(topo, 0)) != HPCL_OK ||
         (rc = hpcl_plan_create(&plan, topo)) != HPCL_OK ||
         (rc = hpcl_plan_set_ntasks(plan, size)) != HPCL_OK ||
         (rc = hpcl_plan_set_from_env(plan, 0)) != HPCL_OK ||
         (rc = hpcl_plan_compute(plan)) != HPCL_OK)
         goto out;
     rc = hpcl_plan_apply(plan, rank, 0);
+    /* OpenMP from the first line of main: pin_reexec.c. */
+    if (rc == HPCL_OK)
+        rc = hpcl__pin_reexec(ctx, reexec,
+                              hpcl_plan_task_cpuset(plan, rank));
 out:
     hpcl_plan_destroy(plan);
     hpcl_topo_destroy(topo);

@@ -26,7 +26,7 @@ hpcl_rc hpcl_plan_create(hpcl_plan **out, hpcl_topo *topo)
     plan->topo = topo;
     plan->ntasks = 1;
     plan->threads = 1;
-    plan->smt = 1;
+    plan->smt = 0; /* Slurm's unit: -c counts hardware threads */
     plan->dist = HPCL_DIST_SPREAD;
     *out = plan;
     return HPCL_OK;
@@ -166,13 +166,18 @@ static int env_launcher_gpus(hpcl_plan *plan, unsigned *gpus)
                                        "ZE_AFFINITY_MASK",
                                        "GPU_DEVICE_ORDINAL"};
     char *copy;
+    /* srun gave each task its own GPUs (hpcl_topo_restrict_from_env):
+     * without a count asked for, the task keeps all it was given. */
+    int own = plan->topo->gpu_why[0] != '\0' && *gpus == 0;
 
-    if (*gpus == 0 || plan->topo->ngpus > 0)
+    if ((*gpus == 0 && !own) || plan->topo->ngpus > 0)
         return 0;
     for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
         const char *v = getenv(vars[i]);
         if (v == NULL || *v == '\0')
             continue;
+        for (const char *c = v, *end = v; own && end != NULL; c = end + 1)
+            *gpus += (end = strchr(c, ',')) != NULL || *c != '\0';
         if ((copy = strdup(v)) == NULL)
             return -1;
         free(plan->env_gpu_list);
@@ -183,6 +188,20 @@ static int env_launcher_gpus(hpcl_plan *plan, unsigned *gpus)
         return 0;
     }
     return 0;
+}
+
+/* Threads per core as srun takes them: SLURM_HINT (multithread: every
+ * hardware thread of a core, nomultithread: one), then
+ * SLURM_THREADS_PER_CORE.  *smt is left alone when neither is set. */
+static hpcl_rc env_slurm_smt(hpcl_ctx *ctx, unsigned *smt)
+{
+    const char *hint = getenv("SLURM_HINT");
+
+    if (hint != NULL && strcmp(hint, "multithread") == 0)
+        *smt = 0;
+    else if (hint != NULL && strcmp(hint, "nomultithread") == 0)
+        *smt = 1;
+    return env_number(ctx, "SLURM_THREADS_PER_CORE", 1, smt);
 }
 
 /* HPCL_DISTRIBUTION, checked; it is set last by the caller. */
@@ -230,6 +249,7 @@ hpcl_rc hpcl_plan_set_from_env(hpcl_plan *plan, unsigned flags)
         (rc = env_number(ctx, "HPCL_THREADS_PER_TASK", 1, &threads)) ||
         (rc = env_slurm_gpus(ctx, &gpus)) ||
         (rc = env_number(ctx, "HPCL_GPUS_PER_TASK", 0, &gpus)) ||
+        (rc = env_slurm_smt(ctx, &smt)) ||
         (rc = env_number(ctx, "HPCL_SMT", 0, &smt)) ||
         (rc = env_number(ctx, "HPCL_OVERSUBSCRIBE", 0, &over)) ||
         (rc = env_distribution(plan, &dist)))

@@ -110,6 +110,7 @@ static void inputs_json(struct hpcl__jw *w, const hpcl_plan *plan)
     hpcl__jw_kint(w, "cores", (int)n[HPCL_TOPO_CORE]);
     hpcl__jw_kint(w, "pus", (int)n[HPCL_TOPO_PU]);
     hpcl__jw_kint(w, "gpus", (int)n[HPCL_TOPO_GPU]);
+    hpcl__jw_kint(w, "node_gpus", (int)plan->topo->node_gpus);
     hpcl__jw_kint(w, "nics", (int)n[HPCL_TOPO_NIC]);
     hpcl__jw_close(w, '}');
 }

@@ -182,14 +182,19 @@ hpcl_rc hpcl__plan_note_launcher_gpus(hpcl_plan *plan)
 
     if (have != plan->env_gpus && have < plan->ntasks * plan->env_gpus)
         return hpcl__fail(plan->topo->ctx, HPCL_E_NOGPU, "no suitable GPU: "
-                          "hwloc shows no GPU on this node and the "
-                          "launcher's %s=%s lists %u, fewer than %u tasks "
-                          "x %u GPUs", plan->env_gpu_var,
-                          plan->env_gpu_list, have, plan->ntasks,
-                          plan->env_gpus);
-    if (hpcl__plan_note(plan, "hwloc shows no GPU on this node: each task "
-                        "gets %u of the launcher's %s=%s, placed without "
-                        "GPU locality", plan->env_gpus, plan->env_gpu_var,
+                          "%s and the launcher's %s=%s lists %u, fewer "
+                          "than %u tasks x %u GPUs",
+                          plan->topo->gpu_why[0] ? plan->topo->gpu_why
+                                                 : "hwloc shows no GPU on "
+                                                   "this node",
+                          plan->env_gpu_var, plan->env_gpu_list, have,
+                          plan->ntasks, plan->env_gpus);
+    if (hpcl__plan_note(plan, "%s: each task gets %u of the launcher's "
+                        "%s=%s, placed without GPU locality",
+                        plan->topo->gpu_why[0] ? plan->topo->gpu_why
+                                               : "hwloc shows no GPU on "
+                                                 "this node",
+                        plan->env_gpus, plan->env_gpu_var,
                         plan->env_gpu_list) != HPCL_OK)
         return hpcl__fail(plan->topo->ctx, HPCL_E_NOMEM, "out of memory "
                           "describing the plan");
@@ -299,8 +304,10 @@ hpcl_rc hpcl__plan_output_check(char **out, const hpcl_plan *plan,
     return HPCL_OK;
 }
 
-/* The table's cells for one task: rank, CPU set, PUs, NUMA, GPUs, NIC. */
-enum { COL_RANK, COL_CPUSET, COL_PUS, COL_NUMA, COL_GPU, COL_NIC, NCOL };
+/* The table's cells for one task: rank, CPU set, PUs, NUMA, GPUs, the
+ * indexes the task sees them by, NIC. */
+enum { COL_RANK, COL_CPUSET, COL_PUS, COL_NUMA, COL_GPU, COL_VIS, COL_NIC,
+       NCOL };
 
 static hpcl_rc task_row(char *cell[NCOL], const hpcl_plan *plan,
                         unsigned rank)
@@ -328,6 +335,16 @@ static hpcl_rc task_row(char *cell[NCOL], const hpcl_plan *plan,
     if (plan->gpus == 0)
         fputc('-', f);
     cell[COL_GPU] = stream_text(f, &cell[COL_GPU]);
+    if ((f = open_memstream(&cell[COL_VIS], &len)) == NULL)
+        return HPCL_E_NOMEM;
+    for (unsigned k = 0; k < plan->gpus; k++) {
+        int v = plan->topo->gpus[plan->task_gpus[task->gpu_first + k]]
+                    .visible;
+        fprintf(f, v >= 0 ? "%s%d" : "%s-", k ? "," : "", v);
+    }
+    if (plan->gpus == 0)
+        fputc('-', f);
+    cell[COL_VIS] = stream_text(f, &cell[COL_VIS]);
     if ((cell[COL_RANK] = malloc(16)) != NULL)
         snprintf(cell[COL_RANK], 16, "%u", rank);
     cell[COL_CPUSET] = strdup(desc[HPCL__DESC_CPUSET]);
@@ -360,8 +377,8 @@ static void print_table(FILE *f, const hpcl_plan *plan, char **cells,
 
 hpcl_rc hpcl_plan_to_table(char **out, const hpcl_plan *plan, unsigned flags)
 {
-    static const char *const head[NCOL] = {"RANK", "CPUSET", "PUS",
-                                           "NUMA", "GPU", "NIC"};
+    static const char *const head[NCOL] = {"RANK", "CPUSET", "PUS", "NUMA",
+                                           "GPU", "VISIBLE", "NIC"};
     hpcl_rc rc = hpcl__plan_output_check(out, plan, flags);
     unsigned nrows = plan && rc == HPCL_OK ? plan->ntasks + 1 : 0;
     char **cells = calloc((size_t)nrows * NCOL + 1, sizeof *cells);

@@ -263,9 +263,12 @@ static int note_head(char *buf, size_t len, const struct place *p,
                         plural(task->ncores));
     g = &t->gpus[p->plan->task_gpus[task->gpu_first]];
     local = g->core_hi - g->core_lo;
-    if (local == 0)
+    if (local == 0) /* usable: allowed, bound, in the allocation */
         return snprintf(buf, len, "task %u: GPU %s has no usable local "
-                        "core; took", rank, g->name);
+                        "core%s; took", rank, g->name,
+                        hwloc_get_nbobjs_by_type(t->hw, HWLOC_OBJ_PU) >
+                                (int)t->npus
+                            ? " (its CPUs are outside the allocation)" : "");
     if (g->core_lo == home->core_lo && g->core_hi == home->core_hi)
         return snprintf(buf, len, "task %u: GPU %s's NUMA node %s has %u "
                         "free core%s; took", rank, g->name, home->name,
@@ -407,6 +410,35 @@ static unsigned smt_that_fits(const struct place *p)
     return 0;
 }
 
+/* The end of a message that the tasks do not fit, when this process's
+ * own binding left it fewer CPUs than its launcher gave the node's
+ * tasks: planning for the node inside one task's binding is the likely
+ * cause, and the fix is the launcher's set. */
+static const char *binding_hint(const hpcl_topo *t, char *buf, size_t len)
+{
+    if (t->bound_pus == 0)
+        return "";
+    snprintf(buf, len, "; this process is bound to %u of the %u CPUs its "
+             "launcher may use (a launcher's binding): plan over the "
+             "launcher's CPUs (hpclaunch pin, hpcl_pin_self and "
+             "HPCL_TOPO_LAUNCHER_CPUS do), or start the tasks unbound "
+             "(srun --cpu-bind=none, mpirun --bind-to none)", t->bound_pus,
+             t->allowed_pus);
+    return buf;
+}
+
+/* Where the GPUs come from, for messages: "this node has 4" or "the
+ * allocation has 2 (of the node's 4)". */
+static const char *gpu_source(const hpcl_topo *t, char *buf, size_t len)
+{
+    if (t->node_gpus != t->ngpus)
+        snprintf(buf, len, "the allocation has %u (of the node's %u)",
+                 t->ngpus, t->node_gpus);
+    else
+        snprintf(buf, len, "this node has %u", t->ngpus);
+    return buf;
+}
+
 /* Step 1 for cores: fail unless the tasks fit (or may share cores),
  * saying what would fit. */
 static hpcl_rc check_cores(struct place *p)
@@ -415,15 +447,16 @@ static hpcl_rc check_cores(struct place *p)
     const hpcl_topo *t = p->topo;
     unsigned n = plan->ntasks, th = plan->threads, smt, fewer;
     uint64_t need = (uint64_t)n * p->c;
-    char alt[256];
+    char alt[256], hint[320];
     int len;
 
     if (p->c > t->ncores)
         return hpcl__fail(t->ctx, HPCL_E_PLAN, "a task of %u threads needs "
                           "%u cores (%u thread%s per core), but %u are usable;"
-                          " would fit: at most %u threads per task", th,
+                          " would fit: at most %u threads per task%s", th,
                           p->c, p->s, plural(p->s), t->ncores,
-                          t->ncores * p->s);
+                          t->ncores * p->s,
+                          binding_hint(t, hint, sizeof hint));
     p->fit = t->ncores / p->c;
     if (need <= t->ncores || plan->oversubscribe)
         return HPCL_OK;
@@ -438,9 +471,10 @@ static hpcl_rc check_cores(struct place *p)
                  smt);
     return hpcl__fail(t->ctx, HPCL_E_PLAN, "%u task%s x %u thread%s need "
                       "%llu cores (%u thread%s per core), but %u cores are "
-                      "usable (%u PUs); would fit: %s, or oversubscription",
+                      "usable (%u PUs); would fit: %s, or oversubscription%s",
                       n, plural(n), th, plural(th), (unsigned long long)need,
-                      p->s, plural(p->s), t->ncores, t->npus, alt);
+                      p->s, plural(p->s), t->ncores, t->npus, alt,
+                      binding_hint(t, hint, sizeof hint));
 }
 
 /* Step 1 for GPUs. */
@@ -449,14 +483,14 @@ static hpcl_rc check_gpus(struct place *p)
     const hpcl_plan *plan = p->plan;
     const hpcl_topo *t = p->topo;
     unsigned n = plan->ntasks, g = plan->gpus, ng = t->ngpus;
-    char alt[96] = "";
+    char alt[96] = "", src[64];
 
     if (g == 0)
         return HPCL_OK;
     if (g > ng)
         return hpcl__fail(t->ctx, HPCL_E_NOGPU, "%u GPU%s per task asked "
-                          "for, but this node has %u GPU%s", g, plural(g),
-                          ng, plural(ng));
+                          "for, but %s GPU%s", g, plural(g),
+                          gpu_source(t, src, sizeof src), plural(ng));
     if (ng / g < p->fit)
         p->fit = ng / g;
     if ((uint64_t)n * g <= ng || plan->oversubscribe)
@@ -465,10 +499,11 @@ static hpcl_rc check_gpus(struct place *p)
         snprintf(alt, sizeof alt, " or %u tasks x %u GPU%s", n, ng / n,
                  plural(ng / n));
     return hpcl__fail(t->ctx, HPCL_E_NOGPU, "%u tasks x %u GPU%s need %llu "
-                      "GPUs, but this node has %u; would fit: %u task%s x %u "
-                      "GPU%s%s, or oversubscription", n, g, plural(g),
-                      (unsigned long long)n * g, ng, ng / g, plural(ng / g), g,
-                      plural(g), alt);
+                      "GPUs, but %s; would fit: %u task%s x %u GPU%s%s, or "
+                      "oversubscription", n, g, plural(g),
+                      (unsigned long long)n * g,
+                      gpu_source(t, src, sizeof src), ng / g, plural(ng / g),
+                      g, plural(g), alt);
 }
 
 static void place_free(struct place *p)

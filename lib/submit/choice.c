@@ -120,6 +120,10 @@ static int absorb(struct hpcl__decision *d, size_t i, struct probe_task *t,
         snprintf(t->tctx.errmsg, sizeof t->tctx.errmsg, "%s", msg);
     }
     hpcl__site_mark(ctx, i, t->rc, t->tctx.errmsg);
+    /* Known even when the probe failed (sites, --explain). */
+    e->api_version = t->probe.api_version;
+    e->slurm_release = t->probe.slurm_release;
+    t->probe.api_version = t->probe.slurm_release = NULL;
     if (t->rc != HPCL_OK)
         return set_error(e, HPCL__EST_FAILED, t->rc, t->tctx.errmsg);
     e->state = HPCL__EST_OK;
@@ -175,6 +179,8 @@ static hpcl_rc probe_all(hpcl_job *job, struct hpcl__decision *d)
         hpcl__jobdesc_free(&t[i].desc);
         free(t[i].probe.nodelist);
         free(t[i].probe.partition);
+        free(t[i].probe.api_version);
+        free(t[i].probe.slurm_release);
     }
     free(t);
     return rc;

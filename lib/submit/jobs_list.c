@@ -8,13 +8,20 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "core/jansson_load.h"
 #include "submit/choice.h"
+#include "submit/cluster_id.h"
 #include "submit/journal.h"
 #include "submit/requests.h"
+#include "submit/settle.h"
 #include "registry/registry.h"
 
 /* What one entry turned out to be. */
@@ -22,6 +29,9 @@ struct verdict {
     const char *status; /* active, ended, lost, not submitted, ... */
     const char *reconciled; /* this call's journal event, or NULL */
     hpcl_state state;
+    int exit_code;      /* -1: not known */
+    int started;        /* reached RUNNING (controller or accounting) */
+    const char *source; /* "accounting" when accounting settled it */
     uint64_t id;
     char error[HPCL_ERRMSG_MAX];
 };
@@ -36,11 +46,71 @@ static void note(hpcl_ctx *ctx, enum hpcl__jevent ev, const char *key,
         hpcl__journal_record(jr, ctx, ev, key, site, id, text);
 }
 
-/* A submitted job: still there, ended, or lost. */
+/* Ask the site's accounting about a job its controller no longer knows;
+ * on no answer, why goes to detail. */
+static enum hpcl__acct_answer ask_acct(hpcl_ctx *ctx, struct hpcl__site *site,
+                                       const struct hpcl__jentry *e,
+                                       struct hpcl__acct *a, char *detail,
+                                       size_t len)
+{
+    memset(a, 0, sizeof *a);
+    a->exit_code = -1;
+    if (site->ops->acct == NULL)
+        return HPCL__AA_NONE;
+    if (site->ops->acct(site, ctx, (uint32_t)e->id, e->key, a) != HPCL_OK) {
+        snprintf(detail, len, "%s", ctx->errmsg);
+        return HPCL__AA_UNREACHABLE;
+    }
+    if (!a->have)
+        return HPCL__AA_NONE;
+    return a->found ? HPCL__AA_RECORD : HPCL__AA_NOJOB;
+}
+
+/* The decision into v, and into the journal when it settles the entry:
+ * ENDED once (in the note's "STATE exit N" form, which ended_json and
+ * job_ends read back), LOST once. */
+static void record(hpcl_ctx *ctx, const struct hpcl__jentry *e,
+                   const struct hpcl__settled *s, const char *detail,
+                   struct verdict *v)
+{
+    char text[HPCL_ERRMSG_MAX + 512];
+
+    v->status = s->status;
+    v->state = s->state;
+    v->exit_code = s->exit_code;
+    v->started = s->started;
+    v->source = s->from_acct ? "accounting" : NULL;
+    if (s->why != NULL)
+        snprintf(v->error, sizeof v->error, "%s%s%s", s->why,
+                 detail[0] != '\0' ? ": " : "", detail);
+    if (strcmp(s->status, "ended") == 0 && e->state != HPCL__J_ENDED) {
+        snprintf(text, sizeof text, "%s", hpcl_state_name(s->state));
+        if (s->exit_code >= 0)
+            snprintf(text + strlen(text), sizeof text - strlen(text),
+                     " exit %d", s->exit_code);
+        if (s->from_acct) /* read back by ended_json */
+            strcat(text, " (accounting)");
+        note(ctx, HPCL__J_ENDED, e->key, e->site, e->id, text);
+        v->reconciled = "ENDED";
+    } else if (strcmp(s->status, "lost") == 0 && e->state != HPCL__J_LOST) {
+        snprintf(text, sizeof text, "%s%s", s->started ? "started: " : "",
+                 v->error);
+        note(ctx, HPCL__J_LOST, e->key, e->site, e->id, text);
+        v->reconciled = "LOST";
+    }
+}
+
+/* A submitted job: asked of its controller, then, when the controller no
+ * longer knows it, of its site's accounting (lib/submit/settle.c). */
 static void check_submitted(hpcl_ctx *ctx, size_t i,
                             const struct hpcl__jentry *e, struct verdict *v)
 {
+    enum hpcl__ctl_answer ctl = HPCL__CTL_UNREACHABLE;
+    enum hpcl__acct_answer aa = HPCL__AA_NONE;
     struct hpcl__site *site;
+    struct hpcl__settled s;
+    struct hpcl__acct a = {.exit_code = -1};
+    char detail[HPCL_ERRMSG_MAX] = "";
     hpcl_job *job = NULL;
     hpcl_rc rc;
 
@@ -50,31 +120,28 @@ static void check_submitted(hpcl_ctx *ctx, size_t i,
         snprintf(v->error, sizeof v->error, "%s", ctx->errmsg);
         return;
     }
+    if ((rc = hpcl__cluster_check(ctx, site, e, v->error,
+                                  sizeof v->error)) != HPCL_OK) {
+        v->status = rc == HPCL_E_INVAL ? "other cluster" : "unknown";
+        hpcl_job_destroy(job);
+        return;
+    }
     hpcl__job_set_ref(job, i, (uint32_t)e->id, HPCL__NO_TASK);
     memcpy(job->key, e->key, sizeof job->key);
     rc = site->ops->query(site, ctx, (uint32_t)e->id, job->ref,
                           hpcl__job_absorb_checked, job);
-    if (rc == HPCL_OK && !job->other_key) {
-        v->state = job->info.state;
-        v->status = hpcl_state_is_terminal(v->state) ? "ended" : "active";
-        if (hpcl_state_is_terminal(v->state)) {
-            note(ctx, HPCL__J_ENDED, e->key, e->site, e->id,
-                 hpcl_state_name(v->state));
-            v->reconciled = "ENDED";
-        }
-    } else if (rc == HPCL_OK || rc == HPCL_E_NOJOB) {
-        v->status = "lost";
-        snprintf(v->error, sizeof v->error, "%s", job->other_key
-                 ? "its id now names another job (re-issued after a "
-                   "controller crash)"
-                 : "its site does not know its id (lost in a controller "
-                   "crash, or ended more than MinJobAge ago)");
-        note(ctx, HPCL__J_LOST, e->key, e->site, e->id, v->error);
-        v->reconciled = "LOST";
-    } else {
-        v->status = "unknown";
-        snprintf(v->error, sizeof v->error, "%s", ctx->errmsg);
-    }
+    if (rc == HPCL_OK && !job->other_key)
+        ctl = HPCL__CTL_HAS;
+    else if (rc == HPCL_OK && job->other_key)
+        ctl = HPCL__CTL_OTHER_KEY;
+    else if (rc == HPCL_E_NOJOB)
+        ctl = HPCL__CTL_NOJOB;
+    else
+        snprintf(detail, sizeof detail, "%s", ctx->errmsg);
+    if (ctl == HPCL__CTL_NOJOB || ctl == HPCL__CTL_OTHER_KEY)
+        aa = ask_acct(ctx, site, e, &a, detail, sizeof detail);
+    hpcl__settle(&s, ctl, job->info.state, job->info.exit_code, aa, &a);
+    record(ctx, e, &s, detail, v);
     hpcl_job_destroy(job);
 }
 
@@ -136,7 +203,9 @@ static void judge(hpcl_ctx *ctx, const struct hpcl__jentry *e,
         v->status = "not submitted";
         return;
     case HPCL__J_LOST:
-        v->status = "lost";
+        /* Asked again: accounting may have been down, or may know more
+         * now; --resubmit acts on this answer, not on an old one. */
+        check_submitted(ctx, i, e, v);
         return;
     case HPCL__J_CANCELLED:
         v->status = "cancelled";
@@ -148,8 +217,9 @@ static void judge(hpcl_ctx *ctx, const struct hpcl__jentry *e,
     }
 }
 
-/* An ENDED note, "STATE" or "STATE exit N" (lib/submit/job_ends.c), as
- * the entry's state and exit code. */
+/* An ENDED note, "STATE" or "STATE exit N" (lib/submit/job_ends.c),
+ * " (accounting)" after it when accounting gave it (record() above), as
+ * the entry's state, exit code and source. */
 static void ended_json(json_t *o, const char *note)
 {
     char state[32];
@@ -160,6 +230,8 @@ static void ended_json(json_t *o, const char *note)
     json_object_set_new(o, "state", json_string(state));
     if (sscanf(note + n, " exit %d", &code) == 1)
         json_object_set_new(o, "exit_code", json_integer(code));
+    if (strstr(note, " (accounting)") != NULL)
+        json_object_set_new(o, "source", json_string("accounting"));
 }
 
 static json_t *entry_json(const struct hpcl__jentry *e,
@@ -178,17 +250,26 @@ static json_t *entry_json(const struct hpcl__jentry *e,
         json_object_set_new(o, "id", json_integer((json_int_t)v->id));
         json_object_set_new(o, "ref", json_string(ref));
     }
-    if (v->state != HPCL_STATE_UNKNOWN)
+    if (v->state != HPCL_STATE_UNKNOWN) {
         json_object_set_new(o, "state",
                             json_string(hpcl_state_name(v->state)));
-    else if (e->state == HPCL__J_ENDED)
+        if (v->exit_code >= 0 && hpcl_state_is_terminal(v->state))
+            json_object_set_new(o, "exit_code", json_integer(v->exit_code));
+    } else if (e->state == HPCL__J_ENDED) {
         ended_json(o, e->note);
+    }
+    if (v->source != NULL)
+        json_object_set_new(o, "source", json_string(v->source));
+    if (v->started)
+        json_object_set_new(o, "started", json_true());
     if (v->reconciled != NULL)
         json_object_set_new(o, "reconciled", json_string(v->reconciled));
     if (v->error[0] != '\0')
         json_object_set_new(o, "error", json_string(v->error));
     else if (e->note != NULL && e->note[0] != '\0')
         json_object_set_new(o, "note", json_string(e->note));
+    if (e->cluster[0] != '\0')
+        json_object_set_new(o, "cluster", json_string(e->cluster));
     json_object_set_new(o, "first", json_integer(e->first));
     json_object_set_new(o, "last", json_integer(e->last));
     return o;
@@ -231,7 +312,7 @@ hpcl_rc hpcl_ctx_jobs_json(char **out, hpcl_ctx *ctx, unsigned flags)
     if ((all = json_array()) == NULL)
         rc = hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
     for (size_t k = 0; rc == HPCL_OK && k < s->n; k++) {
-        struct verdict v = {.status = "unknown"};
+        struct verdict v = {.status = "unknown", .exit_code = -1};
         judge(ctx, &s->entry[k], &v);
         json_array_append_new(all, entry_json(&s->entry[k], &v));
     }
@@ -247,6 +328,80 @@ hpcl_rc hpcl_ctx_jobs_json(char **out, hpcl_ctx *ctx, unsigned flags)
 
 /* --- resubmission of a lost job ---------------------------------------- */
 
+/* HPCL_OK when the entry is lost now, as its controller and accounting
+ * answer at this moment; else why not, in the context.  A key that ever
+ * ended or was cancelled, at any site, is never run again; nor is one
+ * that started before it was lost, or one whose fate is unknown. */
+static hpcl_rc still_lost(hpcl_ctx *ctx, const struct hpcl__jentry *e)
+{
+    const unsigned ended = 1u << HPCL__J_ENDED | 1u << HPCL__J_CANCELLED;
+    struct verdict v = {.status = "unknown", .exit_code = -1};
+    size_t i;
+
+    if (e->seen & ended)
+        return hpcl__fail(ctx, HPCL_E_INVAL, "job %s ended or was "
+                          "cancelled (the journal says so), not LOST: a job "
+                          "that ended is never resubmitted", e->key);
+    if (e->state != HPCL__J_SUBMITTED && e->state != HPCL__J_ADOPTED &&
+        e->state != HPCL__J_LOST)
+        return hpcl__fail(ctx, HPCL_E_INVAL, "job %s is %s in the journal, "
+                          "not LOST: only a job its site lost is resubmitted "
+                          "(run hpclaunch jobs to reconcile first)", e->key,
+                          hpcl__jevent_name(e->state));
+    if (hpcl__site_index(ctx, e->site, &i) != HPCL_OK)
+        return hpcl__fail(ctx, HPCL_E_INVAL, "job %s went to site '%s', "
+                          "which is not in the site file", e->key, e->site);
+    check_submitted(ctx, i, e, &v);
+    if (strcmp(v.status, "lost") != 0)
+        return hpcl__fail(ctx, HPCL_E_INVAL, "job %s is %s at %s:%llu, not "
+                          "LOST%s%s: only a job its site lost is resubmitted",
+                          e->key, v.status, e->site,
+                          (unsigned long long)e->id,
+                          v.error[0] != '\0' ? ": " : "", v.error);
+    if (v.started)
+        return hpcl__fail(ctx, HPCL_E_INVAL, "job %s is lost but had "
+                          "started: %s", e->key, v.error);
+    return HPCL_OK;
+}
+
+/* One resubmission at a time per journal: a second `hpclaunch jobs
+ * --resubmit KEY` waits here, then finds the key submitted again and
+ * refuses.  A lock file beside the journal, not the journal itself: its
+ * appends take their own lock on it, from this same process. */
+static hpcl_rc claim(hpcl_ctx *ctx, int *fd)
+{
+    char *path = NULL, *lock = NULL;
+    hpcl_rc rc;
+
+    *fd = -1;
+    if ((rc = hpcl__journal_path(&path, ctx, ctx->sites->journal)) !=
+        HPCL_OK)
+        return rc;
+    if (asprintf(&lock, "%s.resubmit-lock", path) < 0) {
+        lock = NULL;
+        rc = hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+    } else if ((*fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+                           0600)) < 0) {
+        rc = hpcl__fail(ctx, HPCL_E_SYSTEM, "cannot open %s: %s", lock,
+                        strerror(errno));
+    } else {
+        int r;
+
+        while ((r = flock(*fd, LOCK_EX)) != 0 && errno == EINTR)
+            ;
+        if (r != 0)
+            rc = hpcl__fail(ctx, HPCL_E_SYSTEM, "flock %s: %s", lock,
+                            strerror(errno));
+    }
+    if (rc != HPCL_OK && *fd >= 0) {
+        close(*fd);
+        *fd = -1;
+    }
+    free(lock);
+    free(path);
+    return rc;
+}
+
 static hpcl_rc lost_site(hpcl_ctx *ctx, const char *key, size_t *site,
                          struct hpcl__jobdesc *d)
 {
@@ -260,11 +415,8 @@ static hpcl_rc lost_site(hpcl_ctx *ctx, const char *key, size_t *site,
     if ((e = hpcl__jsummary_get(s, key)) == NULL)
         rc = hpcl__fail(ctx, HPCL_E_INVAL, "no job with key '%s' in the "
                         "journal", key);
-    else if (e->state != HPCL__J_LOST)
-        rc = hpcl__fail(ctx, HPCL_E_INVAL, "job %s is %s in the journal, "
-                        "not LOST: only a job its site lost is resubmitted "
-                        "(run hpclaunch jobs to reconcile first)", key,
-                        hpcl__jevent_name(e->state));
+    else
+        rc = still_lost(ctx, e);
     hpcl__jsummary_free(s);
     if (rc != HPCL_OK ||
         (rc = hpcl__sidecar_load(ctx, key, name, d)) != HPCL_OK)
@@ -279,6 +431,7 @@ static hpcl_rc resend(hpcl_ctx *ctx, size_t i, const char *key,
                       const struct hpcl__jobdesc *d, uint32_t *id)
 {
     const char *name = hpcl__site_name(ctx, i);
+    char text[HPCL__CLUSTER_MAX + 32];
     struct hpcl__site *site;
     hpcl_rc rc;
 
@@ -287,7 +440,8 @@ static hpcl_rc resend(hpcl_ctx *ctx, size_t i, const char *key,
     note(ctx, HPCL__J_INTENT, key, name, 0, "resubmit of a lost job");
     rc = site->ops->submit(site, ctx, d, id);
     if (rc == HPCL_OK) {
-        note(ctx, HPCL__J_SUBMITTED, key, name, *id, "resubmitted");
+        hpcl__cluster_note(text, sizeof text, ctx, site, "resubmitted");
+        note(ctx, HPCL__J_SUBMITTED, key, name, *id, text);
     } else if (rc == HPCL_E_AMBIGUOUS &&
                hpcl__resolve_key(ctx, i, key, id) == HPCL_OK) {
         note(ctx, HPCL__J_ADOPTED, key, name, *id, "found by its key");
@@ -312,6 +466,7 @@ hpcl_rc hpcl_job_resubmit(hpcl_job **out, hpcl_ctx *ctx, const char *key,
     hpcl_job *job = NULL;
     uint32_t id = 0;
     size_t i = 0;
+    int lock = -1;
     hpcl_rc rc;
 
     if (out == NULL || ctx == NULL)
@@ -324,14 +479,20 @@ hpcl_rc hpcl_job_resubmit(hpcl_job **out, hpcl_ctx *ctx, const char *key,
     if (!hpcl__key_valid(key))
         return hpcl__fail(ctx, HPCL_E_INVAL, "'%s' is not a job key "
                           "(hpcl- and 32 hex digits)", key ? key : "(null)");
-    if ((rc = lost_site(ctx, key, &i, &d)) != HPCL_OK)
+    if (!ctx->sites_loaded)
+        return hpcl__fail(ctx, HPCL_E_INVAL, "no journal: the context "
+                          "keeps one once hpcl_ctx_load_sites() was called");
+    if ((rc = claim(ctx, &lock)) != HPCL_OK)
         return rc;
-    if ((rc = resend(ctx, i, key, &d, &id)) == HPCL_OK &&
-        (rc = hpcl_job_create(&job, ctx)) == HPCL_OK) {
-        snprintf(job->key, sizeof job->key, "%s", key);
-        hpcl__job_set_ref(job, i, id, HPCL__NO_TASK);
-        *out = job;
+    if ((rc = lost_site(ctx, key, &i, &d)) == HPCL_OK) {
+        if ((rc = resend(ctx, i, key, &d, &id)) == HPCL_OK &&
+            (rc = hpcl_job_create(&job, ctx)) == HPCL_OK) {
+            snprintf(job->key, sizeof job->key, "%s", key);
+            hpcl__job_set_ref(job, i, id, HPCL__NO_TASK);
+            *out = job;
+        }
+        hpcl__jobdesc_free(&d);
     }
-    hpcl__jobdesc_free(&d);
+    close(lock); /* drops the claim */
     return rc;
 }

@@ -17,6 +17,7 @@
 #include "backend/jobkey.h"
 
 #define HPCL__JNAME_MAX 64 /* site and host fields, with the NUL */
+#define HPCL__CLUSTER_MAX 256 /* a cluster's identity, with the NUL */
 
 /* Events, in the order of a job's life.  Their names are the file format:
  * never rename one. */
@@ -85,6 +86,15 @@ struct hpcl__jentry {
     long pid;
     char *note;                   /* of the last event; "" if none */
     unsigned nevents;
+    char cluster[HPCL__CLUSTER_MAX]; /* the site's identity when the job
+                                   * was submitted (the SUBMITTED or
+                                   * ADOPTED note's "cluster=ID" word,
+                                   * lib/submit/cluster_id.c); "" in
+                                   * older journals */
+    unsigned seen;                /* bit 1 << event: events ever seen,
+                                   * at any site (--resubmit refuses a
+                                   * key that ever ENDED or was
+                                   * CANCELLED) */
 };
 
 struct hpcl__jsummary {

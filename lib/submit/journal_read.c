@@ -271,8 +271,14 @@ static int apply(struct hpcl__jsummary *s, const struct parsed *p)
         return -1;
     }
     /* A new INTENT is a new attempt, perhaps at another site. */
-    if (p->event == HPCL__J_INTENT)
+    if (p->event == HPCL__J_INTENT) {
         e->id = 0;
+        e->cluster[0] = '\0';
+    }
+    if ((p->event == HPCL__J_SUBMITTED || p->event == HPCL__J_ADOPTED) &&
+        strncmp(p->note, "cluster=", 8) == 0)
+        snprintf(e->cluster, sizeof e->cluster, "%.*s",
+                 (int)strcspn(p->note + 8, " "), p->note + 8);
     if (p->site[0] != '\0')
         snprintf(e->site, sizeof e->site, "%s", p->site);
     if (p->id != 0)
@@ -284,6 +290,7 @@ static int apply(struct hpcl__jsummary *s, const struct parsed *p)
     free(e->note);
     e->note = note;
     e->nevents++;
+    e->seen |= 1u << p->event;
     return 0;
 }
 

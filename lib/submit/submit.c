@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "submit/choice.h"
+#include "submit/cluster_id.h"
 #include "submit/journal.h"
 #include "submit/requests.h"
 #include "registry/registry.h"
@@ -199,6 +200,7 @@ static hpcl_rc attempt(hpcl_ctx *ctx, struct hpcl__decision *d, size_t i,
 {
     struct hpcl__jrec *recs = calloc(2 * n + 1, sizeof *recs);
     const char *name = hpcl__site_name(ctx, i);
+    char cluster[HPCL__CLUSTER_MAX + 16] = "";
     struct hpcl__site *site;
     size_t nrec = 0;
     hpcl_rc rc = HPCL_OK;
@@ -226,6 +228,15 @@ static hpcl_rc attempt(hpcl_ctx *ctx, struct hpcl__decision *d, size_t i,
     for (size_t k = 0; k < n && rc == HPCL_OK; k++)
         if (slots[k].done == 0)
             nrec += submit_one(ctx, d, site, i, &slots[k], recs + nrec);
+    /* Which cluster the site is, asked once for the batch, goes with each
+     * submitted job (lib/submit/cluster_id.c). */
+    for (size_t k = 0; k < nrec; k++) {
+        if (recs[k].event != HPCL__J_SUBMITTED)
+            continue;
+        if (cluster[0] == '\0')
+            hpcl__cluster_note(cluster, sizeof cluster, ctx, site, NULL);
+        recs[k].note = cluster[0] != '\0' ? cluster : NULL;
+    }
     /* Outcomes need no sync of their own: the next INTENT's sync, or the
      * journal's close, covers them, and a crash before then leaves an
      * INTENT that the job's key settles. */

@@ -86,6 +86,25 @@ struct hpcl_topo {
     unsigned ngpus;
     struct hpcl__dev *nics;
     unsigned nnics;
+    /* The allocation (hpcl_topo_restrict): the GPUs kept, re-applied by
+     * every later restriction; NULL when all are kept. */
+    struct hpcl__gpu_pick *picks;
+    unsigned npicks;
+    unsigned node_gpus;        /* GPUs of the node before restriction */
+    /* Why the GPUs were dropped (hpcl_topo_restrict_from_env: srun gave
+     * each task only its own), for the plan's note; "" when not. */
+    char gpu_why[192];
+    /* This process's own binding made the usable set smaller than what
+     * its launcher may use: what a failed plan's message must say. */
+    unsigned bound_pus, allowed_pus; /* 0 when not narrowed */
+};
+
+/* One GPU of an allocation: its PCI bus id and the index the task sees
+ * it by (-1: renumber from 0 among the allocation, as with Slurm's
+ * ConstrainDevices). */
+struct hpcl__gpu_pick {
+    char pci[16];
+    int visible;
 };
 
 /* topo_scan.c: fill cores, domains, packages and CPU counts. */
@@ -93,6 +112,13 @@ hpcl_rc hpcl__topo_scan_cpus(hpcl_topo *topo);
 
 /* topo_devices.c: fill GPUs and NICs (after the CPU scan). */
 hpcl_rc hpcl__topo_scan_devices(hpcl_topo *topo);
+
+/* topo.c: free what the scans filled (not the hwloc topology). */
+void hpcl__topo_free_scan(hpcl_topo *topo);
+
+/* topo_launcher.c: this process's launcher's CPU set into set (see
+ * HPCL_TOPO_LAUNCHER_CPUS); -1 when /proc cannot tell. */
+int hpcl__launcher_cpus(hwloc_bitmap_t set);
 
 /* Locality of an object as a range of usable cores [*lo, *hi). */
 void hpcl__topo_core_range(const hpcl_topo *topo, hwloc_const_cpuset_t set,

@@ -17,7 +17,7 @@
 /* Start a topology: check the arguments, allocate, prepare hwloc with
  * the I/O filter set (without it hwloc keeps no PCI or OS device). */
 static hpcl_rc topo_start(hpcl_topo **out, hpcl_ctx *ctx, unsigned flags,
-                          int init_hw)
+                          unsigned known, int init_hw)
 {
     hpcl_topo *topo;
 
@@ -25,9 +25,9 @@ static hpcl_rc topo_start(hpcl_topo **out, hpcl_ctx *ctx, unsigned flags,
         *out = NULL;
     if (out == NULL || ctx == NULL)
         return HPCL_E_INVAL;
-    if (flags != 0)
-        return hpcl__fail(ctx, HPCL_E_INVAL, "flags must be 0, not %#x",
-                          flags);
+    if ((flags & ~known) != 0)
+        return hpcl__fail(ctx, HPCL_E_INVAL, "unknown flags %#x",
+                          flags & ~known);
     if ((topo = calloc(1, sizeof *topo)) == NULL ||
         (topo->usable = hwloc_bitmap_alloc()) == NULL) {
         free(topo);
@@ -47,26 +47,60 @@ static hpcl_rc topo_start(hpcl_topo **out, hpcl_ctx *ctx, unsigned flags,
     return HPCL_OK;
 }
 
-/* Usable PUs: the allowed ones, and for this machine the current binding
- * too (a binding does not shrink hwloc's topology).  The tree itself is
- * not restricted: hwloc_topology_restrict() cannot be undone and aborts
- * on some nested restrictions in hwloc 2.9.0. */
+/* Restrict the usable PUs of this machine to its binding: this
+ * process's own (bound == BOUND_SELF), or its launcher's, the same for
+ * every task of the node (BOUND_LAUNCHER).  When its own binding is
+ * narrower than its launcher's, remember both sizes: a plan that then
+ * does not fit says why. */
+enum { BOUND_NONE, BOUND_SELF, BOUND_LAUNCHER };
+
+static hpcl_rc restrict_to_binding(hpcl_topo *topo, int bound)
+{
+    hwloc_bitmap_t own = hwloc_bitmap_alloc(), wide = hwloc_bitmap_alloc();
+    hpcl_rc rc = HPCL_OK;
+
+    if (own == NULL || wide == NULL)
+        rc = hpcl__fail(topo->ctx, HPCL_E_NOMEM, "out of memory");
+    else if (hwloc_get_cpubind(topo->hw, own, HWLOC_CPUBIND_PROCESS) == 0) {
+        if (hpcl__launcher_cpus(wide) < 0)
+            hwloc_bitmap_copy(wide, own);
+        hwloc_bitmap_and(wide, wide, topo->usable);
+        hwloc_bitmap_and(own, own, topo->usable);
+        if (!hwloc_bitmap_iszero(wide) && !hwloc_bitmap_isequal(own, wide) &&
+            hwloc_bitmap_isincluded(own, wide)) {
+            topo->bound_pus = (unsigned)hwloc_bitmap_weight(own);
+            topo->allowed_pus = (unsigned)hwloc_bitmap_weight(wide);
+        }
+        hwloc_bitmap_copy(topo->usable,
+                          bound == BOUND_LAUNCHER && !hwloc_bitmap_iszero(wide)
+                              ? wide : own);
+        if (bound == BOUND_LAUNCHER)
+            topo->bound_pus = topo->allowed_pus = 0;
+    }
+    hwloc_bitmap_free(own);
+    hwloc_bitmap_free(wide);
+    return rc;
+}
+
+/* Usable PUs: the allowed ones, and for this machine a binding too (a
+ * binding does not shrink hwloc's topology).  The tree itself is not
+ * restricted: hwloc_topology_restrict() cannot be undone and aborts on
+ * some nested restrictions in hwloc 2.9.0. */
 static hpcl_rc topo_finish(hpcl_topo *topo, int bound)
 {
+    hpcl_rc rc = HPCL_OK;
+
     hwloc_bitmap_and(topo->usable,
                      hwloc_topology_get_allowed_cpuset(topo->hw),
                      hwloc_topology_get_topology_cpuset(topo->hw));
-    if (bound && hwloc_topology_is_thissystem(topo->hw)) {
-        hwloc_bitmap_t bind = hwloc_bitmap_alloc();
-
-        if (bind == NULL)
-            return hpcl__fail(topo->ctx, HPCL_E_NOMEM, "out of memory");
-        if (hwloc_get_cpubind(topo->hw, bind, HWLOC_CPUBIND_PROCESS) == 0)
-            hwloc_bitmap_and(topo->usable, topo->usable, bind);
-        hwloc_bitmap_free(bind);
-    }
-    hpcl_rc rc = hpcl__topo_scan_cpus(topo);
-    return rc != HPCL_OK ? rc : hpcl__topo_scan_devices(topo);
+    if (bound != BOUND_NONE && hwloc_topology_is_thissystem(topo->hw))
+        rc = restrict_to_binding(topo, bound);
+    if (rc == HPCL_OK)
+        rc = hpcl__topo_scan_cpus(topo);
+    if (rc == HPCL_OK)
+        rc = hpcl__topo_scan_devices(topo);
+    topo->node_gpus = topo->ngpus;
+    return rc;
 }
 
 /* Load the prepared hwloc topology and finish; on failure free it all. */
@@ -171,7 +205,7 @@ static int may_have_devices(void)
 
 hpcl_rc hpcl_topo_load(hpcl_topo **out, hpcl_ctx *ctx, unsigned flags)
 {
-    hpcl_rc rc = topo_start(out, ctx, flags, 1);
+    hpcl_rc rc = topo_start(out, ctx, flags, HPCL_TOPO_LAUNCHER_CPUS, 1);
 
     if (rc != HPCL_OK)
         return rc;
@@ -191,7 +225,10 @@ hpcl_rc hpcl_topo_load(hpcl_topo **out, hpcl_ctx *ctx, unsigned flags)
                                   HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST,
                                   "x86");
 #endif
-    return topo_load_finish(out, *out, 1, "this machine's topology");
+    return topo_load_finish(out, *out,
+                            flags & HPCL_TOPO_LAUNCHER_CPUS ? BOUND_LAUNCHER
+                                                            : BOUND_SELF,
+                            "this machine's topology");
 }
 
 hpcl_rc hpcl_topo_load_xml(hpcl_topo **out, hpcl_ctx *ctx, const char *path,
@@ -205,7 +242,7 @@ hpcl_rc hpcl_topo_load_xml(hpcl_topo **out, hpcl_ctx *ctx, const char *path,
         return ctx ? hpcl__fail(ctx, HPCL_E_INVAL, "no XML path")
                    : HPCL_E_INVAL;
     }
-    if ((rc = topo_start(out, ctx, flags, 1)) != HPCL_OK)
+    if ((rc = topo_start(out, ctx, flags, 0, 1)) != HPCL_OK)
         return rc;
     if (hwloc_topology_set_xml((*out)->hw, path) < 0) {
         rc = hpcl__fail(ctx, HPCL_E_TOPOLOGY, "cannot read hwloc XML %s: %s",
@@ -214,7 +251,7 @@ hpcl_rc hpcl_topo_load_xml(hpcl_topo **out, hpcl_ctx *ctx, const char *path,
         *out = NULL;
         return rc;
     }
-    return topo_load_finish(out, *out, 0, path);
+    return topo_load_finish(out, *out, BOUND_NONE, path);
 }
 
 hpcl_rc hpcl_topo_load_synthetic(hpcl_topo **out, hpcl_ctx *ctx,
@@ -228,7 +265,7 @@ hpcl_rc hpcl_topo_load_synthetic(hpcl_topo **out, hpcl_ctx *ctx,
         return ctx ? hpcl__fail(ctx, HPCL_E_INVAL, "no synthetic description")
                    : HPCL_E_INVAL;
     }
-    if ((rc = topo_start(out, ctx, flags, 1)) != HPCL_OK)
+    if ((rc = topo_start(out, ctx, flags, 0, 1)) != HPCL_OK)
         return rc;
     if (hwloc_topology_set_synthetic((*out)->hw, desc) < 0) {
         rc = hpcl__fail(ctx, HPCL_E_INVAL,
@@ -237,7 +274,7 @@ hpcl_rc hpcl_topo_load_synthetic(hpcl_topo **out, hpcl_ctx *ctx,
         *out = NULL;
         return rc;
     }
-    return topo_load_finish(out, *out, 0, "synthetic topology");
+    return topo_load_finish(out, *out, BOUND_NONE, "synthetic topology");
 }
 
 hpcl_rc hpcl_topo_wrap(hpcl_topo **out, hpcl_ctx *ctx, hwloc_topology_t hw,
@@ -251,14 +288,14 @@ hpcl_rc hpcl_topo_wrap(hpcl_topo **out, hpcl_ctx *ctx, hwloc_topology_t hw,
         return ctx ? hpcl__fail(ctx, HPCL_E_INVAL, "no hwloc topology")
                    : HPCL_E_INVAL;
     }
-    if ((rc = topo_start(out, ctx, flags, 0)) != HPCL_OK)
+    if ((rc = topo_start(out, ctx, flags, 0, 0)) != HPCL_OK)
         return rc;
     if (hwloc_topology_dup(&(*out)->hw, hw) < 0)
         rc = hpcl__fail(ctx, HPCL_E_TOPOLOGY,
                         "cannot duplicate the hwloc topology: %s",
                         strerror(errno));
     else
-        rc = topo_finish(*out, 0);
+        rc = topo_finish(*out, BOUND_NONE);
     if (rc != HPCL_OK) {
         hpcl_topo_destroy(*out);
         *out = NULL;
@@ -280,10 +317,8 @@ static void free_devs(struct hpcl__dev *devs, unsigned n)
     free(devs);
 }
 
-void hpcl_topo_destroy(hpcl_topo *topo)
+void hpcl__topo_free_scan(hpcl_topo *topo)
 {
-    if (topo == NULL)
-        return;
     free_devs(topo->gpus, topo->ngpus);
     free_devs(topo->nics, topo->nnics);
     for (unsigned d = 0; d < topo->ndoms; d++)
@@ -294,6 +329,14 @@ void hpcl_topo_destroy(hpcl_topo *topo)
     free(topo->pu_core);
     free(topo->cores);
     free(topo->pus);
+}
+
+void hpcl_topo_destroy(hpcl_topo *topo)
+{
+    if (topo == NULL)
+        return;
+    hpcl__topo_free_scan(topo);
+    free(topo->picks);
     hwloc_bitmap_free(topo->usable);
     if (topo->hw != NULL)
         hwloc_topology_destroy(topo->hw);

@@ -64,7 +64,7 @@ status 2 "topo: --topology with --synthetic is a usage error" \
 # --- plan ------------------------------------------------------------------
 out=$("$H" plan --topology "$fixtures/gpu-edge-cases.xml" -n 2 -c 2 \
     --gpus-per-task 1)
-check "plan: table header" grep -q '^RANK  *CPUSET  *PUS  *NUMA  *GPU  *NIC$' \
+check "plan: table header" grep -q '^RANK  *CPUSET  *PUS  *NUMA  *GPU  *VISIBLE  *NIC$' \
     <<<"$out"
 check "plan: 2 task rows" [ "$(grep -c '^[01] ' <<<"$out")" -eq 2 ]
 "$H" plan --synthetic "pack:2 core:4 pu:2" -n 4 --hint=multithread \
@@ -96,7 +96,10 @@ xe=$shared/dell-xe8640-2x56c-snc4-4xh100.xml
 if [ ! -r "$xe" ] || ! py; then
     skip "acceptance: $xe or python3 missing"
 else
-    "$H" plan --topology "$xe" -n 4 -c 8 --gpus-per-task 1 --json >"$tmp/xe.json"
+    # -c counts hardware threads as Slurm does: a core of its own per
+    # thread is --hint=nomultithread.
+    "$H" plan --topology "$xe" -n 4 -c 8 --gpus-per-task 1 \
+        --hint=nomultithread --json >"$tmp/xe.json"
     "$H" topo --topology "$xe" --json >"$tmp/xe-topo.json"
     out=$(python3 - "$tmp/xe.json" "$tmp/xe-topo.json" <<'PY' 2>&1
 import json, sys
@@ -127,6 +130,33 @@ PY
     check "acceptance: 4 tasks, each one distinct H100 and 8 cores of its NUMA node" \
         [ $rc -eq 0 ]
     echo "$out" | diag
+    # Inside an allocation: cores 0-15 and the H100s at 4e and 5f.
+    "$H" plan --topology "$xe" -n 2 -c 4 --gpus-per-task 1 \
+        --cpuset 0-15,112-127 --gpus 0000:4e:00.0,0000:5f:00.0 --json \
+        >"$tmp/alloc.json"
+    out=$(python3 - "$tmp/alloc.json" <<'PY' 2>&1
+import json, sys
+plan = json.load(open(sys.argv[1]))
+alloc = set(range(0, 16)) | set(range(112, 128))
+vis = {}
+for t in plan["tasks"]:
+    s = set()
+    for part in t["cpuset"].split(","):
+        a, _, b = part.partition("-")
+        s.update(range(int(a), int(b or a) + 1))
+    assert s <= alloc, "CPUs inside the allocation"
+    assert len(t["pus"]) == 4 and t["cores"] == 2, "4 CPUs = 2 SMT-2 cores"
+    g = t["gpus"][0]
+    vis[g["pci"]] = g["visible_index"]
+    assert t["env"]["CUDA_VISIBLE_DEVICES"] == str(g["visible_index"])
+assert vis == {"0000:4e:00.0": 0, "0000:5f:00.0": 1}, vis
+assert plan["topology"]["gpus"] == 2 and plan["topology"]["node_gpus"] == 4
+print(vis)
+PY
+    ); rc=$?
+    check "allocation: CPUs inside --cpuset, the two --gpus seen as 0 and 1" \
+        [ $rc -eq 0 ]
+    echo "$out" | diag
 fi
 if [ -d "$shared" ]; then
     bad=0
@@ -152,7 +182,7 @@ check "pin binds the program to that set" [ "$got" = "$self_cpus" ]
 out=$(OMPI_COMM_WORLD_LOCAL_RANK=0 OMPI_COMM_WORLD_LOCAL_SIZE=1 \
     "$H" pin --verbose -- true 2>&1)
 check "pin --verbose: one report line" \
-    grep -qE "^hpclaunch pin: [^ ]+ rank 0/1: cpus $self_cpus \(pus [0-9]+\) numa [0-9,-]+ gpus - nic -$" \
+    grep -qE "^hpclaunch pin: rank [0-9?]+ \(local 0/1\) host [^ ]+: cpus $self_cpus \(pus [0-9]+\) numa [0-9,-]+ gpus - nic - binding (set|replaced \(launcher's: [0-9,-]+\))$" \
     <<<"$out"
 echo "$out" | diag
 export OMPI_COMM_WORLD_LOCAL_SIZE=1

@@ -3,7 +3,7 @@
 # status (another process, by reference) and by cancel -- so that once the
 # controller purges the job (MinJobAge) it is still reported ended or
 # cancelled, never lost, and --resubmit refuses it.  The purge itself is
-# not waited for here (MinJobAge is 300 s): what matters is that the
+# not waited for here (cli_acct.sh does): what matters is that the
 # journal holds the end before it happens.
 . "$(dirname "$0")/tap.sh"
 H=$HPCLAUNCH

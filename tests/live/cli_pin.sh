@@ -7,6 +7,11 @@
 #   3. hpclaunch run -c 2: 1 rank x 2 OpenMP threads per node, thread i
 #      on the plan's PU i
 #   4. srun --cpu-bind=none hpclaunch pin -- Cpus_allowed_list of the task
+#   5. srun --cpu-bind=cores hpclaunch pin: the launcher's binding replaced
+# and, on this machine, mpirun with Open MPI's default binding (to core):
+#   6. mpirun -np 2 hpclaunch pin: disjoint sets, the plan's, said by -v
+#   7. the same with --keep-binding: the launcher's sets kept
+#   8. mpirun -np 1 hpclaunch pin -c 2: 2 CPUs, not the 1 core bound to
 . "$(dirname "$0")/tap.sh"
 work=$HPCL_DEV_WORK/cli_pin.$$
 mkdir -p "$work"
@@ -35,6 +40,10 @@ srun --cpu-bind=none -n 4 -N 2 "$H" pin -- sh -c \
     'echo "\$SLURM_NODEID \$SLURM_LOCALID \$(grep Cpus_allowed_list /proc/self/status | cut -f2) \$HPCL_PINNED"' \
     >status.out 2>status.err
 echo \$? >status.rc
+srun --cpu-bind=cores -n 4 -N 2 "$H" pin -v -- sh -c \
+    'echo "\$SLURM_NODEID \$SLURM_LOCALID \$(grep Cpus_allowed_list /proc/self/status | cut -f2) \$HPCL_PINNED"' \
+    >cores.out 2>cores.err
+echo \$? >cores.rc
 JOB
 timeout 300 sbatch --wait -N 2 --ntasks-per-node=2 -t 4 -D "$work" \
     -o "$work/job.out" "$work/job.sh" >"$work/sbatch.out" 2>&1
@@ -60,7 +69,7 @@ check_hello() {
     check "$1: every rank runs on the CPUs its plan gives" \
         [ $bad -eq 0 -a "${lines:-0}" -eq 4 ]
     check "$1: pin --verbose reported each rank once" \
-        [ "$(grep -c '^hpclaunch pin: .* rank [01]/2: cpus ' "$work/$1.err")" -eq 4 ]
+        [ "$(grep -c '^hpclaunch pin: rank [0-3] (local [01]/2) host [^ ]*: cpus ' "$work/$1.err")" -eq 4 ]
     diag <"$out"
     grep -v '^hpclaunch pin: ' "$work/$1.err" | head -20 | diag
 }
@@ -95,6 +104,51 @@ check "Cpus_allowed_list of each pinned task = its plan's set = HPCL_PINNED" \
     [ $bad -eq 0 -a $n -eq 4 ]
 diag <"$work/status.out"
 cat "$work/status.err" "$work/job.out" 2>/dev/null | head -20 | diag
+
+# --- srun --cpu-bind=cores: pin replaces the binding with the plan's ----
+check "srun --cpu-bind=cores ... hpclaunch pin exits 0" \
+    [ "$(cat "$work/cores.rc" 2>/dev/null)" = 0 ]
+bad=0 n=0
+while read -r node local allowed pinned; do
+    n=$((n + 1))
+    [ "$allowed" = "${want[$local]}" ] && [ "$pinned" = "$allowed" ] ||
+        { bad=1; echo "node $node local $local: $allowed, HPCL_PINNED $pinned, plan ${want[$local]}" | diag; }
+done <"$work/cores.out"
+check "under srun --cpu-bind=cores each task gets its plan's set" \
+    [ $bad -eq 0 -a $n -eq 4 ]
+diag <"$work/cores.err"
+
+# --- mpirun with Open MPI's default binding, on this machine -------------
+# bound_sets CMD...: "RANK CPUS HPCL_PINNED" per rank, sorted by rank
+bound_sets() {
+    timeout 120 mpirun "$@" sh -c 'echo "$OMPI_COMM_WORLD_RANK $(grep Cpus_allowed_list /proc/self/status | cut -f2) $HPCL_PINNED"' 2>"$work/mpi.err" | sort -n
+}
+mapfile -t launcher < <(bound_sets -np 2 | cut -d' ' -f2)
+diag <<<"Open MPI's own binding: ${launcher[*]}"
+mapfile -t got < <(bound_sets -np 2 "$H" pin -v)
+check "mpirun -np 2 hpclaunch pin (default binding): 2 ranks ran" \
+    [ "${#got[@]}" -eq 2 ]
+bad=0
+for i in 0 1; do
+    read -r r allowed pinned <<<"${got[$i]}"
+    [ "$r" = "$i" ] && [ "$allowed" = "${want[$i]}" ] && [ "$pinned" = "$allowed" ] ||
+        { bad=1; echo "rank $i: ${got[$i]}, plan ${want[$i]}" | diag; }
+done
+check "mpirun default binding: rank i gets the plan's set i (${want[*]})" \
+    [ $bad -eq 0 -a "${#got[@]}" -eq 2 ]
+check "pin -v says it replaced the launcher's binding, with global ranks" \
+    [ "$(grep -c '^hpclaunch pin: rank [01] (local [01]/2) host [^ ]*: cpus .* binding replaced (launcher.s: ' "$work/mpi.err")" -eq 2 ]
+diag <"$work/mpi.err"
+mapfile -t kept < <(bound_sets -np 2 "$H" pin -v --keep-binding | cut -d' ' -f2)
+check "pin --keep-binding keeps Open MPI's binding (${launcher[*]})" \
+    [ "${#kept[@]}" -eq 2 -a "${kept[*]}" = "${launcher[*]}" ]
+grep -q 'binding kept' "$work/mpi.err"
+check "pin -v --keep-binding says so" [ $? -eq 0 ]
+two=$("$H" plan -n 1 -c 2 --json | sed -n 's/^ *"cpuset": "\(.*\)",$/\1/p')
+mapfile -t got < <(bound_sets -np 1 "$H" pin -c 2)
+check "mpirun -np 1 hpclaunch pin -c 2: the plan's 2 CPUs ($two)" \
+    [ "${#got[@]}" -eq 1 -a "$(cut -d' ' -f2 <<<"${got[0]}")" = "$two" ]
+diag <<<"${got[*]}"
 
 # --- outside an allocation: a usage error ---------------------------------
 (unset SLURM_JOB_ID; "$H" run -- true 2>/dev/null)

@@ -1,7 +1,10 @@
 #!/bin/bash
 # Live, differential: a job submitted by 'hpclaunch submit' gets exactly the
 # allocation 'sbatch' gives for the same options, at site A (driver slurm,
-# libslurm) and at site B (driver slurmrestd).
+# libslurm), at site B (driver slurmrestd, Slurm 22.05, v0.0.38) and at site C
+# (driver slurmrestd, Slurm 24.11, v0.0.42; its own 24.11 sbatch and scontrol
+# run in the Debian 13 root through $HPCL_DEV_SITEC_RUN; the sets that do not
+# fit its nodes are left out there).  HPCL_DIFF_SITES="sitec" runs one site.
 #
 # Each option set of the matrix below is submitted held (-H) twice per site:
 #   SLURM_CONF=<site's slurm.conf> sbatch --parsable -H OPTIONS --wrap true
@@ -24,6 +27,28 @@ work=$HPCL_DEV_WORK/cli_sbatch_diff.$$
 mkdir -p "$work" && cd "$work" || exit 1
 SITES=(sitea siteb)
 declare -A CONF=([sitea]=$HPCL_DEV_SITEA_CONF [siteb]=$HPCL_DEV_SITEB_CONF)
+# Site C (Slurm 24.11, reached over slurmrestd v0.0.4x) is compared with
+# 24.11's own sbatch, run in the Debian 13 root ($HPCL_DEV_SITEC_RUN).
+if [ -n "${HPCL_DEV_SITEC_RUN:-}" ]; then
+    SITES+=(sitec)
+    CONF[sitec]=$HPCL_DEV_SITEC_CONF
+fi
+[ -n "${HPCL_DIFF_SITES:-}" ] && read -ra SITES <<<"$HPCL_DIFF_SITES"
+# sl SITE COMMAND...: a Slurm client of the site's own release
+sl() {
+    local s=$1; shift
+    if [ "$s" = sitec ]; then
+        "$HPCL_DEV_SITEC_RUN" "$@"
+    else
+        SLURM_CONF=${CONF[$s]} "$@"
+    fi
+}
+# Sets that do not fit site C's nodes (32 CPUs, 2 GPUs each): sbatch
+# refuses them there.
+too_big_for_c() {
+    [[ $1 == *"-n 32 -c 4"* || $1 == *"gpus-per-node=4"* ||
+       $1 == *"gpus-per-node 4"* ]]
+}
 declare -A JOBS=() RESV=() DEP=()
 
 # --- the matrix ---------------------------------------------------------------
@@ -129,12 +154,12 @@ cleanup() {
     local s ids
     for s in "${SITES[@]}"; do
         read -ra ids <<<"${JOBS[$s]:-}"
-        ((${#ids[@]})) && SLURM_CONF=${CONF[$s]} scancel "${ids[@]}" >/dev/null 2>&1
+        ((${#ids[@]})) && sl "$s" scancel "${ids[@]}" >/dev/null 2>&1
         if [ -n "${RESV[$s]:-}" ]; then
             # a reservation still named by a pending job cannot be deleted
             # until the cancel has gone through: retry for a few seconds
             for _ in 1 2 3 4 5 6 7 8 9 10; do
-                SLURM_CONF=${CONF[$s]} scontrol delete reservation "${RESV[$s]}" \
+                sl "$s" scontrol delete reservation "${RESV[$s]}" \
                     >/dev/null 2>&1 && break
                 sleep 0.5
             done
@@ -156,29 +181,28 @@ parse_job() {
 }
 
 # show SITE ID: the job's one-line record (an array's pending meta record)
-show() { SLURM_CONF=${CONF[$1]} timeout 20 scontrol -o show job "$2" 2>&1 | head -n 1; }
+show() { sl "$1" timeout 20 scontrol -o show job "$2" 2>&1 | head -n 1; }
 
 # --- per-site set-up: the earlier held job and the reservation ----------------
 for s in "${SITES[@]}"; do
-    export SLURM_CONF=${CONF[$s]}
-    feats=$(sinfo -h -o '%f' 2>/dev/null | tr '\n' ' ')
+    feats=$(sl "$s" sinfo -h -o '%f' 2>/dev/null | tr '\n' ' ')
     if [[ " ${feats//,/ } " != *" fast "* ]]; then
         echo "$s: no node has the feature 'fast' (features: ${feats:-none})." \
              "The -C sets will fail: restart the dev cluster" \
              "(bash dev/cluster stop && bash dev/cluster start) to apply dev/cluster's Features=." | diag
     fi
-    dep=$(timeout 20 sbatch --parsable -H -J hpcl-diff-dep -t 1 --wrap true 2>&1)
+    dep=$(sl "$s" timeout 20 sbatch --parsable -H -J hpcl-diff-dep -t 1 --wrap true 2>&1)
     if [[ $dep =~ ^[0-9]+$ ]]; then
         DEP[$s]=$dep; JOBS[$s]+=" $dep"
     else
         echo "$s: the held job for -d could not be submitted: $dep" | diag
         DEP[$s]=0
     fi
-    node=$(sinfo -h -N -o '%N' 2>/dev/null | sort -u | tail -n 1)
+    node=$(sl "$s" sinfo -h -N -o '%N' 2>/dev/null | sort -u | tail -n 1)
     resv=hpcl-diff-$s-$$
     # In a week, for an hour, on one node, for the seconds this test runs:
     # only a job asking that node for more than a week has to wait for it.
-    if msg=$(timeout 20 scontrol create reservation reservationname="$resv" users="$(id -un)" \
+    if msg=$(sl "$s" timeout 20 scontrol create reservation reservationname="$resv" users="$(id -un)" \
             starttime=now+7days duration=60 nodes="$node" flags=ignore_jobs 2>&1); then
         RESV[$s]=$resv
     else
@@ -232,7 +256,7 @@ run_sbatch() {
     local s=$1 label=$2 out err; shift 2
     sid=
     # stdout holds the id, stderr any warning: a job with a warning exists
-    out=$(SLURM_CONF=${CONF[$s]} timeout 20 sbatch --parsable -H "$@" 2>"$work/err")
+    out=$(sl "$s" timeout 20 sbatch --parsable -H "$@" 2>"$work/err")
     err=$(tr '\n' ' ' <"$work/err")
     if ! [[ ${out%%;*} =~ ^[0-9]+$ ]]; then
         n_rej_sbatch=$((n_rej_sbatch + 1))
@@ -270,6 +294,7 @@ for s in "${SITES[@]}"; do
     for set in "${MATRIX[@]}"; do
         set=${set//@DEP@/${DEP[$s]}}
         set=${set//@RESV@/${RESV[$s]:-hpcl-diff-no-reservation}}
+        [ "$s" = sitec ] && too_big_for_c "$set" && continue
         read -ra opts <<<"$set"
         label="$s: $set"
         n_sets=$((n_sets + 1))

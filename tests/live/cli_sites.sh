@@ -9,7 +9,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$HPCL_DEV_WORK/cli_sites.$$
 mkdir -p "$work"
 H=$HPCLAUNCH
-CONF=$HPCL_DEV_DIR/hpclaunch.conf
+# The dev cluster's site file without site C: this test is about A and B
+# ("A full: the job lands on B"; the token edits below are meant for B's
+# token), and site C must not take B's place in its decisions.
+CONF=$work/hpclaunch.conf
+awk '/^\[/ {skip = ($0 == "[site sitec]")} !skip' "$HPCL_DEV_DIR/hpclaunch.conf" >"$CONF"
 export HPCLAUNCH_CONF=$CONF HPCLAUNCH_JOURNAL=$work/journal
 refs=() proxy=""
 stopped=()

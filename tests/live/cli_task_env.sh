@@ -1,6 +1,7 @@
 #!/bin/bash
 # Live, differential: the environment a job's tasks see.  For each option set
-# and each site (A: libslurm, B: slurmrestd) two jobs are run to completion:
+# and each site (A: libslurm, B: slurmrestd, C: slurmrestd of Slurm 24.11)
+# two jobs are run to completion:
 #   SLURM_CONF=<site's conf> sbatch --wait -J NAME -o F1 OPTIONS --wrap env
 #   hpclaunch submit --site SITE --wait --launcher none --no-pin -J NAME -o F2 \
 #       OPTIONS -- /usr/bin/env
@@ -19,6 +20,23 @@ work=$HPCL_DEV_WORK/cli_task_env.$$
 mkdir -p "$work" && cd "$work" || exit 1
 SITES=(sitea siteb)
 declare -A CONF=([sitea]=$HPCL_DEV_SITEA_CONF [siteb]=$HPCL_DEV_SITEB_CONF)
+# Site C (Slurm 24.11, slurmrestd v0.0.4x) against 24.11's own sbatch, run
+# in the Debian 13 root.  One difference is meant there: sbatch 24.11 no
+# longer exports SLURM_GPUS_PER_TASK (only SLURM_TRES_PER_TASK), and the
+# REST driver keeps it because hpclaunch pin reads it.
+if [ -n "${HPCL_DEV_SITEC_RUN:-}" ]; then
+    SITES+=(sitec)
+    CONF[sitec]=$HPCL_DEV_SITEC_CONF
+fi
+# sl SITE COMMAND...: a Slurm client of the site's own release
+sl() {
+    local s=$1; shift
+    if [ "$s" = sitec ]; then
+        "$HPCL_DEV_SITEC_RUN" "$@"
+    else
+        SLURM_CONF=${CONF[$s]} "$@"
+    fi
+}
 declare -A FINISHED=()
 WAIT=90                      # seconds any one job may take, queueing included
 
@@ -62,7 +80,7 @@ cleanup() {
         # every job id either tool printed for this site
         mapfile -t ids < <(cat "$work/$s".*.id 2>/dev/null |
             sed -n "s/^Submitted batch job \(${s}:\)\{0,1\}\([0-9][0-9]*\)$/\2/p")
-        ((${#ids[@]})) && SLURM_CONF=${CONF[$s]} scancel "${ids[@]}" >/dev/null 2>&1
+        ((${#ids[@]})) && sl "$s" scancel "${ids[@]}" >/dev/null 2>&1
     done
     [ "$tap_failed" -eq 0 ] && rm -rf "$work"
 }
@@ -81,7 +99,7 @@ vars() {
 
 # --- one finished job per site, for -d afterok ----------------------------------
 for s in "${SITES[@]}"; do
-    (SLURM_CONF=${CONF[$s]} timeout "$WAIT" sbatch --wait -t 1 -J hpcl-env-done \
+    (sl "$s" timeout "$WAIT" sbatch --wait -t 1 -J hpcl-env-done \
         -o /dev/null --wrap true >"$work/$s.done.id" 2>&1) &
 done
 wait
@@ -96,7 +114,7 @@ for s in "${SITES[@]}"; do
         set=${SETS[$k]//@FINISHED@/${FINISHED[$s]:-0}}
         read -ra opts <<<"$set"
         name=hpcl-env-$k
-        (SLURM_CONF=${CONF[$s]} timeout "$WAIT" sbatch --wait -J "$name" \
+        (sl "$s" timeout "$WAIT" sbatch --wait -J "$name" \
             -o "$work/$s.$k.sbatch.out" "${COMMON[@]}" "${opts[@]}" --wrap env \
             >"$work/$s.$k.sbatch.id" 2>&1
          echo $? >"$work/$s.$k.sbatch.rc") &
@@ -126,6 +144,7 @@ for s in "${SITES[@]}"; do
                            a = ((1, k) in v) ? v[1, k] : "(unset)"; b = ((0, k) in v) ? v[0, k] : "(unset)"
                            if (a != b) print k ": sbatch=" a " hpclaunch=" b } }' \
                 "$p.sbatch.vars" "$p.hpcl.vars" | sort)
+        [ "$s" = sitec ] && d=$(grep -v '^SLURM_GPUS_PER_TASK: sbatch=(unset) hpclaunch=' <<<"$d")
         if [ -z "$d" ]; then
             ok "$label: $(wc -l <"$p.sbatch.vars") variables equal"
         else

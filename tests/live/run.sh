@@ -23,7 +23,7 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 
 cd "$HPCL_DEV_WORK"
 # cli_*.sh includes the differential tests against sbatch: cli_sbatch_diff.sh
-# (the allocation of held jobs, both sites) and cli_task_env.sh (the SLURM_*
+# (the allocation of held jobs, sites A, B and C) and cli_task_env.sh (the SLURM_*
 # variables a job sees, both sites).
 prove -v --exec '' "$builddir/tests/live/test_live_job" \
     "$builddir/tests/live/test_live_rest" &&

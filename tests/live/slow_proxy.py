@@ -32,6 +32,20 @@ def first_submit(data):
         return submits_seen == 1
 
 
+def forward_for(src, dst, seconds):
+    """Copy src to dst for that long, then stop."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        src.settimeout(max(end - time.monotonic(), 0.01))
+        try:
+            data = src.recv(65536)
+        except socket.timeout:
+            break
+        if not data:
+            break
+        dst.sendall(data)
+
+
 def pump(src, dst, watch, lost):
     """Copy src to dst; watch: this is the client's side.  lost is set
     (per connection) once the submit's answer is to be lost."""
@@ -44,7 +58,9 @@ def pump(src, dst, watch, lost):
                 lost.set()  # before the answer can come back
                 dst.sendall(data)
                 if mode == "drop":
-                    time.sleep(1.0)  # slurmrestd creates the job
+                    # The body may follow the headers in later packets:
+                    # pass it on for 1 s (slurmrestd creates the job).
+                    forward_for(src, dst, 1.0)
                     break
                 continue
             if not watch and lost.is_set():

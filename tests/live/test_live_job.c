@@ -308,7 +308,9 @@ static void submit_errors_body(void)
     assert_int_equal(hpcl_job_submit(job, 0), HPCL_E_SLURM);
     assert_string_equal(hpcl_ctx_errmsg(ctx),
                         "slurm_submit_batch_job: Invalid partition name "
-                        "specified (partition 'nosuchpart' on site local)");
+                        "specified (partition 'nosuchpart' on site local); "
+                        "libslurm logged \"error: invalid partition "
+                        "specified: nosuchpart\"");
     hpcl_job_destroy(job);
     /* More nodes than the partition has: sbatch would leave it pending
      * forever; hpclaunch refuses and cancels it. */

@@ -9,6 +9,8 @@
  *   resp=N       submit succeeds (job 77) with warning code N
  *   crash=NAME   the call NAME (submit, load_job) kills the helper (SIGSEGV)
  *   sleep_ms=N   submit and will_run take N ms first
+ *   log=TEXT     every wrapped call first writes the line TEXT to stderr,
+ *                as libslurm logs (e.g. a version mismatch)
  *
  * and each wrapped call appends a line to $HPCL_MOCK_LOG ("load_job
  * SLURM_CONF=...", "kill 77", ...).  Without $HPCL_MOCK_CONF the calls go
@@ -31,6 +33,7 @@ struct mock {
     uint32_t resp;
     char crash[32];
     long sleep_ms;
+    char log[512];
 };
 
 int __real_slurm_submit_batch_job(job_desc_msg_t *, submit_response_msg_t **);
@@ -49,7 +52,7 @@ static struct mock mock_read(void)
     struct mock m = {0};
     const char *path = getenv("HPCL_MOCK_CONF");
     FILE *f = path != NULL ? fopen(path, "r") : NULL;
-    char line[128];
+    char line[600];
 
     if (f == NULL)
         return m;
@@ -64,6 +67,8 @@ static struct mock mock_read(void)
             snprintf(m.crash, sizeof m.crash, "%.31s", line + 6);
         else if (strncmp(line, "sleep_ms=", 9) == 0)
             m.sleep_ms = atol(line + 9);
+        else if (strncmp(line, "log=", 4) == 0)
+            snprintf(m.log, sizeof m.log, "%.511s", line + 4);
     }
     fclose(f);
     return m;
@@ -90,6 +95,8 @@ static struct mock mock_enter(const char *name, const char *detail)
     if (!m.on)
         return m;
     mock_log(name, detail);
+    if (m.log[0] != '\0')
+        fprintf(stderr, "%s\n", m.log);
     if (strcmp(m.crash, name) == 0)
         raise(SIGSEGV);
     ts.tv_sec = m.sleep_ms / 1000;

@@ -48,6 +48,11 @@ struct fake {
     char comment[128];    /* what query reports; "" NULL */
     char work_dir[256], script[1024];
     int saw_token_var;
+    hpcl_rc acct_rc;      /* accounting: not OK = unreachable */
+    struct hpcl__acct acct; /* its answer (have 0: none); set by setup:
+                             * has accounting, knows no such job */
+    int accts;
+    char ident[64];       /* the cluster it is; "": cannot say */
 };
 
 static struct fake fakes[3];
@@ -133,13 +138,41 @@ static hpcl_rc f_cancel(struct hpcl__site *s, hpcl_ctx *ctx, uint32_t id,
     return HPCL_OK;
 }
 
+static hpcl_rc f_acct(struct hpcl__site *s, hpcl_ctx *ctx, uint32_t id,
+                      const char *key, struct hpcl__acct *a)
+{
+    struct fake *f = s->state;
+
+    (void)id, (void)key;
+    f->accts++;
+    if (f->acct_rc != HPCL_OK)
+        return hpcl__fail(ctx, f->acct_rc, "fake %s: slurmdbd is down",
+                          s->conf->name);
+    *a = f->acct;
+    return HPCL_OK;
+}
+
+static hpcl_rc f_identity(struct hpcl__site *s, hpcl_ctx *ctx, char *out,
+                          size_t len)
+{
+    struct fake *f = s->state;
+
+    if (f->ident[0] == '\0')
+        return hpcl__fail(ctx, HPCL_E_UNREACHABLE, "fake %s: no answer",
+                          s->conf->name);
+    snprintf(out, len, "%s", f->ident);
+    return HPCL_OK;
+}
+
 static void f_close(struct hpcl__site *s)
 {
     (void)s;
 }
 
 static const struct hpcl__backend_ops fake_ops = {
-    "fake", f_submit, f_query, f_cancel, f_probe, f_find, f_close};
+    .driver = "fake", .submit = f_submit, .query = f_query,
+    .cancel = f_cancel, .probe = f_probe, .find_key = f_find,
+    .acct = f_acct, .identity = f_identity, .close = f_close};
 
 /* --- fixture ------------------------------------------------------------ */
 
@@ -184,8 +217,10 @@ static int setup(void **state)
     snprintf(x->journal, sizeof x->journal, "%s/state/journal", x->dir);
     setenv("HPCLAUNCH_JOURNAL", x->journal, 1);
     memset(fakes, 0, sizeof fakes);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 3; i++) {
         fakes[i].next_id = fakes[i].find_id = 100 * (i + 1);
+        fakes[i].acct = (struct hpcl__acct){.have = 1, .exit_code = -1};
+    }
     sync_calls = 0;
     install_fakes(x);
     *state = x;
@@ -681,10 +716,10 @@ static void jobs_reconcile_adopt_and_lose(void **state)
                      "\"reconciled\":\"ADOPTED\"");
     free(json);
     /* The lost job comes back with its request and its key. */
-    fakes[1].query_rc = HPCL_OK;
     fakes[1].script[0] = '\0';
     assert_int_equal(hpcl_job_resubmit(&again, x->ctx, hpcl_job_key(lost), 0),
                      HPCL_OK);
+    fakes[1].query_rc = HPCL_OK;
     assert_string_equal(hpcl_job_ref(again), "beta:201");
     assert_string_equal(hpcl_job_key(again), hpcl_job_key(lost));
     assert_has(fakes[1].script, "'/remote/bin/true'");
@@ -809,6 +844,153 @@ static void jobs_other_key_at_the_id_is_lost(void **state)
     hpcl_job_destroy(job);
 }
 
+/* Purged by its controller: accounting says how it ended; never
+ * resubmitted. */
+static void jobs_accounting_settles_purged_jobs(void **state)
+{
+    struct fx *x = *state;
+    hpcl_job *job = new_job(x), *again = NULL;
+    char *json = NULL;
+
+    assert_int_equal(hpcl_job_set_site(job, "alpha"), HPCL_OK);
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_OK);
+    fakes[0].query_rc = HPCL_E_NOJOB;
+    fakes[0].acct = (struct hpcl__acct){
+        .have = 1, .found = 1, .started = 1, .ended = 1,
+        .state = HPCL_STATE_FAILED, .exit_code = 3, .start = 5, .end = 9};
+    assert_int_equal(hpcl_ctx_jobs_json(&json, x->ctx, 0), HPCL_OK);
+    print_message("# %s\n", json);
+    assert_has(json, "\"status\":\"ended\"");
+    assert_has(json, "\"state\":\"FAILED\",\"exit_code\":3,"
+                     "\"source\":\"accounting\",\"started\":true,"
+                     "\"reconciled\":\"ENDED\"");
+    free(json);
+    /* Journaled: accounting is not asked again. */
+    fakes[0].accts = 0;
+    assert_int_equal(hpcl_ctx_jobs_json(&json, x->ctx, 0), HPCL_OK);
+    assert_has(json, "\"journal\":\"ENDED\",\"status\":\"ended\"");
+    assert_has(json, "\"state\":\"FAILED\",\"exit_code\":3,"
+                     "\"source\":\"accounting\","
+                     "\"note\":\"FAILED exit 3 (accounting)\"");
+    assert_int_equal(fakes[0].accts, 0);
+    free(json);
+    assert_int_equal(hpcl_job_resubmit(&again, x->ctx, hpcl_job_key(job), 0),
+                     HPCL_E_INVAL);
+    assert_has(hpcl_ctx_errmsg(x->ctx), "ended or was cancelled");
+    assert_int_equal(fakes[0].submits, 1);
+    hpcl_job_destroy(job);
+}
+
+/* Accounting down: the job is unknown, not lost, and not resubmitted. */
+static void jobs_accounting_down_is_unknown(void **state)
+{
+    struct fx *x = *state;
+    hpcl_job *job = new_job(x), *again = NULL;
+    char *json = NULL;
+
+    assert_int_equal(hpcl_job_set_site(job, "alpha"), HPCL_OK);
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_OK);
+    fakes[0].query_rc = HPCL_E_NOJOB;
+    fakes[0].acct_rc = HPCL_E_UNREACHABLE;
+    assert_int_equal(hpcl_ctx_jobs_json(&json, x->ctx, 0), HPCL_OK);
+    print_message("# %s\n", json);
+    assert_has(json, "\"journal\":\"SUBMITTED\",\"status\":\"unknown\"");
+    assert_has(json, "accounting could not be asked");
+    assert_has(json, "slurmdbd is down");
+    free(json);
+    assert_int_equal(hpcl_job_resubmit(&again, x->ctx, hpcl_job_key(job), 0),
+                     HPCL_E_INVAL);
+    assert_has(hpcl_ctx_errmsg(x->ctx), "is unknown at alpha:100, not LOST");
+    /* A site without accounting cannot tell either. */
+    fakes[0].acct_rc = HPCL_OK;
+    fakes[0].acct.have = 0;
+    assert_int_equal(hpcl_job_resubmit(&again, x->ctx, hpcl_job_key(job), 0),
+                     HPCL_E_INVAL);
+    assert_has(hpcl_ctx_errmsg(x->ctx), "has no accounting");
+    /* Back, and saying it never heard of the job: lost, resubmitted. */
+    fakes[0].acct.have = 1;
+    assert_int_equal(hpcl_job_resubmit(&again, x->ctx, hpcl_job_key(job), 0),
+                     HPCL_OK);
+    assert_int_equal(fakes[0].submits, 2);
+    hpcl_job_destroy(again);
+    hpcl_job_destroy(job);
+}
+
+/* Started, then forgotten by a crashed controller: lost, but it ran. */
+static void jobs_started_then_lost_is_not_resubmitted(void **state)
+{
+    struct fx *x = *state;
+    hpcl_job *job = new_job(x), *again = NULL;
+    char *json = NULL;
+
+    assert_int_equal(hpcl_job_set_site(job, "alpha"), HPCL_OK);
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_OK);
+    fakes[0].query_rc = HPCL_E_NOJOB;
+    fakes[0].acct = (struct hpcl__acct){
+        .have = 1, .found = 1, .started = 1, .state = HPCL_STATE_RUNNING,
+        .exit_code = -1, .start = 5};
+    assert_int_equal(hpcl_ctx_jobs_json(&json, x->ctx, 0), HPCL_OK);
+    print_message("# %s\n", json);
+    assert_has(json, "\"status\":\"lost\"");
+    assert_has(json, "\"started\":true");
+    free(json);
+    assert_int_equal(hpcl_job_resubmit(&again, x->ctx, hpcl_job_key(job), 0),
+                     HPCL_E_INVAL);
+    assert_has(hpcl_ctx_errmsg(x->ctx), "had started");
+    assert_int_equal(fakes[0].submits, 1);
+    hpcl_job_destroy(job);
+}
+
+/* Two site files, one label: the journal's entry went to cluster A; the
+ * site file now names cluster B "alpha".  B is never asked about it, and
+ * --resubmit refuses it; entries without a cluster (older journals) are
+ * reconciled as before. */
+static void jobs_other_cluster_same_label(void **state)
+{
+    struct fx *x = *state;
+    hpcl_job *job = new_job(x), *old = new_job(x), *again = NULL;
+    char *json = NULL, want[200];
+    int queries;
+
+    snprintf(fakes[0].ident, sizeof fakes[0].ident, "slurm:A@ctl-a:6817");
+    assert_int_equal(hpcl_job_set_site(job, "alpha"), HPCL_OK);
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_OK);
+    fakes[0].ident[0] = '\0'; /* cannot say: recorded without one */
+    assert_int_equal(hpcl_job_set_site(old, "alpha"), HPCL_OK);
+    assert_int_equal(hpcl_job_submit(old, 0), HPCL_OK);
+    snprintf(fakes[0].ident, sizeof fakes[0].ident, "slurm:B@ctl-b:6817");
+    fakes[0].query_rc = HPCL_E_NOJOB; /* B has no such id */
+    queries = fakes[0].queries;
+    assert_int_equal(hpcl_ctx_jobs_json(&json, x->ctx, 0), HPCL_OK);
+    print_message("# %s\n", json);
+    snprintf(want, sizeof want, "\"key\":\"%s\",\"site\":\"alpha\","
+             "\"journal\":\"SUBMITTED\",\"status\":\"other cluster\"",
+             hpcl_job_key(job));
+    assert_has(json, want);
+    assert_has(json, "\"cluster\":\"slurm:A@ctl-a:6817\"");
+    assert_has(json, "this site file's site alpha is slurm:B@ctl-b:6817");
+    snprintf(want, sizeof want, "\"key\":\"%s\",\"site\":\"alpha\","
+             "\"journal\":\"SUBMITTED\",\"status\":\"lost\"",
+             hpcl_job_key(old));
+    assert_has(json, want);
+    free(json);
+    assert_int_equal(fakes[0].queries, queries + 1); /* only the old one */
+    assert_int_equal(hpcl_job_resubmit(&again, x->ctx, hpcl_job_key(job), 0),
+                     HPCL_E_INVAL);
+    assert_has(hpcl_ctx_errmsg(x->ctx), "other cluster");
+    assert_int_equal(fakes[0].submits, 2);
+    /* Back on cluster A: reconciled again. */
+    snprintf(fakes[0].ident, sizeof fakes[0].ident, "slurm:A@ctl-a:6817");
+    assert_int_equal(hpcl_ctx_jobs_json(&json, x->ctx, 0), HPCL_OK);
+    snprintf(want, sizeof want, "\"key\":\"%s\",\"site\":\"alpha\","
+             "\"journal\":\"SUBMITTED\",\"status\":\"lost\"",
+             hpcl_job_key(job));
+    assert_has(json, want);
+    free(json);
+    hpcl_job_destroy(job);
+    hpcl_job_destroy(old);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 HPCL_TEST_MAIN(NULL, NULL, T(choice_home_within_max_wait),
                T(choice_earliest_when_home_saturated),
@@ -834,4 +1016,8 @@ HPCL_TEST_MAIN(NULL, NULL, T(choice_home_within_max_wait),
                T(jobs_reconcile_adopt_and_lose),
                T(jobs_other_key_at_the_id_is_lost),
                T(jobs_seen_ends_are_never_lost),
-               T(jobs_reissued_id_is_not_ours))
+               T(jobs_reissued_id_is_not_ours),
+               T(jobs_accounting_settles_purged_jobs),
+               T(jobs_accounting_down_is_unknown),
+               T(jobs_started_then_lost_is_not_resubmitted),
+               T(jobs_other_cluster_same_label))

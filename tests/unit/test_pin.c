@@ -205,7 +205,16 @@ static void plan_apply(void **state)
     assert_int_equal(hpcl_plan_apply(p, 0, 0), HPCL_E_INVAL); /* not yet */
     assert_int_equal(hpcl_plan_compute(p), HPCL_OK);
     assert_int_equal(hpcl_plan_apply(p, ncores, 0), HPCL_E_INVAL);
-    assert_int_equal(hpcl_plan_apply(p, 0, 1), HPCL_E_INVAL);
+    assert_int_equal(hpcl_plan_apply(p, 0, 2), HPCL_E_INVAL);
+    /* Keeping the launcher's binding: the variables but the places. */
+    assert_int_equal(sched_setaffinity(0, sizeof initial, &initial), 0);
+    unsetenv("OMP_PLACES");
+    assert_int_equal(hpcl_plan_apply(p, 0, HPCL_APPLY_KEEP_BINDING),
+                     HPCL_OK);
+    assert_int_equal(sched_getaffinity(0, sizeof mask, &mask), 0);
+    assert_true(CPU_EQUAL(&mask, &initial));
+    assert_null(getenv("OMP_PLACES"));
+    assert_string_equal(getenv("OMP_NUM_THREADS"), "1");
     assert_int_equal(hpcl_plan_apply(p, 0, 0), HPCL_OK);
     assert_int_equal(sched_getaffinity(0, sizeof mask, &mask), 0);
     assert_int_equal(CPU_COUNT(&mask),
@@ -240,6 +249,55 @@ static void pin_self_errors(void **state)
     assert_int_equal(hpcl_pin_self(ctx, 0), HPCL_E_INVAL);
 }
 
+/* hpcl_pin_self() as local rank 1 of 2 from a process bound to one
+ * CPU: it plans over its launcher's CPUs, so with two cores or more it
+ * binds to the second task's, replacing the binding; with one core the
+ * plan does not fit. */
+static void expect_launcher_plan(const cpu_set_t *bound)
+{
+    hpcl_topo *t = NULL;
+    hpcl_plan *p = NULL;
+    cpu_set_t mask;
+    unsigned cores;
+
+    assert_int_equal(hpcl_topo_load(&t, ctx, HPCL_TOPO_LAUNCHER_CPUS),
+                     HPCL_OK);
+    cores = hpcl_topo_count(t, HPCL_TOPO_CORE);
+    assert_int_equal(sched_setaffinity(0, sizeof *bound, bound), 0);
+    if (cores < 2) {
+        assert_int_equal(hpcl_pin_self(ctx, 0), HPCL_E_PLAN);
+        hpcl_topo_destroy(t);
+        return;
+    }
+    /* Planned inside this process's own binding, the two tasks do not
+     * fit, and the library's message says why and what to do. */
+    {
+        hpcl_topo *own = NULL;
+        hpcl_plan *q = NULL;
+
+        assert_int_equal(hpcl_topo_load(&own, ctx, 0), HPCL_OK);
+        assert_int_equal(hpcl_plan_create(&q, own), HPCL_OK);
+        assert_int_equal(hpcl_plan_set_ntasks(q, 2), HPCL_OK);
+        assert_int_equal(hpcl_plan_compute(q), HPCL_E_PLAN);
+        assert_non_null(strstr(hpcl_ctx_errmsg(ctx), "this process is "
+                               "bound to 1 of the"));
+        assert_non_null(strstr(hpcl_ctx_errmsg(ctx), "--cpu-bind=none"));
+        hpcl_plan_destroy(q);
+        hpcl_topo_destroy(own);
+    }
+    assert_int_equal(hpcl_pin_self(ctx, 0), HPCL_OK);
+    assert_int_equal(hpcl_plan_create(&p, t), HPCL_OK);
+    assert_int_equal(hpcl_plan_set_ntasks(p, 2), HPCL_OK);
+    assert_int_equal(hpcl_plan_compute(p), HPCL_OK);
+    assert_int_equal(sched_getaffinity(0, sizeof mask, &mask), 0);
+    assert_int_equal((unsigned)CPU_COUNT(&mask),
+                     hpcl_topo_count(t, HPCL_TOPO_PU) / cores);
+    assert_string_equal(getenv("OMP_PLACES"), hpcl_plan_task_env(p, 1)[1]
+                                                  + strlen("OMP_PLACES="));
+    hpcl_plan_destroy(p);
+    hpcl_topo_destroy(t);
+}
+
 /* Bound by `hpclaunch pin` (HPCL_PINNED = the binding, or a set that
  * holds it): hpcl_pin_self keeps the binding and plans nothing -- here a
  * plan would fail, on a topology restricted to one core for two tasks. */
@@ -269,14 +327,16 @@ static void pin_self_keeps_wrapper_binding(void **state)
     snprintf(list, sizeof list, "%d-%d", cpu, cpu + 1);
     setenv("HPCL_PINNED", list, 1);
     assert_int_equal(hpcl_pin_self(ctx, 0), HPCL_OK);
-    /* A binding outside the one recorded: plan as usual. */
+    /* A binding outside the one recorded: plan as usual, over the CPUs
+     * of the launcher (this test's parent), not the one CPU this
+     * process is bound to -- as under Open MPI's default binding. */
     snprintf(list, sizeof list, "%d", cpu + 1);
     setenv("HPCL_PINNED", list, 1);
-    assert_int_equal(hpcl_pin_self(ctx, 0), HPCL_E_PLAN);
+    expect_launcher_plan(&one);
     setenv("HPCL_PINNED", "not a cpuset", 1);
-    assert_int_equal(hpcl_pin_self(ctx, 0), HPCL_E_PLAN);
+    expect_launcher_plan(&one);
     unsetenv("HPCL_PINNED");
-    assert_int_equal(hpcl_pin_self(ctx, 0), HPCL_E_PLAN);
+    expect_launcher_plan(&one);
 }
 
 /* Threads and GPUs per task from the environment, Slurm's variables

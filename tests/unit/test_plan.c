@@ -572,9 +572,9 @@ static void plan_table_and_json(void **state)
     assert_int_equal(hpcl_plan_to_json(&text, p, 4), HPCL_E_INVAL);
     assert_int_equal(hpcl_plan_to_table(&text, p, 0), HPCL_OK);
     assert_string_equal(text,
-        "RANK  CPUSET  PUS    NUMA  GPU                          NIC\n"
-        "0     0-3     0,2    0     nvml0 (0000:17:00.0)         mlx5_0\n"
-        "1     16-19   16,18  1     0000:b1:00.0 (0000:b1:00.0)  mlx5_0\n");
+        "RANK  CPUSET  PUS    NUMA  GPU                          VISIBLE  NIC\n"
+        "0     0-3     0,2    0     nvml0 (0000:17:00.0)         0        mlx5_0\n"
+        "1     16-19   16,18  1     0000:b1:00.0 (0000:b1:00.0)  1        mlx5_0\n");
     free(text);
     text = plan_json(p);
     assert_non_null(j = json_loads(text, 0, NULL));

@@ -29,7 +29,8 @@ static void rest_submit_json_shapes(void **state)
     char *s;
     json_t *root, *job;
 
-    assert_int_equal(hpcl__rest_submit_json(&s, f->ctx, &f->conf, &d),
+    assert_int_equal(hpcl__rest_submit_json(&s, f->ctx, &f->conf, HPCL__API_V38,
+                                            &d),
                      HPCL_OK);
     root = json_loads(s, 0, NULL);
     job = json_object_get(root, "job");
@@ -53,7 +54,8 @@ static void rest_submit_json_shapes(void **state)
     /* A node range is a string; [min, max] would be ignored. */
     d.min_nodes = 1;
     d.max_nodes = 4;
-    assert_int_equal(hpcl__rest_submit_json(&s, f->ctx, &f->conf, &d),
+    assert_int_equal(hpcl__rest_submit_json(&s, f->ctx, &f->conf, HPCL__API_V38,
+                                            &d),
                      HPCL_OK);
     assert_non_null(strstr(s, "\"nodes\":\"1-4\""));
     free(s);
@@ -234,6 +236,8 @@ static void rest_errno_key_and_good_token(void **state)
     open_site(f, bad, NULL);
     rc = f->site.ops->probe(&f->site, f->ctx, &d, &pr);
     expect_fail(f, rc, HPCL_E_AUTH, "\"Unspecified error\" (error -1)");
+    free(pr.api_version);
+    free(pr.slurm_release);
     f->site.ops->close(&f->site);
     rest_server_stop(&f->srv);
     open_site(f, good, NULL);
@@ -324,17 +328,19 @@ static void rest_refused_is_unreachable(void **state)
     expect_fail(f, rc, HPCL_E_UNREACHABLE, "cannot reach slurmrestd");
 }
 
+/* A version the driver does not speak is refused when the site opens
+ * (the site file parser refuses it earlier). */
 static void rest_wrong_api_version(void **state)
 {
     struct fx *f = *state;
-    uint32_t id;
     hpcl_rc rc;
 
     f->conf.api_version = "v0.0.99";
-    open_site(f, any_ok, NULL);
-    rc = f->site.ops->find_key(&f->site, f->ctx, KEY_A, &id);
-    expect_fail(f, rc, HPCL_E_REST, "HTTP 404");
-    assert_non_null(strstr(hpcl_ctx_errmsg(f->ctx), "api_version"));
+    snprintf(f->url, sizeof f->url, "http://127.0.0.1:%d",
+             rest_closed_port());
+    rc = hpcl__rest_site_open(&f->site, f->ctx);
+    expect_fail(f, rc, HPCL_E_CONFIG, "site siteb: api_version 'v0.0.99' is "
+                "not one hpclaunch speaks");
 }
 
 /* A wrong URL or a proxy that echoes the request must not get the token

@@ -274,8 +274,13 @@ static void rest_probe_over_http(void **state)
     assert_int_equal(pr.pending_jobs, 0);
     assert_int_equal(rest_server_nreq(&f->srv), 3);
     assert_int_equal(rest_server_conns(&f->srv), 1);
+    /* v0.0.38 names the release in "meta": {"Slurm": ...} */
+    assert_string_equal(pr.api_version, "v0.0.38");
+    assert_string_equal(pr.slurm_release, "22.05.8");
     free(pr.partition);
     free(pr.nodelist);
+    free(pr.api_version);
+    free(pr.slurm_release);
 }
 
 static void rest_probe_full_over_http(void **state)
@@ -297,6 +302,8 @@ static void rest_probe_full_over_http(void **state)
     assert_true(pr.start_time >= NOW_FULL);
     free(pr.partition);
     free(pr.nodelist);
+    free(pr.api_version);
+    free(pr.slurm_release);
 }
 
 #define T(name)                                                        \

@@ -322,7 +322,8 @@ static void sites_errors_name_file_line_and_key(void **state)
         {"[site r]\ndriver = slurmrestd\nurl = ftp://h\n", 3,
          "key 'url' must be https://HOST[:PORT]"},
         {"[site r]\ndriver = slurmrestd\napi_version = 0.0.38\n", 3,
-         "key 'api_version' must be an API version such as v0.0.38"},
+         "key 'api_version' must be auto (the default) or an API version "
+         "hpclaunch speaks: v0.0.42, v0.0.41, v0.0.40 or v0.0.38"},
         {"[site r]\ndriver = slurmrestd\ntoken_env = MY-TOKEN\n", 3,
          "key 'token_env' must be an environment variable name"},
         {"[site a]\ndriver = slurm\nthis line has no equals sign\n"
@@ -662,6 +663,29 @@ static void sites_http_url_warns(void **state)
     hpcl__sites_free(s);
 }
 
+/* accounting = auto (the default) | yes | no, per site; anything else is
+ * refused, naming the line and the values. */
+static void sites_accounting_key(void **state)
+{
+    struct fixture *f = *state;
+    struct hpcl__sites *s;
+
+    s = parse_ok(f, "[site a]\ndriver = slurm\n"
+                    "[site b]\ndriver = slurm\naccounting = yes\n"
+                    "[site c]\ndriver = slurmrestd\n"
+                    "url = https://c.example.org\ntoken_env = T\n"
+                    "accounting = no\n"
+                    "[site d]\ndriver = slurm\naccounting = auto\n");
+    assert_int_equal(s->site[0].accounting, HPCL__ACCT_AUTO);
+    assert_int_equal(s->site[1].accounting, HPCL__ACCT_YES);
+    assert_int_equal(s->site[2].accounting, HPCL__ACCT_NO);
+    assert_int_equal(s->site[3].accounting, HPCL__ACCT_AUTO);
+    hpcl__sites_free(s);
+    parse_fails(f, "[site a]\ndriver = slurm\naccounting = maybe\n", 3,
+                "key 'accounting' must be yes, no or auto, not 'maybe'");
+    parse_fails(f, "[defaults]\naccounting = yes\n", 2, "accounting");
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 HPCL_TEST_MAIN(NULL, NULL,
@@ -684,4 +708,5 @@ HPCL_TEST_MAIN(NULL, NULL,
                T(token_file_too_large),
                T(token_env_is_read),
                T(map_longest_prefix_wins),
-               T(sites_http_url_warns))
+               T(sites_http_url_warns),
+               T(sites_accounting_key))

@@ -780,6 +780,45 @@ static void guard_connection_lost_mid_call_marks_site_down(void **state)
     assert_has(hpcl_ctx_errmsg(fx->ctx), "found down");
 }
 
+/* A controller of another Slurm release: libslurm fails with "Unspecified
+ * error" and says why only in its log (the line a 22.05 libslurm logs for
+ * a 24.11 slurmctld, measured); the error names both releases and the
+ * fixes, and nothing reaches stderr.  Other log lines of a failed call
+ * are kept as its detail. */
+static void skew_body(struct fixture *fx)
+{
+    hpcl_job *job = simple_job(fx->ctx);
+    const char *msg;
+
+    assert_int_equal(hpcl_ctx_set_slurm_conf(fx->ctx, fx->conf), HPCL_OK);
+    mock_use(fx, "errno=-1\nlog=hpclaunch-slurm: error: "
+                 "slurm_unpack_received_msg: [[localhost]:16817] Invalid "
+                 "Protocol Version 10752 from uid=4294967295: Incompatible "
+                 "versions of client and server code\n");
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_E_UNSUPPORTED);
+    msg = hpcl_ctx_errmsg(fx->ctx);
+    assert_has(msg, "site local: its slurmctld runs Slurm 24.11");
+    assert_has(msg, "this hpclaunch's libslurm is " HPCL_SLURM_VERSION);
+    assert_has(msg, "driver = slurmrestd");
+    assert_has(msg, "rebuild hpclaunch against Slurm 24.11's libslurm");
+    assert_null(hpcl_job_ref(job));
+    /* Not skew: the message keeps libslurm's words as detail. */
+    mock_set(fx, "errno=2000\nlog=hpclaunch-slurm: error: invalid "
+                 "partition specified: foo\n");
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_E_SLURM);
+    assert_string_equal(hpcl_ctx_errmsg(fx->ctx),
+                        "slurm_submit_batch_job: Invalid partition name "
+                        "specified (partition '(default)' on site local); "
+                        "libslurm logged \"error: invalid partition "
+                        "specified: foo\"");
+    hpcl_job_destroy(job);
+}
+
+static void guard_other_slurm_release_is_named_with_the_fix(void **state)
+{
+    assert_silent(skew_body, *state);
+}
+
 /* Two contexts, two helpers, each with its own slurm.conf loaded once:
  * nothing is switched back and forth. */
 static void guard_contexts_have_their_own_slurm_conf(void **state)
@@ -868,4 +907,5 @@ HPCL_TEST_MAIN(NULL, NULL,
                GUARD_TEST(guard_lost_submit_answer_is_ambiguous),
                GUARD_TEST(guard_connection_lost_mid_call_marks_site_down),
                GUARD_TEST(guard_contexts_have_their_own_slurm_conf),
+               GUARD_TEST(guard_other_slurm_release_is_named_with_the_fix),
                cmocka_unit_test(guard_job_states_map_like_squeue))

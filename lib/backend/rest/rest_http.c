@@ -37,8 +37,10 @@ struct hpcl__rest {
     const struct hpcl__site_conf *conf;
     CURL *curl;
     struct curl_slist *headers; /* with X-SLURM-USER-TOKEN once loaded */
-    char *base;                 /* <url>/slurm/<api_version> */
     char *user;
+    enum hpcl__rest_api api;    /* requests go to /slurm/<api>/... */
+    int pinned;                 /* api set by the site file */
+    char release[32];           /* Slurm release, "" until a reply said */
     long timeout_ms;
     char errbuf[CURL_ERROR_SIZE];
 };
@@ -59,6 +61,63 @@ const char *hpcl__rest_user(const struct hpcl__rest *r)
 const char *hpcl__rest_url(const struct hpcl__rest *r)
 {
     return r->conf->url;
+}
+
+enum hpcl__rest_api hpcl__rest_api(const struct hpcl__rest *r)
+{
+    return r->api;
+}
+
+void hpcl__rest_set_api(struct hpcl__rest *r, enum hpcl__rest_api api)
+{
+    r->api = api;
+}
+
+int hpcl__rest_api_pinned(const struct hpcl__rest *r)
+{
+    return r->pinned;
+}
+
+const char *hpcl__rest_release(const struct hpcl__rest *r)
+{
+    return r->release[0] != '\0' ? r->release : NULL;
+}
+
+void hpcl__rest_set_release(struct hpcl__rest *r, const char *release)
+{
+    snprintf(r->release, sizeof r->release, "%s", release);
+}
+
+/* --- API versions ------------------------------------------------------- */
+
+const enum hpcl__rest_api hpcl__rest_apis[HPCL__NAPIS] = {
+    HPCL__API_V42, HPCL__API_V41, HPCL__API_V40, HPCL__API_V38};
+
+const char *hpcl__rest_api_name(enum hpcl__rest_api api)
+{
+    switch (api) {
+    case HPCL__API_V38:
+        return "v0.0.38";
+    case HPCL__API_V40:
+        return "v0.0.40";
+    case HPCL__API_V41:
+        return "v0.0.41";
+    case HPCL__API_V42:
+        return "v0.0.42";
+    case HPCL__API_AUTO:
+        break;
+    }
+    return "auto";
+}
+
+int hpcl__rest_api_parse(const char *name)
+{
+    if (name == NULL || strcmp(name, "auto") == 0)
+        return HPCL__API_AUTO;
+    for (size_t i = 0; i < HPCL__NAPIS; i++)
+        if (strcmp(name, hpcl__rest_api_name(hpcl__rest_apis[i])) == 0)
+            return hpcl__rest_apis[i];
+    return -1;
 }
 
 /* --- open and close ---------------------------------------------------- */
@@ -116,8 +175,14 @@ hpcl_rc hpcl__rest_new(struct hpcl__rest **out, hpcl_ctx *ctx,
 {
     struct hpcl__rest *r;
     const char *why;
+    int api = hpcl__rest_api_parse(conf->api_version);
 
     *out = NULL;
+    if (api < 0)
+        return hpcl__fail(ctx, HPCL_E_CONFIG, "site %s: api_version '%s' is "
+                          "not one hpclaunch speaks: use auto (the default), "
+                          "v0.0.42, v0.0.41, v0.0.40 or v0.0.38", conf->name,
+                          conf->api_version);
     if (hpcl__curl_load(&why) == NULL)
         return hpcl__fail(ctx, HPCL_E_UNSUPPORTED, "site %s: slurmrestd "
                           "sites need libcurl: %s", conf->name, why);
@@ -130,10 +195,11 @@ hpcl_rc hpcl__rest_new(struct hpcl__rest **out, hpcl_ctx *ctx,
     r->conf = conf;
     r->timeout_ms = conf->timeout_ms > 0 ? conf->timeout_ms
                                          : HPCL__DEFAULT_TIMEOUT_MS;
-    r->base = join(conf->url, "/slurm/", conf->api_version);
+    r->api = (enum hpcl__rest_api)api;
+    r->pinned = api != HPCL__API_AUTO;
     r->user = user_name(conf);
     r->curl = cu->easy_init();
-    if (r->base == NULL || r->curl == NULL || setup_handle(r) != CURLE_OK) {
+    if (r->curl == NULL || setup_handle(r) != CURLE_OK) {
         hpcl__rest_free(r);
         return hpcl__fail(ctx, HPCL_E_NOMEM, "site %s: cannot set up the "
                           "HTTP client (out of memory?)", conf->name);
@@ -172,7 +238,6 @@ void hpcl__rest_free(struct hpcl__rest *r)
     hpcl__rest_drop_token(r);
     if (r->curl != NULL)
         cu->easy_cleanup(r->curl); /* closes the kept connection */
-    free(r->base);
     free(r->user);
     free(r);
 }
@@ -233,6 +298,24 @@ int hpcl__rest_quotes_token(const struct hpcl__rest *r, const char *text)
         if (strncmp(p->data, TOKEN_HEADER, skip) == 0)
             return text != NULL && strstr(text, p->data + skip) != NULL;
     return 0;
+}
+
+/* Text of an answer fit for a message: its first line, control
+ * characters blanked, and never text that quotes the token (a proxy or a
+ * wrong URL may echo the request). */
+const char *hpcl__rest_quote(const struct hpcl__rest *r, const char *text,
+                             char *buf, size_t len)
+{
+    size_t n = 0;
+
+    if (text == NULL)
+        text = "";
+    if (hpcl__rest_quotes_token(r, text))
+        return "(not shown: it quotes the token)";
+    for (; text[n] != '\0' && text[n] != '\n' && n + 1 < len; n++)
+        buf[n] = (unsigned char)text[n] < ' ' ? ' ' : text[n];
+    buf[n] = '\0';
+    return buf;
 }
 
 /* --- one request -------------------------------------------------------- */
@@ -371,14 +454,21 @@ hpcl_rc hpcl__rest_send(struct hpcl__rest *r, hpcl_ctx *ctx,
                         struct hpcl__rest_reply *reply)
 {
     struct body b = {req->body, req->body ? strlen(req->body) : 0, 0, 0};
-    char *url = NULL;
+    char *url = NULL, *api = NULL;
     CURLcode e;
     hpcl_rc rc;
+    int db;
 
     memset(reply, 0, sizeof *reply);
     if ((rc = load_headers(r, ctx)) != HPCL_OK)
         return rc;
-    if ((url = join(r->base, req->path, "")) == NULL)
+    /* "db:/job/7" is below /slurmdb/<version> (rest_acct.c). */
+    db = strncmp(req->path, "db:", 3) == 0;
+    api = join(db ? "/slurmdb/" : "/slurm/", hpcl__rest_api_name(r->api),
+               req->path + (db ? 3 : 0));
+    url = api != NULL ? join(r->conf->url, api, "") : NULL;
+    free(api);
+    if (url == NULL)
         return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
     r->errbuf[0] = '\0';
     e = cu->easy_setopt(r->curl, CURLOPT_URL, url);

@@ -1,8 +1,10 @@
 /*
- * slurmrestd openapi/v0.0.38 shapes: the submit request built from a job
- * description, and the replies read back (errors, job records).  Checked
- * against Slurm 22.05.8; the fixtures in tests/data/rest/ are recorded
- * replies.
+ * Reading slurmrestd's replies (errors, warnings, job records) in every
+ * version the driver speaks.  Each reader goes by the shape of the value:
+ * v0.0.38 (Slurm 22.05.8) gives plain numbers, a job_state string and a
+ * raw wait status; v0.0.40-42 (Slurm 24.11.5) give {set, infinite,
+ * number} objects, a job_state array and a decoded exit code.  The
+ * fixtures in tests/data/rest/ are recorded replies of both.
  */
 #include "config.h"
 
@@ -16,15 +18,36 @@
 
 /* --- reading ------------------------------------------------------------ */
 
+/* A plain number, or v0.0.4x's {set, infinite, number}. */
+static enum hpcl__num num_of(const json_t *v, long long *out)
+{
+    if (json_is_object(v)) {
+        if (json_is_true(json_object_get(v, "infinite")))
+            return HPCL__NUM_INFINITE;
+        if (!json_is_true(json_object_get(v, "set")))
+            return HPCL__NUM_UNSET;
+        v = json_object_get(v, "number");
+    }
+    if (json_is_integer(v))
+        *out = json_integer_value(v);
+    else if (json_is_real(v))
+        *out = (long long)json_real_value(v);
+    else
+        return HPCL__NUM_UNSET;
+    return HPCL__NUM_SET;
+}
+
+enum hpcl__num hpcl__json_num(const json_t *obj, const char *key,
+                              long long *out)
+{
+    return num_of(json_object_get(obj, key), out);
+}
+
 long long hpcl__json_int(const json_t *obj, const char *key, long long dflt)
 {
-    const json_t *v = json_object_get(obj, key);
+    long long n;
 
-    if (json_is_integer(v))
-        return json_integer_value(v);
-    if (json_is_real(v))
-        return (long long)json_real_value(v);
-    return dflt;
+    return hpcl__json_num(obj, key, &n) == HPCL__NUM_SET ? n : dflt;
 }
 
 const char *hpcl__json_str(const json_t *obj, const char *key)
@@ -71,6 +94,42 @@ int hpcl__rest_error(const json_t *root, long *code, const char **text)
     return 1;
 }
 
+/* The data parser's words for a field of the request it dropped or had
+ * to convert (data_parser/v0.0.4x: "Ignoring unknown field \"x\" of type
+ * ...", "Expected OpenAPI type=array ... but got ...").  Either means the
+ * job may not be what was asked. */
+static int says_dropped(const char *d)
+{
+    return strstr(d, "Ignoring unknown field") != NULL ||
+           strstr(d, "Expected OpenAPI type") != NULL;
+}
+
+int hpcl__rest_warnings(hpcl_ctx *ctx, const char *site, const json_t *root,
+                        char *buf, size_t len)
+{
+    const json_t *w;
+    size_t i, n = 0;
+    int dropped = 0;
+
+    if (len > 0)
+        buf[0] = '\0';
+    json_array_foreach(json_object_get(root, "warnings"), i, w) {
+        const char *d = hpcl__json_str(w, "description");
+
+        if (d == NULL)
+            continue;
+        if (!says_dropped(d)) {
+            hpcl__log(ctx, HPCL_LOG_INFO, "site %s: slurmrestd: %s", site, d);
+            continue;
+        }
+        dropped++;
+        if (n < len)
+            n += (size_t)snprintf(buf + n, len - n, "%s%s", n > 0 ? "; " : "",
+                                  d);
+    }
+    return dropped;
+}
+
 /* --- job states ---------------------------------------------------------- */
 
 struct state_name {
@@ -80,8 +139,10 @@ struct state_name {
 
 /*
  * v0.0.38 gives job_state_string(): a flag's name when one is set (only
- * the first, in Slurm's order), otherwise the base state.  libslurm's
- * mapping (lib/backend/slurm/slurm_lib.c) looks at COMPLETING, then at the base state;
+ * the first, in Slurm's order), otherwise the base state; v0.0.4x gives
+ * them all, [BASE, FLAG...] (data_parser/v0.0.42/parsers.c).  libslurm's
+ * mapping (lib/backend/slurm/slurm_lib.c) looks at COMPLETING, then at
+ * the base state;
  * the other flags are mapped to the base state they go with.  STAGE_OUT
  * comes after the job ended, but its base state is not sent: it counts
  * as still running until the burst buffer is done.
@@ -125,11 +186,54 @@ hpcl_state hpcl__rest_state(const char *job_state)
     return HPCL_STATE_UNKNOWN;
 }
 
-/* exit_code is the raw wait(2) status: shown as a shell shows it. */
-static int shell_status(long long raw)
+int hpcl__json_has(const json_t *arr, const char *name)
 {
-    int st = (int)raw;
+    size_t i;
+    const json_t *v;
 
+    json_array_foreach(arr, i, v) {
+        if (json_is_string(v) && strcmp(json_string_value(v), name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+hpcl_state hpcl__rest_job_state(const json_t *job)
+{
+    const json_t *st = json_object_get(job, "job_state");
+
+    if (!json_is_array(st))
+        return hpcl__rest_state(json_string_value(st));
+    /* The job is still ending while COMPLETING is set, whatever the
+     * base state says (libslurm: IS_JOB_COMPLETING). */
+    if (hpcl__json_has(st, "COMPLETING"))
+        return HPCL_STATE_RUNNING;
+    return hpcl__rest_state(json_string_value(json_array_get(st, 0)));
+}
+
+/*
+ * The exit code as a shell shows it, as hpclaunch shows libslurm's: 128
+ * plus the signal for a job killed by one.  v0.0.38 gives the raw
+ * wait(2) status; v0.0.4x decodes it ({status: ["SIGNALED"], signal: {id}}
+ * or {status: ["ERROR"], return_code}), which WIFSIGNALED must not see
+ * again.
+ */
+static int shell_status(const json_t *job)
+{
+    const json_t *ec = json_object_get(job, "exit_code");
+    long long n = 0;
+    int st;
+
+    if (json_is_object(ec)) {
+        const json_t *status = json_object_get(ec, "status");
+        if ((hpcl__json_has(status, "SIGNALED") ||
+             hpcl__json_has(status, "CORE_DUMPED")) &&
+            hpcl__json_num(json_object_get(ec, "signal"), "id", &n) ==
+                HPCL__NUM_SET && n > 0)
+            return 128 + (int)n;
+        return (int)hpcl__json_int(ec, "return_code", 0);
+    }
+    st = (int)hpcl__json_int(job, "exit_code", 0);
     if (WIFSIGNALED(st))
         return 128 + WTERMSIG(st);
     return WEXITSTATUS(st);
@@ -137,16 +241,14 @@ static int shell_status(long long raw)
 
 void hpcl__rest_jobrec(struct hpcl__jobrec *r, const json_t *j)
 {
+    /* v0.0.38: null, v0.0.4x: set:false, when not one task. */
     long long task = hpcl__json_int(j, "array_task_id", -1);
 
     memset(r, 0, sizeof *r);
-    r->state = hpcl__rest_state(hpcl__json_str(j, "job_state"));
-    r->exit_code = hpcl_state_is_terminal(r->state)
-                       ? shell_status(hpcl__json_int(j, "exit_code", 0))
-                       : -1;
+    r->state = hpcl__rest_job_state(j);
+    r->exit_code = hpcl_state_is_terminal(r->state) ? shell_status(j) : -1;
     r->job_id = (uint32_t)hpcl__json_int(j, "job_id", 0);
     r->array_job_id = (uint32_t)hpcl__json_int(j, "array_job_id", 0);
-    /* null (NO_VAL) when the record is not one task */
     r->array_task_id = task < 0 ? HPCL__NO_TASK : (uint32_t)task;
     r->array_tasks = hpcl__json_str(j, "array_task_string");
     r->name = hpcl__json_str(j, "name");
@@ -188,191 +290,3 @@ int hpcl__rest_find_key(const json_t *jobs, const char *key, uint32_t *id)
     return 1;
 }
 
-/* --- the submit request -------------------------------------------------- */
-
-/* json_object_set_new() takes v even when it fails; v NULL (a string
- * that is not UTF-8, no memory) makes it fail. */
-static int put(json_t *o, const char *key, json_t *v)
-{
-    return json_object_set_new(o, key, v) == 0 ? 0 : -1;
-}
-
-static int put_str(json_t *o, const char *key, const char *s)
-{
-    return s == NULL ? 0 : put(o, key, json_string(s));
-}
-
-static int put_uint(json_t *o, const char *key, unsigned long long n)
-{
-    return n == 0 ? 0 : put(o, key, json_integer((json_int_t)n));
-}
-
-/* v0.0.38 takes the environment as an object (later versions: "K=V"). */
-static json_t *env_object(char *const *env, size_t n)
-{
-    json_t *o = json_object();
-
-    for (size_t i = 0; o != NULL && i < n; i++) {
-        const char *eq = env[i] != NULL ? strchr(env[i], '=') : NULL;
-        char *name;
-
-        if (eq == NULL || eq == env[i])
-            continue;
-        if ((name = strndup(env[i], (size_t)(eq - env[i]))) == NULL ||
-            put(o, name, json_string(eq + 1)) != 0) {
-            json_decref(o);
-            o = NULL;
-        }
-        free(name);
-    }
-    return o;
-}
-
-/* "nodes": 2 or "1-4"; slurmrestd accepts [min, max] and ignores it. */
-static int put_nodes(json_t *o, const struct hpcl__jobdesc *d)
-{
-    char range[32];
-
-    if (d->min_nodes == 0)
-        return 0;
-    if (d->max_nodes <= d->min_nodes)
-        return put_uint(o, "nodes", d->min_nodes);
-    snprintf(range, sizeof range, "%u-%u", d->min_nodes, d->max_nodes);
-    return put_str(o, "nodes", range);
-}
-
-static int put_gpus(json_t *o, const char *key, unsigned n)
-{
-    char s[16];
-
-    if (n == 0)
-        return 0;
-    snprintf(s, sizeof s, "%u", n); /* a string in v0.0.38 */
-    return put_str(o, key, s);
-}
-
-/* v0.0.38 reads each key with sbatch's own option parser but skips
- * sbatch's client-side resolution (lib/job/job_desc.c does it): the task
- * count it implies and -c's minimum CPUs per node are sent as such. */
-static int put_counts(json_t *o, const struct hpcl__jobdesc *d)
-{
-    int bad = put_nodes(o, d) |
-              put_uint(o, "cpus_per_task", d->cpus_per_task) |
-              put_uint(o, "minimum_cpus_per_node", d->cpus_per_task) |
-              put_uint(o, "ntasks_per_node", d->ntasks_per_node) |
-              put_gpus(o, "gpus", d->gpus) |
-              put_gpus(o, "gpus_per_task", d->gpus_per_task) |
-              put_gpus(o, "gpus_per_node", d->gpus_per_node) |
-              put_str(o, "gres", d->gres);
-
-    /* sbatch counts one task per node of a fixed node count without -n,
-     * and allocates CPUs for each; v0.0.38 counts one in all unless told. */
-    if (d->ntasks_set || (d->min_nodes > 0 && d->max_nodes == d->min_nodes))
-        bad |= put_uint(o, "tasks", d->ntasks);
-    /* --mem=0 asks for all of a node's memory: 0 is sent when set. */
-    if (d->mem_set)
-        bad |= put(o, d->mem_per_cpu ? "memory_per_cpu" : "memory_per_node",
-                   json_integer((json_int_t)d->mem_mib));
-    return bad;
-}
-
-/* --begin as "now+N": relative, so the site's time zone cannot move it. */
-static int put_begin(json_t *o, time_t begin)
-{
-    char s[32];
-    time_t now = time(NULL);
-
-    if (begin <= now)
-        return 0;
-    snprintf(s, sizeof s, "now+%lld", (long long)(begin - now));
-    return put_str(o, "begin_time", s);
-}
-
-/* Without B: or R: (refused before this: hpcl__rest_submit_json). */
-static int put_signal(json_t *o, const struct hpcl__jobdesc *d)
-{
-    char s[32];
-
-    if (d->signal_no == 0)
-        return 0;
-    snprintf(s, sizeof s, "%d@%u", d->signal_no, d->signal_s);
-    return put_str(o, "signal", s);
-}
-
-static int put_numbers(json_t *o, const struct hpcl__jobdesc *d)
-{
-    int bad = put_counts(o, d) | put_begin(o, d->begin) | put_signal(o, d);
-
-    if (d->time_limit == HPCL_TIME_UNLIMITED)
-        bad |= put_str(o, "time_limit", "UNLIMITED");
-    else
-        bad |= put_uint(o, "time_limit", d->time_limit);
-    if (d->exclusive)
-        bad |= put_str(o, "exclusive", "exclusive"); /* shared = none */
-    if (d->hold)
-        bad |= put(o, "hold", json_true()); /* priority 0 */
-    return bad;
-}
-
-/* Without current_working_directory the job would run in slurmrestd's
- * own working directory; job_desc.c always resolves one. */
-static int put_strings(json_t *o, const struct hpcl__site_conf *conf,
-                       const struct hpcl__jobdesc *d)
-{
-    return put_str(o, "name", d->name) |
-           put_str(o, "partition", d->partition ? d->partition
-                                                : conf->partition) |
-           put_str(o, "account", d->account ? d->account : conf->account) |
-           put_str(o, "array", d->array) |
-           put_str(o, "comment", d->comment) |
-           put_str(o, "dependency", d->dependency) |
-           put_str(o, "qos", d->qos) |
-           put_str(o, "constraints", d->constraint) |
-           put_str(o, "reservation", d->reservation) |
-           put_str(o, "mail_type", d->mail_type) |
-           put_str(o, "mail_user", d->mail_user) |
-           put_str(o, "current_working_directory", d->work_dir) |
-           put_str(o, "standard_input", "/dev/null") |
-           put_str(o, "standard_output", d->std_out) |
-           put_str(o, "standard_error", d->std_err);
-}
-
-hpcl_rc hpcl__rest_submit_json(char **out, hpcl_ctx *ctx,
-                               const struct hpcl__site_conf *conf,
-                               const struct hpcl__jobdesc *d)
-{
-    json_t *job, *root;
-    int bad;
-
-    *out = NULL;
-    /* Slurm 22.05's slurmrestd refuses the prefix ("Invalid SIGNAL
-     * specification"): say so before sending. */
-    if (d->signal_flags != 0)
-        return hpcl__fail(ctx, HPCL_E_UNSUPPORTED, "site %s: slurmrestd "
-                          "(%s) does not take --signal with B: or R:; "
-                          "drop the prefix or submit to a libslurm site",
-                          conf->name, conf->api_version);
-    /* Slurm 22.05's slurmrestd dies on "argv" (seen on the dev cluster:
-     * the connection closes and the daemon is gone). */
-    if (d->argc > 1)
-        return hpcl__fail(ctx, HPCL_E_UNSUPPORTED, "site %s: slurmrestd "
-                          "(%s) cannot pass arguments to a batch script; "
-                          "submit it without arguments or to a libslurm "
-                          "site", conf->name, conf->api_version);
-    job = json_object();
-    root = json_object();
-    bad = job == NULL || root == NULL || put_numbers(job, d) != 0 || put_strings(job, conf, d) != 0 ||
-          put(job, "environment", env_object(d->env, d->env_count)) != 0 ||
-          put(root, "script", json_string(d->script)) != 0 ||
-          json_object_set(root, "job", job) != 0;
-    if (!bad)
-        *out = json_dumps(root, JSON_COMPACT);
-    json_decref(job);
-    json_decref(root);
-    if (*out == NULL)
-        return hpcl__fail(ctx, HPCL_E_INVAL, "site %s: the job cannot be "
-                          "sent as JSON (out of memory, or a string that is "
-                          "not UTF-8 in the script, environment, paths or "
-                          "names)", conf->name);
-    return HPCL_OK;
-}

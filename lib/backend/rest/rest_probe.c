@@ -1,7 +1,9 @@
 /*
  * The probe of a slurmrestd site.  REST has no will-run call, and
  * test_only is ignored (a real job would be created), so the start time
- * is estimated from three reads: /partitions, /nodes and /jobs.
+ * is estimated from three reads: /partitions, /nodes and /jobs, in
+ * either shape (v0.0.38, or v0.0.40-42: node state arrays, wrapped
+ * numbers, a new job_resources layout in v0.0.41-42; SLURM-24.md 3.7).
  *
  * The rule:
  *  1. The job needs N = max(min_nodes, 1) nodes, each with
@@ -74,18 +76,6 @@ static long gres_gpus(const char *s)
     return total;
 }
 
-static int in_array(const json_t *arr, const char *name)
-{
-    size_t i;
-    const json_t *v;
-
-    json_array_foreach(arr, i, v) {
-        if (json_is_string(v) && strcmp(json_string_value(v), name) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 /* Is name one of the comma-separated partitions in list? */
 static int in_list(const char *list, const char *name)
 {
@@ -100,8 +90,35 @@ static int in_list(const char *list, const char *name)
     return 0;
 }
 
+/* A node's base state and flags: v0.0.38 has "state" and "state_flags",
+ * v0.0.4x one "state" array [BASE, FLAG...]. */
+static const char *node_base(const json_t *node)
+{
+    const json_t *st = json_object_get(node, "state");
+
+    return json_string_value(json_is_array(st) ? json_array_get(st, 0) : st);
+}
+
+static int node_flag(const json_t *node, const char *flag)
+{
+    const json_t *st = json_object_get(node, "state");
+    const json_t *f = json_is_array(st) ? st
+                                        : json_object_get(node, "state_flags");
+    size_t i;
+    const json_t *v;
+
+    json_array_foreach(f, i, v) {
+        if (i == 0 && f == st)
+            continue; /* the base state */
+        if (json_is_string(v) && strcasecmp(json_string_value(v), flag) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* Flags that keep new work away from a node (COMPLETING only for a
- * while: counted against "idle" but not against "usable"). */
+ * while: counted against "idle" but not against "usable").  PLANNED
+ * (v0.0.4x: held for a pending job by backfill) is not one. */
 static int node_away(const json_t *node, int completing_counts)
 {
     static const char *const away[] = {
@@ -109,20 +126,16 @@ static int node_away(const json_t *node, int completing_counts)
         "POWERING_DOWN", "POWERING_UP", "POWER_DOWN", "FAIL", "MAINTENANCE",
         "RESERVED", "REBOOT_REQUESTED", "REBOOT_ISSUED", "COMPLETING"};
     size_t n = sizeof away / sizeof away[0] - (completing_counts ? 0 : 1);
-    size_t i;
-    const json_t *f;
 
-    json_array_foreach(json_object_get(node, "state_flags"), i, f) {
-        for (size_t k = 0; json_is_string(f) && k < n; k++)
-            if (strcasecmp(json_string_value(f), away[k]) == 0)
-                return 1;
-    }
+    for (size_t k = 0; k < n; k++)
+        if (node_flag(node, away[k]))
+            return 1;
     return 0;
 }
 
 static int node_state_is(const json_t *node, const char *state)
 {
-    const char *s = hpcl__json_str(node, "state");
+    const char *s = node_base(node);
 
     return s != NULL && strcasecmp(s, state) == 0;
 }
@@ -131,8 +144,11 @@ static void node_from(struct node *n, const json_t *j)
 {
     n->name = hpcl__json_str(j, "name");
     n->cpus = (long)hpcl__json_int(j, "cpus", 0);
+    /* v0.0.38 idle_cpus, v0.0.4x alloc_idle_cpus. */
     n->free_cpus = (long)hpcl__json_int(
-        j, "idle_cpus", n->cpus - hpcl__json_int(j, "alloc_cpus", 0));
+        j, json_object_get(j, "alloc_idle_cpus") ? "alloc_idle_cpus"
+                                                 : "idle_cpus",
+        n->cpus - hpcl__json_int(j, "alloc_cpus", 0));
     n->gpus = gres_gpus(hpcl__json_str(j, "gres"));
     n->free_gpus = n->gpus - gres_gpus(hpcl__json_str(j, "gres_used"));
     n->threads = (long)hpcl__json_int(j, "threads", 1);
@@ -159,20 +175,48 @@ static int by_end(const void *a, const void *b)
 
 /* --- the partition and its nodes ----------------------------------------- */
 
-static const json_t *find_partition(const json_t *parts, const char *name)
+/* Partition name, or the default one: v0.0.38 flags it; v0.0.4x does not
+ * say (data_parser skips the flags), so a site with one partition has
+ * that one as its default and any other needs a name.  *ambiguous is set
+ * when the default cannot be known. */
+static const json_t *find_partition(const json_t *parts, const char *name,
+                                    int *ambiguous)
 {
+    const json_t *arr = json_object_get(parts, "partitions"), *p;
     size_t i;
-    const json_t *p;
+    int flags_seen = 0;
 
-    json_array_foreach(json_object_get(parts, "partitions"), i, p) {
+    *ambiguous = 0;
+    json_array_foreach(arr, i, p) {
         const char *pn = hpcl__json_str(p, "name");
-        if (pn != NULL && (name != NULL
-                               ? strcmp(pn, name) == 0
-                               : in_array(json_object_get(p, "flags"),
-                                          "default")))
+        const json_t *flags = json_object_get(p, "flags");
+
+        flags_seen |= json_is_array(flags);
+        if (pn != NULL && (name != NULL ? strcmp(pn, name) == 0
+                                        : hpcl__json_has(flags, "default")))
             return p;
     }
+    if (name != NULL || flags_seen)
+        return NULL;
+    if (json_array_size(arr) == 1)
+        return json_array_get(arr, 0);
+    *ambiguous = json_array_size(arr) > 1;
     return NULL;
+}
+
+/* Names of all partitions, for the message that asks for one. */
+static void part_names(const json_t *parts, char *buf, size_t len)
+{
+    const json_t *p;
+    size_t i, n = 0;
+
+    buf[0] = '\0';
+    json_array_foreach(json_object_get(parts, "partitions"), i, p) {
+        const char *pn = hpcl__json_str(p, "name");
+        if (pn != NULL && n < len)
+            n += (size_t)snprintf(buf + n, len - n, "%s%s", n > 0 ? ", " : "",
+                                  pn);
+    }
 }
 
 /* The nodes of partition part, sorted by name; *idle counts the idle
@@ -189,7 +233,7 @@ static struct node *part_nodes(const json_t *nodes, const char *part,
         return NULL;
     json_array_foreach(arr, i, j) {
         if (hpcl__json_str(j, "name") == NULL ||
-            !in_array(json_object_get(j, "partitions"), part))
+            !hpcl__json_has(json_object_get(j, "partitions"), part))
             continue;
         node_from(&v[n++], j);
         if (node_state_is(j, "idle") && !node_away(j, 1))
@@ -257,27 +301,49 @@ static long alloc_cores(const json_t *an)
     return cores;
 }
 
+static void give_back(struct node *v, size_t n, const char *name,
+                      long cpus, const char *gres)
+{
+    struct node key = {.name = name};
+    struct node *x = name != NULL ? bsearch(&key, v, n, sizeof *v, by_name)
+                                  : NULL;
+
+    if (x == NULL)
+        return;
+    x->free_cpus += cpus;
+    x->free_gpus += gres_gpus(gres);
+    if (x->free_cpus > x->cpus)
+        x->free_cpus = x->cpus;
+    if (x->free_gpus > x->gpus)
+        x->free_gpus = x->gpus;
+}
+
 /* Give a running job's CPUs and GPUs back to its nodes.  gres_detail[i]
- * goes with allocated_nodes[i]. */
+ * goes with the i-th node of job_resources: allocated_nodes[i] (v0.0.38,
+ * v0.0.40: cores by socket) or nodes.allocation[i] (v0.0.41, v0.0.42:
+ * cpus.count, the CPUs themselves). */
 static void release(struct node *v, size_t n, const json_t *job)
 {
     const json_t *res = json_object_get(job, "job_resources");
     const json_t *gres = json_object_get(job, "gres_detail"), *an;
+    const json_t *alloc = json_object_get(json_object_get(res, "nodes"),
+                                          "allocation");
     size_t i;
 
+    json_array_foreach(alloc, i, an) {
+        give_back(v, n, hpcl__json_str(an, "name"),
+                  (long)hpcl__json_int(json_object_get(an, "cpus"), "count",
+                                      0),
+                  json_string_value(json_array_get(gres, i)));
+    }
     json_array_foreach(json_object_get(res, "allocated_nodes"), i, an) {
         struct node key = {.name = hpcl__json_str(an, "nodename")};
         struct node *x = key.name != NULL
                              ? bsearch(&key, v, n, sizeof *v, by_name)
                              : NULL;
-        if (x == NULL)
-            continue;
-        x->free_cpus += alloc_cores(an) * x->threads;
-        x->free_gpus += gres_gpus(json_string_value(json_array_get(gres, i)));
-        if (x->free_cpus > x->cpus)
-            x->free_cpus = x->cpus;
-        if (x->free_gpus > x->gpus)
-            x->free_gpus = x->gpus;
+        if (x != NULL)
+            give_back(v, n, key.name, alloc_cores(an) * x->threads,
+                      json_string_value(json_array_get(gres, i)));
     }
 }
 
@@ -291,8 +357,7 @@ static struct ending *endings(const json_t *jobs, size_t *count)
     if (v == NULL)
         return NULL;
     json_array_foreach(arr, i, j) {
-        if (hpcl__rest_state(hpcl__json_str(j, "job_state")) ==
-                HPCL_STATE_RUNNING &&
+        if (hpcl__rest_job_state(j) == HPCL_STATE_RUNNING &&
             json_is_object(json_object_get(j, "job_resources"))) {
             v[n].end = (time_t)hpcl__json_int(j, "end_time", 0);
             v[n++].job = j;
@@ -315,8 +380,7 @@ static unsigned pending_in(const json_t *jobs, const char *part,
     json_array_foreach(json_object_get(jobs, "jobs"), i, j) {
         time_t t = (time_t)hpcl__json_int(j, "start_time", 0);
 
-        if (hpcl__rest_state(hpcl__json_str(j, "job_state")) !=
-                HPCL_STATE_PENDING ||
+        if (hpcl__rest_job_state(j) != HPCL_STATE_PENDING ||
             !in_list(hpcl__json_str(j, "partition"), part))
             continue;
         n++;
@@ -384,22 +448,37 @@ hpcl_rc hpcl__rest_estimate(hpcl_ctx *ctx, const char *site,
                             const char *partition, time_t now,
                             struct hpcl_probe *probe)
 {
-    const json_t *p = find_partition(view->partitions, partition);
+    int ambiguous;
+    const json_t *p = find_partition(view->partitions, partition, &ambiguous);
     const char *name = p != NULL ? hpcl__json_str(p, "name") : NULL;
+    const json_t *pn = json_object_get(p, "nodes");
     struct need w = need_of(desc);
     struct node *v = NULL;
     time_t latest = 0, start = now;
     size_t n = 0;
     unsigned have;
+    char names[256];
     hpcl_rc rc;
 
+    if (ambiguous) {
+        part_names(view->partitions, names, sizeof names);
+        return hpcl__fail(ctx, HPCL_E_CONFIG, "site %s: slurmrestd does not "
+                          "say which partition is the default (v0.0.40 and "
+                          "later do not), so the probe needs one: set "
+                          "partition = NAME in [site %s] of the site file, or "
+                          "give -p (partitions: %s)", site, site, names);
+    }
     if (name == NULL)
         return hpcl__fail(ctx, HPCL_E_SLURM, "site %s: partition '%s' not "
                           "found", site, partition ? partition : "(default)");
     if ((probe->partition = strdup(name)) == NULL ||
         (v = part_nodes(view->nodes, name, &n, &probe->idle_nodes)) == NULL)
         return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
-    probe->total_nodes = (unsigned)hpcl__json_int(p, "total_nodes", (long)n);
+    /* v0.0.38 total_nodes, v0.0.4x nodes.total */
+    probe->total_nodes = (unsigned)(json_is_object(pn)
+                                        ? hpcl__json_int(pn, "total", (long)n)
+                                        : hpcl__json_int(p, "total_nodes",
+                                                         (long)n));
     probe->pending_jobs = pending_in(view->jobs, name, &latest);
     if ((have = count_fits(v, n, &w, 1, NULL)) < w.nodes)
         rc = never_fits(ctx, site, name, &w, have, n);

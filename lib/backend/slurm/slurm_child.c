@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "backend/slurm/slurm_child.h"
+#include "backend/slurm/slurm_skew.h"
 
 #ifndef HPCL_PKGLIBEXECDIR
 #define HPCL_PKGLIBEXECDIR "/usr/local/libexec/hpclaunch"
@@ -45,6 +46,8 @@ struct hpcl__slurm_child {
     size_t line_len;
     char last[TEXT_MAX];    /* its last line */
     char said[TEXT_MAX];    /* libslurm's "error:"/"fatal:" lines */
+    unsigned skew;          /* a version mismatch it logged (slurm_skew.h) */
+    char skew_line[TEXT_MAX]; /* the line that said so */
     int ended;              /* the last call found the helper gone */
 };
 
@@ -84,6 +87,15 @@ static void err_line(struct hpcl__slurm_child *c, hpcl_ctx *ctx)
     if ((lvl = strstr(c->line, "fatal: ")) != NULL ||
         (lvl = strstr(c->line, "error: ")) != NULL)
         said_add(c, lvl);
+    /* The first line that names the other side's version says most. */
+    if (c->skew <= HPCL__SKEW_UNKNOWN) {
+        unsigned v = hpcl__slurm_skew_proto(c->line);
+        if (v > c->skew) {
+            c->skew = v;
+            snprintf(c->skew_line, sizeof c->skew_line, "%s",
+                     lvl != NULL ? lvl : c->line);
+        }
+    }
 }
 
 /* Read what the helper wrote to stderr, without waiting. */
@@ -516,6 +528,7 @@ hpcl_rc hpcl__child_start(struct hpcl__slurm_child *c, hpcl_ctx *ctx,
     free(c->conf);
     c->line_len = 0;
     c->said[0] = c->last[0] = '\0';
+    c->skew = 0;
     if ((c->conf = strdup(conf)) == NULL)
         return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
     if (access(path, X_OK) != 0)
@@ -601,6 +614,7 @@ hpcl_rc hpcl__child_call(struct hpcl__slurm_child *c, hpcl_ctx *ctx,
 
     *reply = NULL;
     c->said[0] = c->last[0] = '\0';
+    c->skew = 0;
     c->ended = 0;
     io = send_all(c, ctx, req->data, req->len, end);
     /* Until the whole frame is out, the helper cannot have acted on it. */
@@ -622,4 +636,16 @@ hpcl_rc hpcl__child_call(struct hpcl__slurm_child *c, hpcl_ctx *ctx,
 int hpcl__child_ended(const struct hpcl__slurm_child *c)
 {
     return c->ended;
+}
+
+const char *hpcl__child_said(const struct hpcl__slurm_child *c)
+{
+    return c->said;
+}
+
+unsigned hpcl__child_skew(const struct hpcl__slurm_child *c,
+                          const char **line)
+{
+    *line = c->skew_line;
+    return c->skew;
 }

@@ -53,4 +53,14 @@ hpcl_rc hpcl__child_call(struct hpcl__slurm_child *c, hpcl_ctx *ctx,
  * may have died before the request reached it). */
 int hpcl__child_ended(const struct hpcl__slurm_child *c);
 
+/* libslurm's "error:" and "fatal:" lines logged during the last request
+ * (or start), "; "-separated, the latest kept; "" when none. */
+const char *hpcl__child_said(const struct hpcl__slurm_child *c);
+
+/* The version mismatch libslurm logged during the last request: the
+ * other side's protocol version or HPCL__SKEW_UNKNOWN (slurm_skew.h),
+ * with *line the line that said so; 0 when none. */
+unsigned hpcl__child_skew(const struct hpcl__slurm_child *c,
+                          const char **line);
+
 #endif

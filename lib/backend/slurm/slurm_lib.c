@@ -4,7 +4,8 @@
  * <slurm/slurm.h> for requests.  Every entry point first runs the site's
  * guards (slurm_guard.c).  The helper has loaded its one slurm.conf
  * before the first request, so there is neither a lock nor a switch of
- * configuration here.  Written against Slurm 22.05.
+ * configuration here.  Written against Slurm 22.05; what differs in
+ * later releases (up to 24.11) is in slurm_compat.h.
  */
 #include "config.h"
 
@@ -23,11 +24,12 @@
 
 #include "backend/jobkey.h"
 #include "backend/slurm_errno.h"
+#include "backend/slurm/slurm_compat.h"
 #include "backend/slurm/slurm_lib.h"
+#include "backend/slurm/slurm_skew.h"
 
 /* Exported by libslurm 22.05 but not declared in its headers. */
 extern void slurm_free_will_run_response_msg(will_run_response_msg_t *msg);
-extern const char *slurm_job_reason_string(enum job_state_reason inx);
 
 /* The site's guards: is the controller there, is munged there. */
 static hpcl_rc enter(struct hpcl__site *site, hpcl_ctx *ctx)
@@ -72,13 +74,30 @@ HPCL__SE_CHECK(PART_CONFIG_UNAVAILABLE,
 HPCL__SE_CHECK(INVALID_JOB_ID, ESLURM_INVALID_JOB_ID);
 HPCL__SE_CHECK(ALREADY_DONE, ESLURM_ALREADY_DONE);
 HPCL__SE_CHECK(JOB_HELD, ESLURM_JOB_HELD);
+#if HPCL__SLURM_HAS_SOCKET_RECV_ERRNOS
 HPCL__SE_CHECK(SOCKET_ZERO_RECV, SLURM_PROTOCOL_SOCKET_IMPL_ZERO_RECV_LENGTH);
 HPCL__SE_CHECK(SOCKET_NEG_RECV,
                SLURM_PROTOCOL_SOCKET_IMPL_NEGATIVE_RECV_LENGTH);
+#endif
 HPCL__SE_CHECK(INCOMPLETE_PACKET, ESLURM_PROTOCOL_INCOMPLETE_PACKET);
 HPCL__SE_CHECK(SOCKET_TIMEOUT, SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT);
 HPCL__SE_CHECK(ZERO_BYTES_SENT, SLURM_PROTOCOL_SOCKET_ZERO_BYTES_SENT);
 HPCL__SE_CHECK(AUTH_CRED_INVALID, ESLURM_AUTH_CRED_INVALID);
+
+/* A slurmctld of an older release than this libslurm closes the
+ * connection without an answer ("Zero Bytes were transmitted or
+ * received") and logs the mismatch on its side only (measured: a 22.05
+ * slurmctld and libslurm 24.11); so does one that cannot verify the
+ * credential.  One such close may be a chance; a ping closed the same
+ * way right after is one of the two.  (A newer slurmctld answers, and
+ * libslurm logs its version: slurm_proxy.c sees that.) */
+static int closed_unanswered_again(void)
+{
+    int r = slurm_ping(0);
+
+    return r != 0 && (r == SLURM_PROTOCOL_SOCKET_ZERO_BYTES_SENT ||
+                      errno == SLURM_PROTOCOL_SOCKET_ZERO_BYTES_SENT);
+}
 
 /* Map a failed call's errno e.  what names the object for the message
  * ("job local:12", "partition 'x'"); changes says whether the call
@@ -88,6 +107,13 @@ static hpcl_rc rpc_fail(struct hpcl__site *site, hpcl_ctx *ctx,
                         const char *what)
 {
     const char *text = slurm_strerror(e), *name = site_name(site);
+    char said[200];
+
+    if (e == SLURM_PROTOCOL_SOCKET_ZERO_BYTES_SENT &&
+        closed_unanswered_again()) {
+        snprintf(said, sizeof said, "%s: %s, then a ping", call, text);
+        return hpcl__slurm_closed_fail(ctx, name, said);
+    }
 
     if (hpcl__se_no_contact(e)) {
         hpcl__guard_after(site->state, 0, text);
@@ -111,7 +137,7 @@ static hpcl_rc rpc_fail(struct hpcl__site *site, hpcl_ctx *ctx,
  * instead of -1 (slurm_load_job returns 2017). */
 static int call_errno(int r)
 {
-    int e = slurm_get_errno();
+    int e = errno;
 
     return r > 0 ? r : (e != 0 ? e : SLURM_ERROR);
 }
@@ -305,7 +331,7 @@ static hpcl_rc slurm_submit(struct hpcl__site *site, hpcl_ctx *ctx,
 
 /* --- status ---------------------------------------------------------- */
 
-HPCL_STATIC hpcl_state hpcl__slurm_state(uint32_t job_state)
+hpcl_state hpcl__slurm_state(uint32_t job_state)
 {
     /* A job whose epilog still runs holds its nodes: not ended yet. */
     if (job_state & JOB_COMPLETING)
@@ -334,7 +360,7 @@ HPCL_STATIC hpcl_state hpcl__slurm_state(uint32_t job_state)
 }
 
 /* A wait(2) status as a shell shows it: the exit code, or 128 + signal. */
-HPCL_STATIC int hpcl__slurm_shell_status(uint32_t wait_status)
+int hpcl__slurm_shell_status(uint32_t wait_status)
 {
     int st = (int)wait_status;
 
@@ -362,7 +388,7 @@ static void rec_from(struct hpcl__jobrec *r, const slurm_job_info_t *j,
     r->work_dir = j->work_dir;
     r->std_out = j->std_out;
     r->std_err = j->std_err;
-    r->reason = slurm_job_reason_string(j->state_reason);
+    r->reason = hpcl__slurm_reason_string(j->state_reason);
     r->reason_desc = j->state_desc;
     r->comment = j->comment;
 }

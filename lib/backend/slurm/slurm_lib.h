@@ -16,8 +16,12 @@
  * have happened" for a submit or cancel, a timeout for a read.  A helper
  * that dies (libslurm's fatal(), a crash) is reported with the site's
  * name and the tail of its stderr, which is captured: libslurm's log
- * lines never reach the caller's stderr.  Sites do not share anything,
- * so they are asked in parallel and none waits on another.
+ * lines never reach the caller's stderr, and its error lines of a failed
+ * request end the request's message.  A controller of a Slurm release
+ * this libslurm cannot talk to is recognised from those lines, or from a
+ * connection it closes unanswered twice (slurm_skew.h).  Sites do not
+ * share anything, so they are asked in parallel and none waits on
+ * another.
  *
  * In the helper (libexec/slurm_helper.c, linked with libslurm and this
  * folder's other files), slurm_lib.c runs the requests after the guards
@@ -74,11 +78,27 @@ void hpcl__guard_after(struct hpcl__slurm *s, int reached, const char *why);
  * struct hpcl__slurm (close is NULL: the helper frees the state). */
 extern const struct hpcl__backend_ops hpcl__slurm_lib_ops;
 
+/* slurm_lib.c: a Slurm job state and wait status as hpclaunch's state and
+ * a shell-style exit code (also for accounting records, slurm_acct.c). */
+hpcl_state hpcl__slurm_state(uint32_t job_state);
+int hpcl__slurm_shell_status(uint32_t wait_status);
+
+/* slurm_acct.c: answer an ACCT request (u32 id, u32 the site file's
+ * accounting key, str key in r) into out,
+ * from the site's slurmdbd (libslurm's slurmdb interface). */
+struct hpcl__rbuf;
+struct hpcl__wbuf;
+hpcl_rc hpcl__slurm_acct_serve(struct hpcl__site *site, hpcl_ctx *ctx,
+                               struct hpcl__rbuf *r, struct hpcl__wbuf *out);
+
+/* slurm_acct.c: answer an IDENT request: the cluster's identity,
+ * "slurm:CLUSTER@CONTROLLER:PORT", from the controller's configuration. */
+hpcl_rc hpcl__slurm_ident_serve(struct hpcl__site *site, hpcl_ctx *ctx,
+                                struct hpcl__rbuf *r, struct hpcl__wbuf *out);
+
 #ifdef HPCL_TESTING
 hpcl_rc hpcl__slurm_read_conf(hpcl_ctx *ctx, const char *path,
                               struct hpcl__conf_facts *facts);
-hpcl_state hpcl__slurm_state(uint32_t job_state);
-int hpcl__slurm_shell_status(uint32_t wait_status);
 #endif
 
 #endif

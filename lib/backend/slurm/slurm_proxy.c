@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "backend/slurm/slurm_child.h"
+#include "backend/slurm/slurm_skew.h"
 #include "backend/slurm/slurm_wire.h"
 
 #define DEFAULT_CONF "/etc/slurm/slurm.conf"
@@ -116,6 +117,26 @@ static hpcl_rc malformed(const struct hpcl__site *site, hpcl_ctx *ctx,
                               : "");
 }
 
+/* A failed request's message.  libslurm's own log lines of the request
+ * (read from the helper's stderr, never shown) add what its error number
+ * does not say; one that reports a controller of another Slurm release
+ * replaces the message, which is then mostly "Unspecified error". */
+static hpcl_rc request_failed(const struct hpcl__site *site, hpcl_ctx *ctx,
+                              hpcl_rc rc, const char *msg)
+{
+    const struct proxy *p = site->state;
+    const char *line, *said = hpcl__child_said(p->child);
+    unsigned skew = hpcl__child_skew(p->child, &line);
+
+    if (msg == NULL)
+        msg = hpcl_strerror(rc);
+    if (skew != 0)
+        return hpcl__slurm_skew_fail(ctx, site_name(site), skew, line);
+    if (said[0] != '\0')
+        return hpcl__fail(ctx, rc, "%s; libslurm logged \"%s\"", msg, said);
+    return hpcl__fail(ctx, rc, "%s", msg);
+}
+
 /* The reply's head: the helper's verdict, its message and the log lines
  * of the request, replayed into ctx's log. */
 static hpcl_rc reply_head(const struct hpcl__site *site, hpcl_ctx *ctx,
@@ -135,8 +156,7 @@ static hpcl_rc reply_head(const struct hpcl__site *site, hpcl_ctx *ctx,
     if (r->bad)
         return malformed(site, ctx, changes);
     if (rc != HPCL_OK)
-        return hpcl__fail(ctx, rc, "%s", msg != NULL ? msg
-                                                     : hpcl_strerror(rc));
+        return request_failed(site, ctx, rc, msg);
     return HPCL_OK;
 }
 
@@ -308,6 +328,47 @@ static hpcl_rc proxy_find_key(struct hpcl__site *site, hpcl_ctx *ctx,
     return finish(site, ctx, frame, &r, 0);
 }
 
+static hpcl_rc proxy_acct(struct hpcl__site *site, hpcl_ctx *ctx,
+                          uint32_t id, const char *key, struct hpcl__acct *a)
+{
+    struct hpcl__wbuf req;
+    struct hpcl__rbuf r;
+    unsigned char *frame;
+    hpcl_rc rc;
+
+    memset(a, 0, sizeof *a);
+    a->exit_code = -1;
+    if (site->conf->accounting == HPCL__ACCT_NO)
+        return HPCL_OK; /* the helper need not even start */
+    hpcl__wire_begin(&req, HPCL__W_ACCT);
+    hpcl__wire_u32(&req, id);
+    hpcl__wire_u32(&req, (uint32_t)site->conf->accounting);
+    hpcl__wire_str(&req, key);
+    if ((rc = ask(site, ctx, &req, 0, "the accounting query", &frame,
+                  &r)) != HPCL_OK)
+        return rc;
+    hpcl__wire_get_acct(&r, a);
+    return finish(site, ctx, frame, &r, 0);
+}
+
+static hpcl_rc proxy_identity(struct hpcl__site *site, hpcl_ctx *ctx,
+                              char *out, size_t len)
+{
+    struct hpcl__wbuf req;
+    struct hpcl__rbuf r;
+    unsigned char *frame;
+    const char *ident;
+    hpcl_rc rc;
+
+    hpcl__wire_begin(&req, HPCL__W_IDENT);
+    if ((rc = ask(site, ctx, &req, 0, "the cluster's name", &frame, &r)) !=
+        HPCL_OK)
+        return rc;
+    ident = hpcl__wire_get_str(&r);
+    snprintf(out, len, "%s", ident != NULL ? ident : "");
+    return finish(site, ctx, frame, &r, 0);
+}
+
 /* --- the driver ------------------------------------------------------ */
 
 static void proxy_close(struct hpcl__site *site)
@@ -327,6 +388,8 @@ static const struct hpcl__backend_ops proxy_ops = {
     .cancel = proxy_cancel,
     .probe = proxy_probe,
     .find_key = proxy_find_key,
+    .acct = proxy_acct,
+    .identity = proxy_identity,
     .close = proxy_close,
 };
 

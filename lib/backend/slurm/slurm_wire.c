@@ -310,3 +310,28 @@ int hpcl__wire_get_probe(struct hpcl__rbuf *r, struct hpcl_probe *p)
         return -1;
     return 0;
 }
+
+/* What accounting holds of one job (struct hpcl__acct). */
+void hpcl__wire_put_acct(struct hpcl__wbuf *b, const struct hpcl__acct *a)
+{
+    hpcl__wire_u32(b, (uint32_t)a->have);
+    hpcl__wire_u32(b, (uint32_t)a->found);
+    hpcl__wire_u32(b, (uint32_t)a->started);
+    hpcl__wire_u32(b, (uint32_t)a->ended);
+    hpcl__wire_u32(b, (uint32_t)a->state);
+    hpcl__wire_i64(b, a->exit_code);
+    hpcl__wire_i64(b, a->start);
+    hpcl__wire_i64(b, a->end);
+}
+
+void hpcl__wire_get_acct(struct hpcl__rbuf *r, struct hpcl__acct *a)
+{
+    a->have = (int)hpcl__wire_get_u32(r);
+    a->found = (int)hpcl__wire_get_u32(r);
+    a->started = (int)hpcl__wire_get_u32(r);
+    a->ended = (int)hpcl__wire_get_u32(r);
+    a->state = (hpcl_state)hpcl__wire_get_u32(r);
+    a->exit_code = (int)hpcl__wire_get_i64(r);
+    a->start = hpcl__wire_get_i64(r);
+    a->end = hpcl__wire_get_i64(r);
+}

@@ -12,11 +12,15 @@
  *                                    u32 rc, str message
  *   library -> helper:        SUBMIT desc | QUERY u32 id, str ref |
  *                             CANCEL u32 id, u32 task, str ref |
- *                             PROBE desc | FIND_KEY str key
+ *                             PROBE desc | FIND_KEY str key |
+ *                             ACCT u32 id, u32 accounting, str key |
+ *                             IDENT
  *   helper -> library:        REPLY  u32 rc, str message, u32 n logs of
  *                                    (u32 level, str line), then when rc
  *                                    is 0: SUBMIT/FIND_KEY u32 id; QUERY
- *                                    u32 n, n records; PROBE the probe
+ *                                    u32 n, n records; PROBE the probe;
+ *                                    ACCT the accounting record; IDENT
+ *                                    str the cluster's identity
  */
 #ifndef HPCL_BACKEND_SLURM_WIRE_H
 #define HPCL_BACKEND_SLURM_WIRE_H
@@ -41,6 +45,8 @@ enum hpcl__wire_type {
     HPCL__W_CANCEL,
     HPCL__W_PROBE,
     HPCL__W_FIND_KEY,
+    HPCL__W_ACCT, /* lib/backend/slurm/slurm_acct.c */
+    HPCL__W_IDENT, /* slurm_acct.c too */
     HPCL__W_HELLO = 0x40,
     HPCL__W_REPLY
 };
@@ -97,5 +103,9 @@ void hpcl__wire_get_rec(struct hpcl__rbuf *r, struct hpcl__jobrec *rec);
  * memory runs out. */
 void hpcl__wire_put_probe(struct hpcl__wbuf *b, const struct hpcl_probe *p);
 int hpcl__wire_get_probe(struct hpcl__rbuf *r, struct hpcl_probe *p);
+
+/* What accounting holds of one job. */
+void hpcl__wire_put_acct(struct hpcl__wbuf *b, const struct hpcl__acct *a);
+void hpcl__wire_get_acct(struct hpcl__rbuf *r, struct hpcl__acct *a);
 
 #endif
