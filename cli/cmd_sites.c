@@ -145,7 +145,7 @@ static void print_table(const char *file, const json_t *sites)
     size_t i;
     json_t *e;
 
-    printf("%-12s %-10s %-7s %-8s %-4s %-6s %-10s %7s %9s  %s\n", "SITE",
+    printf("%-12s %-10s %-8s %-8s %-4s %-6s %-10s %7s %9s  %s\n", "SITE",
            "DRIVER", "API", "SLURM", "HOME", "STATUS", "START", "PENDING",
            "IDLE", "REASON");
     json_array_foreach(sites, i, e) {
@@ -163,7 +163,7 @@ static void print_table(const char *file, const json_t *sites)
                      num(e, "total_nodes"));
             snprintf(pend, sizeof pend, "%ld", num(e, "pending_jobs"));
         }
-        printf("%-12s %-10s %-7s %-8s %-4s %-6s %-10s %7s %9s  %s\n",
+        printf("%-12s %-10s %-8s %-8s %-4s %-6s %-10s %7s %9s  %s\n",
                str(e, "site"), str(e, "driver"), dash(str(e, "api_version")),
                dash(str(e, "slurm_release")),
                json_is_true(json_object_get(e, "home")) ? "yes" : "",

@@ -194,8 +194,13 @@ static hpcl_rc do_probe(struct hpcl__site *site, hpcl_ctx *ctx,
 
     if (hpcl__wire_get_desc(r, &d) != 0)
         return bad_request(ctx);
-    if ((rc = site->ops->probe(site, ctx, &d, &p)) == HPCL_OK)
+    if ((rc = site->ops->probe(site, ctx, &d, &p)) == HPCL_OK) {
+        /* What `sites` shows beside the REST sites' API versions; a
+         * release that cannot be read costs the probe nothing. */
+        p.api_version = (char *)"libslurm";
+        p.slurm_release = (char *)hpcl__slurm_release(site, ctx);
         hpcl__wire_put_probe(out, &p);
+    }
     hpcl__wire_desc_release(&d);
     free(p.nodelist);
     free(p.partition);

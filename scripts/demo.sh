@@ -1,8 +1,11 @@
 #!/bin/bash
 # The README's main command: install dependencies, build, start the dev
 # cluster, fill site A with long jobs, then submit the pinned MPI+OpenMP
-# hello world across 2 nodes: site A is saturated, so hpclaunch sends it to
-# site B (slurmrestd), says why, waits for it and shows its output.
+# hello world across 2 nodes: site A is saturated, so hpclaunch weighs
+# site B (Slurm 22.05, slurmrestd v0.0.38) against site C (Slurm 24.11,
+# v0.0.42), sends it where it starts first (both idle: B, the preferred;
+# C's nodes run Debian 13, which lacks this Debian 12 build's Open MPI),
+# says why, waits for it and shows its output.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"

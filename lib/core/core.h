@@ -25,6 +25,13 @@ struct hpcl__sites;     /* the site table, lib/conf/sites.h */
 struct hpcl__site_slot; /* an opened site, lib/registry/registry.h */
 struct hpcl__journal;   /* lib/submit/journal.h */
 
+/* How a job's end became known, for the journal's note. */
+enum hpcl__end_how {
+    HPCL__END_SEEN,      /* a wait, status or refresh saw it */
+    HPCL__END_CANCELLED, /* cancelled through hpclaunch */
+    HPCL__END_ACCOUNTING /* the site's accounting told it */
+};
+
 struct hpcl_ctx {
     char errmsg[HPCL_ERRMSG_MAX];
     hpcl_log_fn log_fn;
@@ -39,11 +46,13 @@ struct hpcl_ctx {
      * lib/ctx.c): the job layer calls up through this pointer only. */
     void (*job_end)(hpcl_ctx *ctx, const char *key, const char *site,
                     uint64_t id, hpcl_state state, int exit_code,
-                    int cancelled);
-    /* The key the journal gives the job at site and id into key (38
-     * bytes): 1, else 0 (lib/submit/job_ends.c, set by lib/ctx.c). */
-    int (*job_key)(hpcl_ctx *ctx, const char *site, uint64_t id,
-                   char *key);
+                    enum hpcl__end_how how);
+    /* What the journal holds of the job at site and id: its key into key
+     * (38 bytes) and the end journaled for it, if any, into *state and
+     * *exit_code (HPCL_STATE_UNKNOWN and -1 when none): 1, or 0 when the
+     * journal has no such job (lib/submit/job_ends.c, set by lib/ctx.c). */
+    int (*job_lookup)(hpcl_ctx *ctx, const char *site, uint64_t id,
+                      char *key, hpcl_state *state, int *exit_code);
 };
 
 /* Record a formatted detail message on ctx and return rc. */

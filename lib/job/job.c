@@ -538,27 +538,87 @@ static hpcl_rc submitted(const hpcl_job *job)
 
 /* Tell the journal (through the context: lib/submit/job_ends.c) once
  * that the job ended or was cancelled.  Not for one array task. */
-static void journal_end(hpcl_job *job, int cancelled)
+static void journal_end(hpcl_job *job, enum hpcl__end_how how)
 {
     if (job->end_journaled || job->task != HPCL__NO_TASK ||
         job->ctx->job_end == NULL)
         return;
     job->end_journaled = 1;
     job->ctx->job_end(job->ctx, job->key, hpcl__site_name(job->ctx, job->site),
-                      job->id, job->info.state, job->info.exit_code,
-                      cancelled);
+                      job->id, job->info.state, job->info.exit_code, how);
 }
 
-/* A job attached by reference takes its key from the journal, once, so
- * that what its id names now can be checked to be the same job. */
+/* What the journal holds of the job, asked once: a job attached by
+ * reference takes its key from it, so that what its id names now can be
+ * checked to be the same job, and any job the end journaled for it, for
+ * when the controller has purged the job. */
 static void learn_key(hpcl_job *job)
 {
-    if (job->key[0] != '\0' || job->key_looked || job->ctx->job_key == NULL)
+    char key[sizeof job->key];
+
+    if (job->key_looked || job->ctx->job_lookup == NULL)
         return;
     job->key_looked = 1;
-    if (!job->ctx->job_key(job->ctx, hpcl__site_name(job->ctx, job->site),
-                           job->id, job->key))
-        job->key[0] = '\0';
+    if (job->ctx->job_lookup(job->ctx, hpcl__site_name(job->ctx, job->site),
+                             job->id, key, &job->journaled_state,
+                             &job->journaled_exit) &&
+        (job->key[0] == '\0' || strcmp(job->key, key) == 0))
+        memcpy(job->key, key, sizeof key);
+    else
+        job->journaled_state = HPCL_STATE_UNKNOWN;
+}
+
+/* An end told by the journal or accounting, for a job its controller no
+ * longer knows. */
+static hpcl_rc set_end(hpcl_job *job, hpcl_state state, int exit_code,
+                       const char *source)
+{
+    char *reason = NULL;
+
+    if (asprintf(&reason, "purged by its controller; end from %s",
+                 source) < 0)
+        return hpcl__fail(job->ctx, HPCL_E_NOMEM, "out of memory");
+    hpcl__jobinfo_clear(&job->info);
+    job->info.state = state;
+    job->info.exit_code = exit_code;
+    job->info.reason = reason;
+    hpcl__clear_error(job->ctx);
+    return HPCL_OK;
+}
+
+/* The controller does not know the job (MinJobAge purged it, or it was
+ * lost): its end is the one the journal holds, else the one the site's
+ * accounting has for the job's id and key.  Without either, the caller
+ * keeps "not found".  Not for one array task: ends are the job's. */
+static hpcl_rc forgotten(hpcl_job *job, struct hpcl__site *site, hpcl_rc rc)
+{
+    struct hpcl__acct a = {0};
+    char saved[HPCL_ERRMSG_MAX];
+
+    if (rc != HPCL_E_NOJOB || job->task != HPCL__NO_TASK ||
+        job->key[0] == '\0')
+        return rc;
+    if (job->end_journaled && hpcl_state_is_terminal(job->info.state)) {
+        hpcl__clear_error(job->ctx); /* this handle saw the end itself */
+        return HPCL_OK;
+    }
+    if (job->journaled_state != HPCL_STATE_UNKNOWN) {
+        job->end_journaled = 1;
+        return set_end(job, job->journaled_state, job->journaled_exit,
+                       "the journal");
+    }
+    if (site->ops->acct == NULL)
+        return rc;
+    memcpy(saved, job->ctx->errmsg, sizeof saved);
+    if (site->ops->acct(site, job->ctx, job->id, job->key, &a) == HPCL_OK &&
+        a.found && a.ended) {
+        rc = set_end(job, a.state, a.exit_code, "accounting");
+        if (rc == HPCL_OK)
+            journal_end(job, HPCL__END_ACCOUNTING);
+        return rc;
+    }
+    memcpy(job->ctx->errmsg, saved, sizeof saved); /* keep "not found" */
+    return rc;
 }
 
 /* Query the job's site, checking that the job at its id is still the one
@@ -588,11 +648,11 @@ hpcl_rc hpcl_job_refresh(hpcl_job *job)
     if (rc != HPCL_OK ||
         (rc = hpcl__site_open(job->ctx, job->site, &site)) != HPCL_OK)
         return rc;
-    rc = query_checked(job, site);
+    rc = forgotten(job, site, query_checked(job, site));
     /* The end, kept in the journal: the site forgets it (MinJobAge). An
      * array task's end is not the job's. */
     if (rc == HPCL_OK && hpcl_state_is_terminal(job->info.state))
-        journal_end(job, 0);
+        journal_end(job, HPCL__END_SEEN);
     return rc;
 }
 
@@ -677,7 +737,7 @@ hpcl_rc hpcl_job_cancel(hpcl_job *job)
     rc = site->ops->cancel(site, job->ctx, job->id, job->task, job->ref);
     hpcl__site_mark(job->ctx, job->site, rc, hpcl_ctx_errmsg(job->ctx));
     if (rc == HPCL_OK)
-        journal_end(job, 1);
+        journal_end(job, HPCL__END_CANCELLED);
     return rc;
 }
 

@@ -149,6 +149,8 @@ hpcl_rc hpcl_pin_self(hpcl_ctx *ctx, unsigned flags)
     hpcl_topo *topo = NULL;
     hpcl_plan *plan = NULL;
     enum hpcl__reexec reexec;
+    cpu_set_t before, after; /* the thread's binding around the apply */
+    int have_before;
     unsigned rank, size;
     hpcl_rc rc;
 
@@ -168,11 +170,15 @@ hpcl_rc hpcl_pin_self(hpcl_ctx *ctx, unsigned flags)
         (rc = hpcl_plan_set_from_env(plan, 0)) != HPCL_OK ||
         (rc = hpcl_plan_compute(plan)) != HPCL_OK)
         goto out;
+    have_before = sched_getaffinity(0, sizeof before, &before) == 0;
     rc = hpcl_plan_apply(plan, rank, 0);
     /* OpenMP from the first line of main: pin_reexec.c. */
     if (rc == HPCL_OK)
-        rc = hpcl__pin_reexec(ctx, reexec,
-                              hpcl_plan_task_cpuset(plan, rank));
+        rc = hpcl__pin_reexec(ctx, reexec, hpcl_plan_task_cpuset(plan, rank),
+                              have_before &&
+                                  sched_getaffinity(0, sizeof after,
+                                                    &after) == 0 &&
+                                  !CPU_EQUAL(&before, &after));
 out:
     hpcl_plan_destroy(plan);
     hpcl_topo_destroy(topo);

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "place/pin_reexec.h"
@@ -235,13 +236,23 @@ static const char *value_or_unset(const char *name)
     return v != NULL ? v : "(unset)";
 }
 
+/* Did the runtime bind its initial thread from OMP_PROC_BIND (anything
+ * but false) before main()? */
+static int bound_at_start(int rebound)
+{
+    const char *bind = getenv("OMP_PROC_BIND");
+
+    return rebound && bind != NULL && bind[0] != '\0' &&
+           strcasecmp(bind, "false") != 0;
+}
+
 /* Whether to re-execute now; logs why not. */
-static int should_reexec(hpcl_ctx *ctx, enum hpcl__reexec mode)
+static int should_reexec(hpcl_ctx *ctx, enum hpcl__reexec mode, int rebound)
 {
     if (mode == HPCL__REEXEC_NEVER)
         return 0;
-    if (!omp_vars_changed())
-        return 0; /* the runtime read these very values */
+    if (!omp_vars_changed() && !bound_at_start(rebound))
+        return 0; /* the runtime read these very values, bound as before */
     if (mode == HPCL__REEXEC_AUTO && !openmp_loaded())
         return 0; /* nothing reads them before main() */
     if (reexecuted()) {
@@ -261,12 +272,12 @@ static int should_reexec(hpcl_ctx *ctx, enum hpcl__reexec mode)
 }
 
 hpcl_rc hpcl__pin_reexec(hpcl_ctx *ctx, enum hpcl__reexec mode,
-                         const char *cpuset)
+                         const char *cpuset, int rebound)
 {
     char pid[32], **argv = NULL;
     int err;
 
-    if (!should_reexec(ctx, mode))
+    if (!should_reexec(ctx, mode, rebound))
         return HPCL_OK;
     snprintf(pid, sizeof pid, "%ld", (long)getpid());
     if (cpuset == NULL || original_argv(&argv) != 0 ||

@@ -25,9 +25,13 @@ hpcl_rc hpcl__pin_reexec_mode(hpcl_ctx *ctx, enum hpcl__reexec *mode);
  * when mode asks for it, no MPI library is initialized and this process
  * was not re-executed already; cpuset (the task's, just applied) goes to
  * HPCL_PINNED, so the new image's hpcl_pin_self() returns at once.
+ * rebound: applying the plan changed the calling thread's binding, which
+ * a runtime that binds its initial thread before main() (GCC 14's libgomp
+ * with OMP_PROC_BIND set) had made: a restart lets it bind again, even
+ * when the variables did not change.
  * Returns only when no re-execution was needed or possible (HPCL_OK, the
  * reason logged) or when execv() failed (HPCL_E_SYSTEM). */
 hpcl_rc hpcl__pin_reexec(hpcl_ctx *ctx, enum hpcl__reexec mode,
-                         const char *cpuset);
+                         const char *cpuset, int rebound);
 
 #endif

@@ -44,7 +44,7 @@ static int settled(enum hpcl__jevent e)
 
 void hpcl__journal_job_end(hpcl_ctx *ctx, const char *key, const char *site,
                            uint64_t id, hpcl_state state, int exit_code,
-                           int cancelled)
+                           enum hpcl__end_how how)
 {
     struct hpcl__jsummary *s = NULL;
     struct hpcl__journal *jr = NULL;
@@ -62,13 +62,20 @@ void hpcl__journal_job_end(hpcl_ctx *ctx, const char *key, const char *site,
         hpcl__journal_load(&s, ctx, path) == HPCL_OK &&
         (e = find(s, key, site, id)) != NULL && !settled(e->state) &&
         hpcl__ctx_journal(ctx, &jr) == HPCL_OK && jr != NULL) {
-        if (cancelled)
+        /* Read back by jobs_list.c and note_end, in the form of
+         * jobs_list.c's own settling. */
+        if (how == HPCL__END_CANCELLED)
             snprintf(note, sizeof note, "cancelled on request");
+        else if (exit_code >= 0)
+            snprintf(note, sizeof note, "%s exit %d%s",
+                     hpcl_state_name(state), exit_code,
+                     how == HPCL__END_ACCOUNTING ? " (accounting)" : "");
         else
-            snprintf(note, sizeof note, "%s exit %d", hpcl_state_name(state),
-                     exit_code); /* read back by jobs_list.c */
-        if (hpcl__journal_record(jr, ctx, cancelled ? HPCL__J_CANCELLED
-                                                    : HPCL__J_ENDED,
+            snprintf(note, sizeof note, "%s%s", hpcl_state_name(state),
+                     how == HPCL__END_ACCOUNTING ? " (accounting)" : "");
+        if (hpcl__journal_record(jr, ctx, how == HPCL__END_CANCELLED
+                                              ? HPCL__J_CANCELLED
+                                              : HPCL__J_ENDED,
                                  e->key, e->site, e->id, note) != HPCL_OK)
             hpcl__log(ctx, HPCL_LOG_WARN, "job %s:%" PRIu64 " ended but the "
                       "journal could not record it: %s", site, id,
@@ -79,14 +86,32 @@ void hpcl__journal_job_end(hpcl_ctx *ctx, const char *key, const char *site,
     free(path);
 }
 
-int hpcl__journal_job_key(hpcl_ctx *ctx, const char *site, uint64_t id,
-                          char *key)
+/* The end an ENDED note records, "STATE exit N" (hpcl__journal_job_end
+ * or accounting's settling, which may add " (accounting)"). */
+static void note_end(const char *note, hpcl_state *state, int *exit_code)
+{
+    size_t n = note != NULL ? strcspn(note, " ") : 0;
+
+    for (int st = HPCL_STATE_PENDING; st <= HPCL_STATE_TIMEOUT; st++)
+        if (n > 0 && strlen(hpcl_state_name((hpcl_state)st)) == n &&
+            strncmp(note, hpcl_state_name((hpcl_state)st), n) == 0)
+            *state = (hpcl_state)st;
+    if (*state != HPCL_STATE_UNKNOWN && sscanf(note + n, " exit %d",
+                                               exit_code) != 1)
+        *exit_code = -1;
+}
+
+int hpcl__journal_job_lookup(hpcl_ctx *ctx, const char *site, uint64_t id,
+                             char *key, hpcl_state *state, int *exit_code)
 {
     struct hpcl__jsummary *s = NULL;
     const struct hpcl__jentry *e;
-    char *path = NULL, saved[HPCL_ERRMSG_MAX];
+    char *path = NULL;
+    char saved[HPCL_ERRMSG_MAX];
     int found = 0;
 
+    *state = HPCL_STATE_UNKNOWN;
+    *exit_code = -1;
     if (!ctx->sites_loaded)
         return 0;
     memcpy(saved, ctx->errmsg, sizeof saved);
@@ -94,6 +119,10 @@ int hpcl__journal_job_key(hpcl_ctx *ctx, const char *site, uint64_t id,
         hpcl__journal_load(&s, ctx, path) == HPCL_OK &&
         (e = find(s, NULL, site, id)) != NULL) {
         memcpy(key, e->key, HPCL__KEY_LEN + 1);
+        if (e->state == HPCL__J_CANCELLED)
+            *state = HPCL_STATE_CANCELLED;
+        else if (e->state == HPCL__J_ENDED)
+            note_end(e->note, state, exit_code);
         found = 1;
     }
     memcpy(ctx->errmsg, saved, sizeof saved);

@@ -130,12 +130,14 @@ int hpcl__jentry_writer_alive(const struct hpcl__jentry *e);
  * the journal says so already.  Best effort: failures are logged. */
 void hpcl__journal_job_end(hpcl_ctx *ctx, const char *key, const char *site,
                            uint64_t id, hpcl_state state, int exit_code,
-                           int cancelled);
+                           enum hpcl__end_how how);
 
 /* lib/submit/job_ends.c: the key of the latest journal entry for job id
- * at site into key (HPCL__KEY_LEN + 1 bytes): 1, or 0 when none. */
-int hpcl__journal_job_key(hpcl_ctx *ctx, const char *site, uint64_t id,
-                          char *key);
+ * at site into key (HPCL__KEY_LEN + 1 bytes), and the end journaled for
+ * it into *state and *exit_code (HPCL_STATE_UNKNOWN and -1 when none):
+ * 1, or 0 when there is no such entry. */
+int hpcl__journal_job_lookup(hpcl_ctx *ctx, const char *site, uint64_t id,
+                             char *key, hpcl_state *state, int *exit_code);
 
 /* --- shared by journal.c and journal_read.c ---------------------------- */
 

@@ -83,7 +83,23 @@ check "the controllers purged all 16 (MinJobAge) within 200 s" purged "${REF[@]}
 # The unwatched jobs, not reconciled yet: for the accounting outage below.
 cp "$HPCLAUNCH_JOURNAL" "$work/journal.outage"
 
-# --- after the purge: every end, from the journal or from accounting ---------
+# --- after the purge: status tells every end, from the journal or accounting --
+for k in $(printf '%s\n' "${!REF[@]}" | sort); do
+    read -r _ want_state want_ec <<<"${WANT[$k]}"
+    [ "$want_state" = - ] && want_state=CANCELLED
+    got=$("$H" status --json "${REF[$k]}" 2>&1 | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+j = j[0] if isinstance(j, list) else j
+print(j["state"], j["exit_code"], j["reason"])' 2>&1)
+    read -r state ec _ <<<"$got"
+    ok=1
+    [ "$state" = "$want_state" ] || ok=0
+    [ "$want_ec" = - ] || [ "$ec" = "$want_ec" ] || ok=0
+    check "status $k (${REF[$k]}) after the purge: $got" [ "$ok" -eq 1 ]
+done
+
+# --- and jobs: every end, from the journal or from accounting ----------------
 "$H" jobs --json >"$work/jobs.json" 2>"$work/jobs.err"
 diag <"$work/jobs.err"
 # ref status state exit_code source

@@ -65,6 +65,9 @@ xe=$(cd "$(dirname "$0")/../../.." && pwd)/shared/topologies/dell-xe8640-2x56c-s
 if [ ! -r "$xe" ]; then
     not_ok "the shared XE8640 topology is missing: $xe"
 else
+    # The job's node sees only the dev folder (its /tmp is its own, and the
+    # checkout may be under /tmp): hand it a copy there.
+    cp "$xe" "$work/xe8640.xml" && xe=$work/xe8640.xml
     # gpus_of FILE: "PCI=VISIBLE CUDA_VISIBLE_DEVICES" per task
     gpus_of() {
         sed -n 's/^ *"pci": "\(.*\)",$/\1/p;s/^ *"visible_index": \(.*\),$/\1/p;s/^ *"CUDA_VISIBLE_DEVICES": "\(.*\)",*$/cvd=\1/p' "$1" | paste -sd' '

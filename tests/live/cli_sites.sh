@@ -28,6 +28,13 @@ import json, sys
 for e in json.load(sys.stdin):
     if e.get("ref"): print(e["ref"])' 2>/dev/null)
     "$H" cancel "${refs[@]}" "${more[@]}" >/dev/null 2>&1
+    # Jobs whose submit was killed before the journal had their id: by
+    # name, so that no held job of this test outlives it.
+    local c
+    for c in "$HPCL_DEV_SITEA_CONF" "$HPCL_DEV_SITEB_CONF"; do
+        SLURM_CONF=$c squeue -h -o '%i %j' 2>/dev/null |
+            awk '$2 ~ /^sites_/ {print $1}' | xargs -r env SLURM_CONF="$c" scancel
+    done
 }
 top=$(cd "$here/../.." && pwd)
 trap cleanup EXIT

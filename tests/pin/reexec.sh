@@ -66,12 +66,15 @@ check "HPCL_PIN_REEXEC=sometimes: pin fails (HPCL_E_INVAL) naming the values" \
     "$tmp/bad"
 check "... before anything started again" [ "$(starts "$tmp/bad")" -eq 1 ]
 
-# The variables the plan sets, there from the start: nothing to re-read.
+# The variables the plan sets, there from the start: nothing to re-read,
+# but a runtime that bound its first thread before main() (GCC 14's
+# libgomp does; GCC 12's does not) lost that binding to the pin: once
+# more then, and never more.
 eval "$(sed -n 's/^thread=0\/[0-9]* .* places=\(.*\)$/OMP_PLACES="\1"/p' "$tmp/auto")"
 OMP_PLACES=$OMP_PLACES OMP_NUM_THREADS=$threads OMP_PROC_BIND=close \
     "$probe" >"$tmp/same" 2>&1
-same_ok() { [ "$(starts "$tmp/same")" -eq 1 ] && places_ok "$tmp/same" "$threads"; }
-check "OMP_* already the plan's at start: main() began once, places right" \
+same_ok() { [ "$(starts "$tmp/same")" -le 2 ] && places_ok "$tmp/same" "$threads"; }
+check "OMP_* already the plan's at start: main() began once (twice if the runtime had bound its first thread), places right" \
     same_ok
 diag <"$tmp/same"
 

@@ -785,6 +785,47 @@ static void jobs_seen_ends_are_never_lost(void **state)
              hpcl_job_key(done));
     assert_has(json, want);
     free(json);
+    /* Status and wait of the purged job, by reference: the journaled end,
+     * not "not found" -- and wait ends. */
+    hpcl_job_destroy(seen);
+    seen = NULL;
+    assert_int_equal(hpcl_job_attach(&seen, x->ctx, hpcl_job_ref(done)),
+                     HPCL_OK);
+    assert_int_equal(hpcl_job_state(seen), HPCL_STATE_COMPLETED);
+    assert_int_equal(hpcl_job_exit_code(seen), 0);
+    assert_has(hpcl_job_reason(seen), "end from the journal");
+    assert_int_equal(hpcl_job_wait(seen, 1), HPCL_OK);
+    hpcl_job_destroy(seen);
+    seen = NULL;
+    /* The cancelled one: cancelled. */
+    assert_int_equal(hpcl_job_attach(&seen, x->ctx, hpcl_job_ref(gone)),
+                     HPCL_OK);
+    assert_int_equal(hpcl_job_state(seen), HPCL_STATE_CANCELLED);
+    hpcl_job_destroy(seen);
+    seen = NULL;
+    /* Purged unseen: accounting's end, journaled; without a record in
+     * accounting, "not found". */
+    hpcl_job_destroy(done);
+    done = new_job(x);
+    assert_int_equal(hpcl_job_set_site(done, "alpha"), HPCL_OK);
+    assert_int_equal(hpcl_job_submit(done, 0), HPCL_OK);
+    assert_int_equal(hpcl_job_attach(&seen, x->ctx, hpcl_job_ref(done)),
+                     HPCL_E_NOJOB);
+    assert_null(seen);
+    fakes[0].acct = (struct hpcl__acct){.have = 1, .found = 1, .started = 1,
+                                        .ended = 1,
+                                        .state = HPCL_STATE_TIMEOUT,
+                                        .exit_code = -1};
+    assert_int_equal(hpcl_job_attach(&seen, x->ctx, hpcl_job_ref(done)),
+                     HPCL_OK);
+    assert_int_equal(hpcl_job_state(seen), HPCL_STATE_TIMEOUT);
+    assert_has(hpcl_job_reason(seen), "end from accounting");
+    hpcl_job_destroy(seen);
+    fakes[0].acct = (struct hpcl__acct){.have = 1, .exit_code = -1};
+    assert_int_equal(hpcl_job_attach(&seen, x->ctx, hpcl_job_ref(done)),
+                     HPCL_OK); /* now from the journal */
+    assert_int_equal(hpcl_job_state(seen), HPCL_STATE_TIMEOUT);
+    assert_has(hpcl_job_reason(seen), "end from the journal");
     hpcl_job_destroy(seen);
     hpcl_job_destroy(done);
     hpcl_job_destroy(gone);

@@ -35,6 +35,7 @@ static struct {
     char cluster[256];
     char storage[128];
     char ident[400]; /* slurm:CLUSTER@CONTROLLER:PORT */
+    char release[32]; /* the controller's Slurm release, "22.05.8" */
 } g_conf;
 
 static hpcl_rc read_conf(struct hpcl__site *site, hpcl_ctx *ctx)
@@ -54,6 +55,8 @@ static hpcl_rc read_conf(struct hpcl__site *site, hpcl_ctx *ctx)
              c->accounting_storage_type != NULL
                  ? c->accounting_storage_type : "none");
     g_conf.has_dbd = strcmp(g_conf.storage, DBD_TYPE) == 0;
+    snprintf(g_conf.release, sizeof g_conf.release, "%s",
+             c->version != NULL ? c->version : "");
     snprintf(g_conf.ident, sizeof g_conf.ident, "slurm:%s@%s:%u",
              g_conf.cluster,
              c->control_cnt > 0 && c->control_addr != NULL &&
@@ -173,6 +176,11 @@ hpcl_rc hpcl__slurm_acct_serve(struct hpcl__site *site, hpcl_ctx *ctx,
                          &a)) == HPCL_OK)
         hpcl__wire_put_acct(out, &a);
     return rc;
+}
+
+const char *hpcl__slurm_release(struct hpcl__site *site, hpcl_ctx *ctx)
+{
+    return read_conf(site, ctx) == HPCL_OK ? g_conf.release : "";
 }
 
 hpcl_rc hpcl__slurm_ident_serve(struct hpcl__site *site, hpcl_ctx *ctx,

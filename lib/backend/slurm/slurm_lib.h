@@ -91,6 +91,10 @@ struct hpcl__wbuf;
 hpcl_rc hpcl__slurm_acct_serve(struct hpcl__site *site, hpcl_ctx *ctx,
                                struct hpcl__rbuf *r, struct hpcl__wbuf *out);
 
+/* slurm_acct.c: the controller's Slurm release ("" when it cannot be
+ * read), read once per helper process with the cluster's identity. */
+const char *hpcl__slurm_release(struct hpcl__site *site, hpcl_ctx *ctx);
+
 /* slurm_acct.c: answer an IDENT request: the cluster's identity,
  * "slurm:CLUSTER@CONTROLLER:PORT", from the controller's configuration. */
 hpcl_rc hpcl__slurm_ident_serve(struct hpcl__site *site, hpcl_ctx *ctx,

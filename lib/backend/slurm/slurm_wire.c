@@ -282,6 +282,8 @@ void hpcl__wire_put_probe(struct hpcl__wbuf *b, const struct hpcl_probe *p)
     hpcl__wire_u32(b, p->pending_jobs);
     hpcl__wire_u32(b, p->idle_nodes);
     hpcl__wire_u32(b, p->total_nodes);
+    hpcl__wire_str(b, p->api_version);
+    hpcl__wire_str(b, p->slurm_release);
 }
 
 static int dup_into(char **dst, const char *src)
@@ -292,7 +294,7 @@ static int dup_into(char **dst, const char *src)
 
 int hpcl__wire_get_probe(struct hpcl__rbuf *r, struct hpcl_probe *p)
 {
-    const char *nodes, *part;
+    const char *nodes, *part, *api, *release;
 
     p->start_time = (time_t)hpcl__wire_get_i64(r);
     nodes = hpcl__wire_get_str(r);
@@ -300,13 +302,19 @@ int hpcl__wire_get_probe(struct hpcl__rbuf *r, struct hpcl_probe *p)
     p->pending_jobs = hpcl__wire_get_u32(r);
     p->idle_nodes = hpcl__wire_get_u32(r);
     p->total_nodes = hpcl__wire_get_u32(r);
+    api = hpcl__wire_get_str(r);
+    release = hpcl__wire_get_str(r);
     if (r->bad)
         return -1;
     free(p->nodelist);
     free(p->partition);
-    p->nodelist = p->partition = NULL;
+    free(p->api_version);
+    free(p->slurm_release);
+    p->nodelist = p->partition = p->api_version = p->slurm_release = NULL;
     if (dup_into(&p->nodelist, nodes) != 0 ||
-        dup_into(&p->partition, part) != 0)
+        dup_into(&p->partition, part) != 0 ||
+        dup_into(&p->api_version, api) != 0 ||
+        dup_into(&p->slurm_release, release) != 0)
         return -1;
     return 0;
 }
