@@ -13,9 +13,11 @@
  *   bench_submit lib|raw|journal|batch|rest|rest-new COUNT WORKDIR IDFILE
  *       prints "<rate>" (jobs/s); the references go to IDFILE.
  *       journal, batch and rest* read the site file $HPCL_BENCH_CONF and
- *       submit to its site $HPCL_BENCH_SITE (default "sitea").
+ *       submit to its site $HPCL_BENCH_SITE (default "sitea"), named
+ *       $HPCL_BENCH_NAME when set.
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +87,8 @@ static hpcl_rc make_job(hpcl_ctx *ctx, const char *workdir, hpcl_job **out)
         rc = hpcl_job_set_site(*out, getenv("HPCL_BENCH_SITE")
                                          ? getenv("HPCL_BENCH_SITE")
                                          : "sitea");
+    if (rc == HPCL_OK && getenv("HPCL_BENCH_NAME") != NULL)
+        rc = hpcl_job_set_name(*out, getenv("HPCL_BENCH_NAME"));
     return rc;
 }
 
@@ -142,7 +146,7 @@ static int bench_raw(int count, const char *workdir, FILE *ids)
     for (int i = 0; i < count; i++) {
         if (slurm_submit_batch_job(&desc, &resp) != 0) {
             fprintf(stderr, "bench raw: %s\n",
-                    slurm_strerror(slurm_get_errno()));
+                    slurm_strerror(errno)); /* libslurm sets errno */
             return 1;
         }
         fprintf(ids, "local:%u\n", resp->job_id);

@@ -93,8 +93,6 @@ int cli_need_jansson(const char *cmd);
 /* Job references from argv[first..argc-1]; usage error when none. */
 int cli_need_refs(const char *cmd, int first, int argc);
 
-#endif
-
 /* Options shared by submit and probe, named as sbatch's. */
 enum {
     OPT_MEM = 256,
@@ -283,3 +281,5 @@ hpcl_rc cli_plan_configure(hpcl_plan *plan, const struct cli_plan_opts *o);
 #define CLI_PLAN_WORDS_MAX 5
 int cli_plan_words(char words[CLI_PLAN_WORDS_MAX][48],
                    const struct cli_plan_opts *o);
+
+#endif

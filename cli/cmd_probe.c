@@ -10,8 +10,9 @@ static void probe_help(void)
 {
     printf("usage: hpclaunch probe [OPTIONS]\n\n"
            "Ask the site when a job with these options would start (Slurm's\n"
-           "will-run answer; nothing is submitted), and report the pending\n"
-           "jobs and idle nodes of its partition.\n\n");
+           "will-run answer; nothing is submitted), and report the idle\n"
+           "nodes of its partition and the site's pending jobs (slurmctld's\n"
+           "count, as sdiag prints it).\n\n");
     cli_job_options_help(stdout);
     printf("\n      --site=NAME          probe this site (default: the home "
            "site)\n"

@@ -113,7 +113,8 @@ static json_t *all_sites(hpcl_ctx *ctx, hpcl_job *job)
         json_array_append_new(sites, probe_entry(ctx, job, 0));
         return sites;
     }
-    hpcl_job_submit(job, HPCL_SUBMIT_DRY_RUN); /* failures are per site */
+    /* failures are per site; every site's figures, not only home's */
+    hpcl_job_submit(job, HPCL_SUBMIT_DRY_RUN | HPCL_SUBMIT_PROBE_ALL);
     if (hpcl_job_decision_json(&text, job) == HPCL_OK)
         d = json_loads(text, 0, NULL);
     free(text);

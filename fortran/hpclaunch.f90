@@ -28,7 +28,7 @@ module hpclaunch
     integer, parameter, public :: HPCL_LAUNCHER_SRUN = 0, &
         HPCL_LAUNCHER_MPIRUN = 1, HPCL_LAUNCHER_NONE = 2
     integer, parameter, public :: HPCL_DIST_SPREAD = 0, HPCL_DIST_COMPACT = 1
-    integer, parameter, public :: HPCL_SUBMIT_DRY_RUN = 1
+    integer, parameter, public :: HPCL_SUBMIT_DRY_RUN = 1, HPCL_SUBMIT_PROBE_ALL = 2
     ! The C 0xffffffff of HPCL_TIME_UNLIMITED, as a Fortran default integer.
     integer, parameter, public :: HPCL_TIME_UNLIMITED = -1
 

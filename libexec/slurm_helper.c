@@ -174,6 +174,14 @@ static hpcl_rc do_query(struct hpcl__site *site, hpcl_ctx *ctx,
     return site->ops->query(site, ctx, id, ref, put_records, out);
 }
 
+static hpcl_rc do_list(struct hpcl__site *site, hpcl_ctx *ctx,
+                       struct hpcl__rbuf *r, struct hpcl__wbuf *out)
+{
+    if (r->bad || r->left != 0)
+        return bad_request(ctx);
+    return site->ops->list(site, ctx, put_records, out);
+}
+
 static hpcl_rc do_cancel(struct hpcl__site *site, hpcl_ctx *ctx,
                          struct hpcl__rbuf *r)
 {
@@ -243,6 +251,8 @@ static hpcl_rc dispatch(struct hpcl__site *site, hpcl_ctx *ctx,
         return hpcl__slurm_acct_serve(site, ctx, &r, out);
     case HPCL__W_IDENT:
         return hpcl__slurm_ident_serve(site, ctx, &r, out);
+    case HPCL__W_LIST:
+        return do_list(site, ctx, &r, out);
     }
     return bad_request(ctx);
 }

@@ -182,10 +182,13 @@ HPCL_API hpcl_rc hpcl_job_set_max_wait(hpcl_job *job, long seconds);
 
 /* hpcl_job_submit flag: choose a site, submit nothing. */
 #define HPCL_SUBMIT_DRY_RUN 1u
+/* hpcl_job_submit flag: wait for every site's probe, even when home's
+ * answer decides alone (hpclaunch sites: every site's figures). */
+#define HPCL_SUBMIT_PROBE_ALL 2u
 
 /* Choose a site (the forced one, else home when it would start the job
  * within max_wait, else the earliest expected start) and submit there,
- * exactly once.  flags: 0 or HPCL_SUBMIT_DRY_RUN.  On success
+ * exactly once.  flags: 0, HPCL_SUBMIT_DRY_RUN, HPCL_SUBMIT_PROBE_ALL.  On success
  * hpcl_job_ref() names the job; hpcl_job_decision() says why there. */
 HPCL_API hpcl_rc hpcl_job_submit(hpcl_job *job, unsigned flags);
 
@@ -207,6 +210,21 @@ HPCL_API const char *hpcl_job_decision(const hpcl_job *job);
  * flags must be 0. */
 HPCL_API hpcl_rc hpcl_ctx_jobs_json(char **out, hpcl_ctx *ctx,
                                     unsigned flags);
+
+/* The same for the entries that match: of site (NULL: any), first
+ * journaled at or after since (unix time; 0: any), and whose status,
+ * state or journal event is state (NULL: any; case does not matter).
+ * Sites are asked only about entries that pass site and since. */
+HPCL_API hpcl_rc hpcl_ctx_jobs_filter_json(char **out, hpcl_ctx *ctx,
+                                           const char *site,
+                                           const char *state,
+                                           long long since, unsigned flags);
+
+/* Drop from the journal the settled entries (ended, cancelled, never
+ * submitted) whose last event is more than age_s seconds old, rewriting
+ * the file atomically; *removed is their number.  flags must be 0. */
+HPCL_API hpcl_rc hpcl_ctx_jobs_prune(hpcl_ctx *ctx, long long age_s,
+                                     size_t *removed, unsigned flags);
 
 /* Submit again, at its site, the job with key whose site lost it (see
  * hpcl_ctx_jobs_json).  *out is the new job.  flags must be 0. */

@@ -160,6 +160,15 @@ struct hpcl__backend_ops {
     hpcl_rc (*query)(struct hpcl__site *site, hpcl_ctx *ctx, uint32_t id,
                      const char *ref, hpcl__jobrec_fn fn, void *arg);
 
+    /* The records of every job of this user that the controller knows,
+     * in one request (libslurm: the user's jobs; slurmrestd: GET /jobs,
+     * every user's), passed to fn at once: a listing of many journaled
+     * jobs costs one request per site, not one per job.  A job the
+     * controller no longer knows is simply absent.  NULL: the driver
+     * cannot (callers query job by job). */
+    hpcl_rc (*list)(struct hpcl__site *site, hpcl_ctx *ctx,
+                    hpcl__jobrec_fn fn, void *arg);
+
     /* Cancel job id or one task of it (task != HPCL__NO_TASK); a job that
      * already ended is not an error. */
     hpcl_rc (*cancel)(struct hpcl__site *site, hpcl_ctx *ctx, uint32_t id,

@@ -112,6 +112,8 @@ static const char *state_name(enum hpcl__est_state s)
         return "failed";
     case HPCL__EST_DOWN:
         return "down";
+    case HPCL__EST_UNNEEDED:
+        return "not needed";
     case HPCL__EST_NONE:
         break;
     }
@@ -227,6 +229,10 @@ static void est_line(FILE *f, const struct hpcl__estimate *e)
         break;
     case HPCL__EST_DOWN:
         fprintf(f, "skipped, known down: %s\n", e->error ? e->error : "");
+        break;
+    case HPCL__EST_UNNEEDED:
+        fprintf(f, "not needed: home answered first (after %.2f s) with "
+                "a start that keeps the job home\n", e->took_s);
         break;
     case HPCL__EST_NONE:
         fputs("not probed\n", f);

@@ -18,7 +18,9 @@ enum hpcl__est_state {
     HPCL__EST_NONE = 0, /* not probed (forced, single site, dry run off) */
     HPCL__EST_OK,       /* answered */
     HPCL__EST_FAILED,   /* did not answer, or refused: error says why */
-    HPCL__EST_DOWN      /* known down: not asked */
+    HPCL__EST_DOWN,     /* known down: not asked */
+    HPCL__EST_UNNEEDED  /* asked, but home answered first with a start
+                         * that keeps the job home: not waited for */
 };
 
 /* One site's answer to the probe. */

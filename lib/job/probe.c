@@ -60,12 +60,20 @@ hpcl_rc hpcl__probe_at(struct hpcl__site *site, hpcl_ctx *ctx,
      * job would start once released, which is what the choice of a site
      * needs.  A shallow copy: desc keeps what it owns. */
     struct hpcl__jobdesc released = *desc;
+    time_t asked = time(NULL), answered;
     hpcl_rc rc;
 
     released.hold = 0;
     rc = site->ops->probe(site, ctx, &released, probe);
+    answered = time(NULL);
+    /* A start "now" as the site saw it at some point of the probe (the
+     * REST estimate takes its now after its reads) is now as the caller
+     * asked: the probe's own duration is no wait at the site. */
+    if (rc == HPCL_OK && probe->start_time > asked &&
+        probe->start_time <= answered)
+        probe->start_time = asked;
     if (rc == HPCL_OK &&
-        !start_is_estimate(probe->start_time, time(NULL), desc, probe))
+        !start_is_estimate(probe->start_time, answered, desc, probe))
         probe->start_time = 0; /* unknown */
     return rc;
 }

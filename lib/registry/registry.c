@@ -46,11 +46,30 @@ hpcl_rc hpcl__ctx_sites(hpcl_ctx *ctx, const struct hpcl__sites **out)
     return HPCL_OK;
 }
 
+/* Wait for the thread a site was lent to, if any. */
+static void settle(struct hpcl__site_slot *slot)
+{
+    void (*fn)(void *) = slot->settle;
+
+    slot->settle = NULL;
+    if (fn != NULL)
+        fn(slot->settle_arg);
+}
+
+void hpcl__site_lend(hpcl_ctx *ctx, size_t i, void (*fn)(void *arg),
+                     void *arg)
+{
+    settle(&ctx->slots[i]);
+    ctx->slots[i].settle = fn;
+    ctx->slots[i].settle_arg = arg;
+}
+
 void hpcl__sites_close(hpcl_ctx *ctx)
 {
     for (size_t i = 0; ctx->sites != NULL && i < ctx->sites->nsites; i++) {
         struct hpcl__site *s = &ctx->slots[i].site;
 
+        settle(&ctx->slots[i]);
         if (s->ops != NULL && s->ops->close != NULL)
             s->ops->close(s);
         s->ops = NULL;
@@ -106,6 +125,7 @@ hpcl_rc hpcl__site_open(hpcl_ctx *ctx, size_t i, struct hpcl__site **out)
 
     if ((rc = hpcl__ctx_sites(ctx, &s)) != HPCL_OK)
         return rc;
+    settle(&ctx->slots[i]);
     site = &ctx->slots[i].site;
     *out = site;
     if (site->ops != NULL)

@@ -22,6 +22,12 @@ struct hpcl__site_slot {
     double down_until;        /* CLOCK_MONOTONIC s; 0: not known down */
     hpcl_rc down_rc;          /* why, when down_until is set */
     char down_msg[HPCL_ERRMSG_MAX / 2];
+    /* A probe of this site that a decision stopped waiting for
+     * (lib/submit/choice.c): settle(arg) waits for it to end and frees
+     * what it owns; called before the site is opened for anything else
+     * and before it is closed, so that one thread at a time uses it. */
+    void (*settle)(void *arg);
+    void *settle_arg;
 };
 
 /* The context's sites, the built-in "local" when none were loaded. */
@@ -35,8 +41,15 @@ hpcl_rc hpcl__ctx_install_sites(hpcl_ctx *ctx, struct hpcl__sites *sites);
 hpcl_rc hpcl__site_index(hpcl_ctx *ctx, const char *name, size_t *out);
 
 /* Site i, opened (its driver ready); HPCL_E_UNSUPPORTED when its driver
- * is not in this build. */
+ * is not in this build.  Waits first for a probe lent the site
+ * (hpcl__site_lend). */
 hpcl_rc hpcl__site_open(hpcl_ctx *ctx, size_t i, struct hpcl__site **out);
+
+/* Lend opened site i to a thread still running on it: settle(arg) is
+ * called once, by the next hpcl__site_open of site i or by the closing
+ * of the context's sites, and must wait for that thread. */
+void hpcl__site_lend(hpcl_ctx *ctx, size_t i, void (*settle)(void *arg),
+                     void *arg);
 
 /* The site's name, and whether it is the home site. */
 const char *hpcl__site_name(const hpcl_ctx *ctx, size_t i);

@@ -11,7 +11,8 @@
 /* Decide where job goes: forced, the only site, or by probing every site
  * at once.  *out is set even on failure (it says why); the caller owns
  * it.  HPCL_E_NOBACKEND when no site answered. */
-hpcl_rc hpcl__choose(hpcl_job *job, struct hpcl__decision **out);
+hpcl_rc hpcl__choose(hpcl_job *job, int probe_all,
+                     struct hpcl__decision **out);
 
 /* lib/submit/submit.c: the journal of ctx, opened on first use; NULL (and
  * HPCL_OK) when the context keeps none (no hpcl_ctx_load_sites). */

@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/jansson_load.h"
@@ -36,12 +38,83 @@ struct verdict {
     char error[HPCL_ERRMSG_MAX];
 };
 
-/* The query callback: check the key, then fold as a refresh would. */
-static void note(hpcl_ctx *ctx, enum hpcl__jevent ev, const char *key,
-                 const char *site, uint64_t id, const char *text)
+/*
+ * The journal events of one listing, written together at its end with one
+ * write and one sync (a listing of 10k entries the sites forgot was 10k
+ * synced writes).  An event lost in a crash before then is decided again
+ * by the next listing, from the same answers.
+ */
+struct batch {
+    struct hpcl__jrec *rec;
+    size_t n, cap;
+};
+
+static int batch_add(struct batch *b, enum hpcl__jevent ev, const char *key,
+                     const char *site, uint64_t id, const char *text)
+{
+    struct hpcl__jrec *r;
+    char *k, *st, *t;
+
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 64;
+        if ((r = realloc(b->rec, cap * sizeof *r)) == NULL)
+            return -1;
+        b->rec = r;
+        b->cap = cap;
+    }
+    k = strdup(key);
+    st = strdup(site != NULL ? site : "");
+    t = strdup(text != NULL ? text : "");
+    if (k == NULL || st == NULL || t == NULL) {
+        free(k);
+        free(st);
+        free(t);
+        return -1;
+    }
+    b->rec[b->n++] = (struct hpcl__jrec){ev, k, site != NULL ? st : NULL,
+                                         id, t};
+    if (site == NULL)
+        free(st);
+    return 0;
+}
+
+static void batch_free(struct batch *b)
+{
+    for (size_t k = 0; k < b->n; k++) {
+        free((char *)b->rec[k].key);
+        free((char *)b->rec[k].site);
+        free((char *)b->rec[k].note);
+    }
+    free(b->rec);
+    b->rec = NULL;
+    b->n = b->cap = 0;
+}
+
+/* Write the batch (one sync); a failure is logged: the next listing
+ * decides the same again. */
+static void batch_flush(hpcl_ctx *ctx, struct batch *b)
+{
+    struct hpcl__journal *jr;
+    char saved[HPCL_ERRMSG_MAX];
+
+    memcpy(saved, ctx->errmsg, sizeof saved);
+    if (b->n > 0 && hpcl__ctx_journal(ctx, &jr) == HPCL_OK && jr != NULL &&
+        hpcl__journal_append(jr, ctx, b->rec, b->n) != HPCL_OK)
+        hpcl__log(ctx, HPCL_LOG_WARN, "journal: %s", ctx->errmsg);
+    memcpy(ctx->errmsg, saved, sizeof saved);
+    batch_free(b);
+}
+
+/* A journal event: into the listing's batch b, else (b NULL, or no
+ * memory for it) written at once. */
+static void note(hpcl_ctx *ctx, struct batch *b, enum hpcl__jevent ev,
+                 const char *key, const char *site, uint64_t id,
+                 const char *text)
 {
     struct hpcl__journal *jr;
 
+    if (b != NULL && batch_add(b, ev, key, site, id, text) == 0)
+        return;
     if (hpcl__ctx_journal(ctx, &jr) == HPCL_OK && jr != NULL)
         hpcl__journal_record(jr, ctx, ev, key, site, id, text);
 }
@@ -69,7 +142,8 @@ static enum hpcl__acct_answer ask_acct(hpcl_ctx *ctx, struct hpcl__site *site,
 /* The decision into v, and into the journal when it settles the entry:
  * ENDED once (in the note's "STATE exit N" form, which ended_json and
  * job_ends read back), LOST once. */
-static void record(hpcl_ctx *ctx, const struct hpcl__jentry *e,
+static void record(hpcl_ctx *ctx, struct batch *b,
+                   const struct hpcl__jentry *e,
                    const struct hpcl__settled *s, const char *detail,
                    struct verdict *v)
 {
@@ -90,20 +164,54 @@ static void record(hpcl_ctx *ctx, const struct hpcl__jentry *e,
                      " exit %d", s->exit_code);
         if (s->from_acct) /* read back by ended_json */
             strcat(text, " (accounting)");
-        note(ctx, HPCL__J_ENDED, e->key, e->site, e->id, text);
+        note(ctx, b, HPCL__J_ENDED, e->key, e->site, e->id, text);
         v->reconciled = "ENDED";
     } else if (strcmp(s->status, "lost") == 0 && e->state != HPCL__J_LOST) {
         snprintf(text, sizeof text, "%s%s", s->started ? "started: " : "",
                  v->error);
-        note(ctx, HPCL__J_LOST, e->key, e->site, e->id, text);
+        note(ctx, b, HPCL__J_LOST, e->key, e->site, e->id, text);
         v->reconciled = "LOST";
     }
 }
 
-/* A submitted job: asked of its controller, then, when the controller no
- * longer knows it, of its site's accounting (lib/submit/settle.c). */
-static void check_submitted(hpcl_ctx *ctx, size_t i,
-                            const struct hpcl__jentry *e, struct verdict *v)
+/* The controller's answer for one entry, from its site's listing. */
+struct answer {
+    enum hpcl__ctl_answer ctl;
+    hpcl_state state;
+    int exit_code;
+};
+
+/* One site's listing (one request for all its entries). */
+struct listing {
+    int asked;
+    hpcl_rc rc;                  /* of the request */
+    char error[HPCL_ERRMSG_MAX]; /* its message when it failed */
+    hpcl_ctx *ctx;
+    size_t site;
+    const struct hpcl__jsummary *s;
+    const size_t *want;          /* entries (indexes into s) to answer */
+    size_t nwant;
+    struct answer *ans;          /* per entry of s; ans[k].ctl set for want */
+};
+
+/* What one run of hpcl_ctx_jobs_json carries along. */
+struct run {
+    struct batch batch;
+    struct listing *site;        /* per site of the site file */
+    struct answer *ans;          /* per journal entry */
+    /* The last identity check per site: entries of one site file carry
+     * the same cluster, and the identity costs a request. */
+    char (*cluster)[HPCL__CLUSTER_MAX];
+    hpcl_rc *cluster_rc;
+    char (*cluster_why)[HPCL_ERRMSG_MAX];
+};
+
+/* A submitted job: asked of its controller (or taken from its site's
+ * listing, ans), then, when the controller no longer knows it, of its
+ * site's accounting (lib/submit/settle.c). */
+static void check_submitted(hpcl_ctx *ctx, struct run *run, size_t i,
+                            const struct hpcl__jentry *e,
+                            const struct answer *ans, struct verdict *v)
 {
     enum hpcl__ctl_answer ctl = HPCL__CTL_UNREACHABLE;
     enum hpcl__acct_answer aa = HPCL__AA_NONE;
@@ -120,14 +228,33 @@ static void check_submitted(hpcl_ctx *ctx, size_t i,
         snprintf(v->error, sizeof v->error, "%s", ctx->errmsg);
         return;
     }
-    if ((rc = hpcl__cluster_check(ctx, site, e, v->error,
-                                  sizeof v->error)) != HPCL_OK) {
+    if (run != NULL && e->cluster[0] != '\0' &&
+        strcmp(run->cluster[i], e->cluster) == 0) {
+        rc = run->cluster_rc[i];
+        snprintf(v->error, sizeof v->error, "%s", run->cluster_why[i]);
+    } else {
+        rc = hpcl__cluster_check(ctx, site, e, v->error, sizeof v->error);
+        if (run != NULL && e->cluster[0] != '\0') {
+            snprintf(run->cluster[i], HPCL__CLUSTER_MAX, "%s", e->cluster);
+            run->cluster_rc[i] = rc;
+            snprintf(run->cluster_why[i], HPCL_ERRMSG_MAX, "%s", v->error);
+        }
+    }
+    if (rc != HPCL_OK) {
         v->status = rc == HPCL_E_INVAL ? "other cluster" : "unknown";
         hpcl_job_destroy(job);
         return;
     }
     hpcl__job_set_ref(job, i, (uint32_t)e->id, HPCL__NO_TASK);
     memcpy(job->key, e->key, sizeof job->key);
+    if (ans != NULL) {
+        ctl = ans->ctl;
+        job->info.state = ans->state;
+        job->info.exit_code = ans->exit_code;
+        if (ctl == HPCL__CTL_UNREACHABLE)
+            snprintf(detail, sizeof detail, "%s", run->site[i].error);
+        goto asked;
+    }
     rc = site->ops->query(site, ctx, (uint32_t)e->id, job->ref,
                           hpcl__job_absorb_checked, job);
     if (rc == HPCL_OK && !job->other_key)
@@ -138,17 +265,19 @@ static void check_submitted(hpcl_ctx *ctx, size_t i,
         ctl = HPCL__CTL_NOJOB;
     else
         snprintf(detail, sizeof detail, "%s", ctx->errmsg);
+asked:
     if (ctl == HPCL__CTL_NOJOB || ctl == HPCL__CTL_OTHER_KEY)
         aa = ask_acct(ctx, site, e, &a, detail, sizeof detail);
     hpcl__settle(&s, ctl, job->info.state, job->info.exit_code, aa, &a);
-    record(ctx, e, &s, detail, v);
+    record(ctx, run != NULL ? &run->batch : NULL, e, &s, detail, v);
     hpcl_job_destroy(job);
 }
 
 /* An entry whose writer died between INTENT and outcome. */
-static void settle(hpcl_ctx *ctx, size_t i, const struct hpcl__jentry *e,
-                   struct verdict *v)
+static void settle(hpcl_ctx *ctx, struct run *run, size_t i,
+                   const struct hpcl__jentry *e, struct verdict *v)
 {
+    struct batch *b = &run->batch;
     struct hpcl__site *site;
     uint32_t id = 0;
     hpcl_rc rc;
@@ -157,14 +286,14 @@ static void settle(hpcl_ctx *ctx, size_t i, const struct hpcl__jentry *e,
         rc = site->ops->find_key(site, ctx, e->key, &id);
     if (rc == HPCL_OK) {
         struct hpcl__jentry found = *e;
-        note(ctx, HPCL__J_ADOPTED, e->key, e->site, id, "reconciled: found "
+        note(ctx, b, HPCL__J_ADOPTED, e->key, e->site, id, "reconciled: found "
              "by its key");
         found.id = id;
-        check_submitted(ctx, i, &found, v);
+        check_submitted(ctx, run, i, &found, NULL, v);
         v->id = id;
         v->reconciled = "ADOPTED";
     } else if (rc == HPCL_E_NOJOB) {
-        note(ctx, HPCL__J_FAILED, e->key, e->site, 0, "reconciled: not "
+        note(ctx, b, HPCL__J_FAILED, e->key, e->site, 0, "reconciled: not "
              "submitted (no job with this key at the site)");
         v->status = "not submitted";
         v->reconciled = "FAILED";
@@ -174,9 +303,163 @@ static void settle(hpcl_ctx *ctx, size_t i, const struct hpcl__jentry *e,
     }
 }
 
-static void judge(hpcl_ctx *ctx, const struct hpcl__jentry *e,
-                  struct verdict *v)
+/* --- one listing per site --------------------------------------------- */
+
+/* The job a record belongs to: an array task's array job. */
+static uint32_t owner(const struct hpcl__jobrec *r)
 {
+    return r->array_job_id != 0 ? r->array_job_id : r->job_id;
+}
+
+static int by_owner(const void *a, const void *b)
+{
+    uint32_t x = owner(a), y = owner(b);
+
+    return x < y ? -1 : x > y;
+}
+
+/* The first of the n sorted records owned by id or later. */
+static size_t first_of(const struct hpcl__jobrec *r, size_t n, uint32_t id)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (owner(&r[mid]) < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The answer for one entry from the records of its job, decided as a
+ * query of that job alone decides it (hpcl__job_absorb_checked). */
+static hpcl_rc answer_one(struct listing *l, const struct hpcl__jentry *e,
+                          const struct hpcl__jobrec *recs, size_t n,
+                          struct answer *a)
+{
+    hpcl_job *job = NULL;
+    hpcl_rc rc;
+
+    if (n == 0) {
+        a->ctl = HPCL__CTL_NOJOB;
+        return HPCL_OK;
+    }
+    if ((rc = hpcl_job_create(&job, l->ctx)) != HPCL_OK)
+        return rc;
+    hpcl__job_set_ref(job, l->site, (uint32_t)e->id, HPCL__NO_TASK);
+    memcpy(job->key, e->key, sizeof job->key);
+    rc = hpcl__job_absorb_checked(job, recs, n);
+    if (rc == HPCL_OK) {
+        a->ctl = job->other_key ? HPCL__CTL_OTHER_KEY : HPCL__CTL_HAS;
+        a->state = job->info.state;
+        a->exit_code = job->info.exit_code;
+    } else if (rc == HPCL_E_NOJOB) { /* an array task gone */
+        a->ctl = HPCL__CTL_NOJOB;
+        rc = HPCL_OK;
+    }
+    hpcl_job_destroy(job);
+    return rc;
+}
+
+/* The list callback: every record of the site at once. */
+static hpcl_rc take_listing(void *arg, const struct hpcl__jobrec *recs,
+                            size_t n)
+{
+    struct listing *l = arg;
+    struct hpcl__jobrec *r = NULL;
+    hpcl_rc rc = HPCL_OK;
+
+    if (n > 0 && (r = malloc(n * sizeof *r)) == NULL)
+        return hpcl__fail(l->ctx, HPCL_E_NOMEM, "out of memory");
+    if (n > 0) {
+        memcpy(r, recs, n * sizeof *r);
+        qsort(r, n, sizeof *r, by_owner);
+    }
+    for (size_t w = 0; rc == HPCL_OK && w < l->nwant; w++) {
+        const struct hpcl__jentry *e = &l->s->entry[l->want[w]];
+        uint32_t id = (uint32_t)e->id;
+        size_t lo = first_of(r, n, id), hi = lo;
+
+        while (hi < n && owner(&r[hi]) == id)
+            hi++;
+        rc = answer_one(l, e, r + lo, hi - lo, &l->ans[l->want[w]]);
+    }
+    free(r);
+    return rc;
+}
+
+/* Does the entry's state ask its controller about its id? */
+static int asks_controller(const struct hpcl__jentry *e)
+{
+    return e->id != 0 && e->id <= UINT32_MAX &&
+           (e->state == HPCL__J_SUBMITTED || e->state == HPCL__J_ADOPTED ||
+            e->state == HPCL__J_LOST);
+}
+
+/* One list request per site for the selected entries that need their
+ * controller's answer.  A site whose driver cannot list, or whose
+ * listing failed otherwise than by not answering, is left unasked: its
+ * entries are queried one by one, as before. */
+static hpcl_rc list_sites(hpcl_ctx *ctx, struct run *run,
+                          const struct hpcl__jsummary *s, const size_t *sel,
+                          size_t nsel)
+{
+    size_t nsites = hpcl_ctx_site_count(ctx), *want, *sidx;
+
+    if (nsel == 0)
+        return HPCL_OK;
+    want = malloc(nsel * sizeof *want);
+    sidx = malloc(nsel * sizeof *sidx);
+    if (want == NULL || sidx == NULL) {
+        free(want);
+        free(sidx);
+        return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+    }
+    for (size_t k = 0; k < nsel; k++) {
+        const struct hpcl__jentry *e = &s->entry[sel[k]];
+        if (!asks_controller(e) || e->site[0] == '\0' ||
+            hpcl__site_index(ctx, e->site, &sidx[k]) != HPCL_OK)
+            sidx[k] = SIZE_MAX;
+    }
+    for (size_t i = 0; i < nsites; i++) {
+        struct listing *l = &run->site[i];
+        struct hpcl__site *site;
+        size_t nwant = 0;
+
+        for (size_t k = 0; k < nsel; k++)
+            if (sidx[k] == i)
+                want[nwant++] = sel[k];
+        if (nwant == 0 || hpcl__site_open(ctx, i, &site) != HPCL_OK ||
+            site->ops->list == NULL)
+            continue;
+        *l = (struct listing){.ctx = ctx, .site = i, .s = s, .want = want,
+                              .nwant = nwant, .ans = run->ans};
+        for (size_t w = 0; w < nwant; w++)
+            run->ans[want[w]] = (struct answer){HPCL__CTL_UNREACHABLE,
+                                                HPCL_STATE_UNKNOWN, -1};
+        l->rc = site->ops->list(site, ctx, take_listing, l);
+        l->want = NULL;
+        if (l->rc == HPCL_OK || l->rc == HPCL_E_UNREACHABLE ||
+            l->rc == HPCL_E_TIMEOUT)
+            l->asked = 1;
+        if (l->rc != HPCL_OK)
+            snprintf(l->error, sizeof l->error, "%s", ctx->errmsg);
+        hpcl__log(ctx, HPCL_LOG_DEBUG, "jobs: site %s listed once for %zu "
+                  "entries: %s", hpcl__site_name(ctx, i), nwant,
+                  l->rc == HPCL_OK ? "ok" : l->error);
+    }
+    free(want);
+    free(sidx);
+    hpcl__clear_error(ctx);
+    return HPCL_OK;
+}
+
+static void judge(hpcl_ctx *ctx, struct run *run, size_t k,
+                  const struct hpcl__jentry *e, struct verdict *v)
+{
+    const struct answer *ans = NULL;
     size_t i;
 
     v->id = e->id;
@@ -193,11 +476,17 @@ static void judge(hpcl_ctx *ctx, const struct hpcl__jentry *e,
         if (hpcl__jentry_writer_alive(e))
             v->status = "in flight";
         else
-            settle(ctx, i, e, v);
+            settle(ctx, run, i, e, v);
         return;
+    default:
+        break;
+    }
+    if (run->ans != NULL && run->site[i].asked)
+        ans = &run->ans[k];
+    switch (e->state) {
     case HPCL__J_SUBMITTED:
     case HPCL__J_ADOPTED:
-        check_submitted(ctx, i, e, v);
+        check_submitted(ctx, run, i, e, ans, v);
         return;
     case HPCL__J_FAILED:
         v->status = "not submitted";
@@ -205,7 +494,10 @@ static void judge(hpcl_ctx *ctx, const struct hpcl__jentry *e,
     case HPCL__J_LOST:
         /* Asked again: accounting may have been down, or may know more
          * now; --resubmit acts on this answer, not on an old one. */
-        check_submitted(ctx, i, e, v);
+        check_submitted(ctx, run, i, e, ans, v);
+        return;
+    case HPCL__J_INTENT: /* settled by the first switch */
+    case HPCL__J_AMBIGUOUS:
         return;
     case HPCL__J_CANCELLED:
         v->status = "cancelled";
@@ -275,6 +567,16 @@ static json_t *entry_json(const struct hpcl__jentry *e,
     return o;
 }
 
+static void run_end(struct run *run)
+{
+    batch_free(&run->batch);
+    free(run->site);
+    free(run->ans);
+    free(run->cluster);
+    free(run->cluster_rc);
+    free(run->cluster_why);
+}
+
 static hpcl_rc load(hpcl_ctx *ctx, struct hpcl__jsummary **out)
 {
     char *path = NULL;
@@ -290,11 +592,43 @@ static hpcl_rc load(hpcl_ctx *ctx, struct hpcl__jsummary **out)
     return rc;
 }
 
-hpcl_rc hpcl_ctx_jobs_json(char **out, hpcl_ctx *ctx, unsigned flags)
+static hpcl_rc run_begin(hpcl_ctx *ctx, struct run *run, size_t n)
+{
+    size_t ns = hpcl_ctx_site_count(ctx);
+
+    memset(run, 0, sizeof *run);
+    run->site = calloc(ns ? ns : 1, sizeof *run->site);
+    run->ans = calloc(n ? n : 1, sizeof *run->ans);
+    run->cluster = calloc(ns ? ns : 1, sizeof *run->cluster);
+    run->cluster_rc = calloc(ns ? ns : 1, sizeof *run->cluster_rc);
+    run->cluster_why = calloc(ns ? ns : 1, sizeof *run->cluster_why);
+    if (run->site == NULL || run->ans == NULL || run->cluster == NULL ||
+        run->cluster_rc == NULL || run->cluster_why == NULL) {
+        run_end(run);
+        return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+    }
+    return HPCL_OK;
+}
+
+/* Does the entry, judged v, match state (a status, state or event)? */
+static int state_matches(const struct hpcl__jentry *e,
+                         const struct verdict *v, const char *state)
+{
+    return state == NULL || strcasecmp(state, v->status) == 0 ||
+           (v->state != HPCL_STATE_UNKNOWN &&
+            strcasecmp(state, hpcl_state_name(v->state)) == 0) ||
+           strcasecmp(state, hpcl__jevent_name(e->state)) == 0;
+}
+
+static hpcl_rc jobs_json(char **out, hpcl_ctx *ctx, const char *site,
+                         const char *state, long long since, unsigned flags,
+                         const char *fname)
 {
     struct hpcl__jsummary *s = NULL;
+    struct run run;
+    size_t *sel = NULL, nsel = 0;
     const char *why;
-    json_t *all;
+    json_t *all = NULL;
     hpcl_rc rc;
 
     if (out == NULL || ctx == NULL)
@@ -302,20 +636,37 @@ hpcl_rc hpcl_ctx_jobs_json(char **out, hpcl_ctx *ctx, unsigned flags)
     *out = NULL;
     hpcl__clear_error(ctx);
     if (flags != 0)
-        return hpcl__fail(ctx, HPCL_E_INVAL, "hpcl_ctx_jobs_json: flags "
-                          "must be 0 (got %#x)", flags);
+        return hpcl__fail(ctx, HPCL_E_INVAL, "%s: flags must be 0 (got %#x)",
+                          fname, flags);
     if (hpcl__jansson_load(&why) != 0)
         return hpcl__fail(ctx, HPCL_E_UNSUPPORTED, "the job list as JSON "
                           "needs jansson: %s", why);
     if ((rc = load(ctx, &s)) != HPCL_OK)
         return rc;
-    if ((all = json_array()) == NULL)
-        rc = hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
-    for (size_t k = 0; rc == HPCL_OK && k < s->n; k++) {
-        struct verdict v = {.status = "unknown", .exit_code = -1};
-        judge(ctx, &s->entry[k], &v);
-        json_array_append_new(all, entry_json(&s->entry[k], &v));
+    if ((rc = run_begin(ctx, &run, s->n)) != HPCL_OK) {
+        hpcl__jsummary_free(s);
+        return rc;
     }
+    if ((sel = malloc((s->n ? s->n : 1) * sizeof *sel)) == NULL)
+        rc = hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+    for (size_t k = 0; rc == HPCL_OK && k < s->n; k++)
+        if ((site == NULL || strcmp(site, s->entry[k].site) == 0) &&
+            s->entry[k].first >= since)
+            sel[nsel++] = k;
+    if (rc == HPCL_OK)
+        rc = list_sites(ctx, &run, s, sel, nsel);
+    if (rc == HPCL_OK && (all = json_array()) == NULL)
+        rc = hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+    for (size_t w = 0; rc == HPCL_OK && w < nsel; w++) {
+        struct verdict v = {.status = "unknown", .exit_code = -1};
+        size_t k = sel[w];
+        judge(ctx, &run, k, &s->entry[k], &v);
+        if (state_matches(&s->entry[k], &v, state))
+            json_array_append_new(all, entry_json(&s->entry[k], &v));
+    }
+    batch_flush(ctx, &run.batch);
+    run_end(&run);
+    free(sel);
     if (rc == HPCL_OK &&
         (*out = json_dumps(all, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
         rc = hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
@@ -323,6 +674,50 @@ hpcl_rc hpcl_ctx_jobs_json(char **out, hpcl_ctx *ctx, unsigned flags)
         hpcl__clear_error(ctx);
     json_decref(all);
     hpcl__jsummary_free(s);
+    return rc;
+}
+
+hpcl_rc hpcl_ctx_jobs_json(char **out, hpcl_ctx *ctx, unsigned flags)
+{
+    return jobs_json(out, ctx, NULL, NULL, 0, flags, "hpcl_ctx_jobs_json");
+}
+
+hpcl_rc hpcl_ctx_jobs_filter_json(char **out, hpcl_ctx *ctx,
+                                  const char *site, const char *state,
+                                  long long since, unsigned flags)
+{
+    return jobs_json(out, ctx, site, state, since, flags,
+                     "hpcl_ctx_jobs_filter_json");
+}
+
+hpcl_rc hpcl_ctx_jobs_prune(hpcl_ctx *ctx, long long age_s, size_t *removed,
+                            unsigned flags)
+{
+    char *path = NULL;
+    size_t dropped = 0;
+    hpcl_rc rc;
+
+    if (ctx == NULL)
+        return HPCL_E_INVAL;
+    hpcl__clear_error(ctx);
+    if (removed != NULL)
+        *removed = 0;
+    if (flags != 0)
+        return hpcl__fail(ctx, HPCL_E_INVAL, "hpcl_ctx_jobs_prune: flags "
+                          "must be 0 (got %#x)", flags);
+    if (age_s < 0)
+        return hpcl__fail(ctx, HPCL_E_INVAL, "hpcl_ctx_jobs_prune: age %lld "
+                          "s is negative", age_s);
+    if (!ctx->sites_loaded)
+        return hpcl__fail(ctx, HPCL_E_INVAL, "no journal: the context "
+                          "keeps one once hpcl_ctx_load_sites() was called");
+    if ((rc = hpcl__journal_path(&path, ctx, ctx->sites->journal)) ==
+        HPCL_OK)
+        rc = hpcl__journal_prune(ctx, path,
+                                 (long long)time(NULL) - age_s, &dropped);
+    free(path);
+    if (rc == HPCL_OK && removed != NULL)
+        *removed = dropped;
     return rc;
 }
 
@@ -351,7 +746,7 @@ static hpcl_rc still_lost(hpcl_ctx *ctx, const struct hpcl__jentry *e)
     if (hpcl__site_index(ctx, e->site, &i) != HPCL_OK)
         return hpcl__fail(ctx, HPCL_E_INVAL, "job %s went to site '%s', "
                           "which is not in the site file", e->key, e->site);
-    check_submitted(ctx, i, e, &v);
+    check_submitted(ctx, NULL, i, e, NULL, &v);
     if (strcmp(v.status, "lost") != 0)
         return hpcl__fail(ctx, HPCL_E_INVAL, "job %s is %s at %s:%llu, not "
                           "LOST%s%s: only a job its site lost is resubmitted",
@@ -437,22 +832,22 @@ static hpcl_rc resend(hpcl_ctx *ctx, size_t i, const char *key,
 
     if ((rc = hpcl__site_open(ctx, i, &site)) != HPCL_OK)
         return rc;
-    note(ctx, HPCL__J_INTENT, key, name, 0, "resubmit of a lost job");
+    note(ctx, NULL, HPCL__J_INTENT, key, name, 0, "resubmit of a lost job");
     rc = site->ops->submit(site, ctx, d, id);
     if (rc == HPCL_OK) {
         hpcl__cluster_note(text, sizeof text, ctx, site, "resubmitted");
-        note(ctx, HPCL__J_SUBMITTED, key, name, *id, text);
+        note(ctx, NULL, HPCL__J_SUBMITTED, key, name, *id, text);
     } else if (rc == HPCL_E_AMBIGUOUS &&
                hpcl__resolve_key(ctx, i, key, id) == HPCL_OK) {
-        note(ctx, HPCL__J_ADOPTED, key, name, *id, "found by its key");
+        note(ctx, NULL, HPCL__J_ADOPTED, key, name, *id, "found by its key");
         rc = HPCL_OK;
     } else if (rc == HPCL_E_AMBIGUOUS) {
-        note(ctx, HPCL__J_AMBIGUOUS, key, name, 0, "answer lost");
+        note(ctx, NULL, HPCL__J_AMBIGUOUS, key, name, 0, "answer lost");
         rc = hpcl__fail(ctx, HPCL_E_AMBIGUOUS, "job may exist at site %s; "
                         "key %s; run `hpclaunch jobs` later", name, key);
     } else {
         char *why = strdup(ctx->errmsg);
-        note(ctx, HPCL__J_FAILED, key, name, 0, why);
+        note(ctx, NULL, HPCL__J_FAILED, key, name, 0, why);
         hpcl__fail(ctx, rc, "%s", why ? why : "");
         free(why);
     }

@@ -153,7 +153,7 @@ static hpcl_rc make_dirs(hpcl_ctx *ctx, const char *path)
 
 /* A new file's name must reach the disk too, or the first synced INTENT
  * could vanish with it. */
-static void sync_dir(const char *path)
+void hpcl__journal_sync_dir(const char *path)
 {
     char *dir = strdup(path);
     char *slash = dir != NULL ? strrchr(dir, '/') : NULL;
@@ -201,7 +201,7 @@ static hpcl_rc open_file(struct hpcl__journal *j, hpcl_ctx *ctx)
                           "not to you (uid %u)", j->path,
                           (unsigned)st.st_uid, (unsigned)geteuid());
     if (created)
-        sync_dir(j->path);
+        hpcl__journal_sync_dir(j->path);
     return HPCL_OK;
 }
 
@@ -335,6 +335,18 @@ static int tail_torn(int fd)
     return c != '\n';
 }
 
+/* 1 if j->fd is no longer the file at j->path: hpclaunch jobs --prune
+ * renamed a compacted copy over it (journal_prune.c) while we waited for
+ * the lock.  Lines written to the old file would be lost. */
+static int replaced(const struct hpcl__journal *j)
+{
+    struct stat a, b;
+
+    if (fstat(j->fd, &a) != 0 || stat(j->path, &b) != 0)
+        return 0; /* the write reports what is wrong */
+    return a.st_ino != b.st_ino || a.st_dev != b.st_dev;
+}
+
 /* buf[0] is spare, for the newline that ends a torn line. */
 static hpcl_rc locked_write(struct hpcl__journal *j, hpcl_ctx *ctx,
                             char *buf, size_t len)
@@ -342,9 +354,19 @@ static hpcl_rc locked_write(struct hpcl__journal *j, hpcl_ctx *ctx,
     hpcl_rc rc = HPCL_OK;
     int torn;
 
-    if (lock_fd(j->fd, LOCK_EX) != 0)
-        return hpcl__fail(ctx, HPCL_E_SYSTEM, "journal %s: flock: %s",
-                          j->path, strerror(errno));
+    for (;;) {
+        if (lock_fd(j->fd, LOCK_EX) != 0)
+            return hpcl__fail(ctx, HPCL_E_SYSTEM, "journal %s: flock: %s",
+                              j->path, strerror(errno));
+        if (!replaced(j))
+            break;
+        /* Unlocked first: a forked child may share this open file, and
+         * the lock with it, so close() alone would not release it. */
+        lock_fd(j->fd, LOCK_UN);
+        close(j->fd);
+        if ((rc = open_file(j, ctx)) != HPCL_OK)
+            return rc;
+    }
     if ((torn = tail_torn(j->fd)) < 0)
         rc = hpcl__fail(ctx, HPCL_E_SYSTEM, "journal %s: %s", j->path,
                         strerror(errno));

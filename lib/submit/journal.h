@@ -113,6 +113,24 @@ hpcl_rc hpcl__journal_load(struct hpcl__jsummary **out, hpcl_ctx *ctx,
                            const char *path);
 void hpcl__jsummary_free(struct hpcl__jsummary *s);
 
+/* The same from the journal's text, already read (data is modified). */
+hpcl_rc hpcl__journal_fold(struct hpcl__jsummary **out, hpcl_ctx *ctx,
+                           const char *path, char *data, size_t len);
+
+/* The key of one journal line (len bytes, no newline) into key: 0, or -1
+ * when the line is damaged. */
+int hpcl__journal_line_key(const char *line, size_t len,
+                           char key[HPCL__KEY_LEN + 1]);
+
+/* lib/submit/journal_prune.c: drop from the journal at path every entry
+ * settled (ENDED, CANCELLED or FAILED) whose last event is older than
+ * before (unix time), rewriting the file atomically (a temporary file
+ * renamed over it, mode 0600) under its exclusive lock; *dropped is the
+ * number of entries dropped.  Appenders that held the old file reopen
+ * it (journal.c, locked_write), so no concurrent entry is lost. */
+hpcl_rc hpcl__journal_prune(hpcl_ctx *ctx, const char *path,
+                            long long before, size_t *dropped);
+
 /* The entry for key (borrowed), or NULL. */
 const struct hpcl__jentry *hpcl__jsummary_get(const struct hpcl__jsummary *s,
                                               const char *key);
@@ -146,5 +164,7 @@ int hpcl__jevent_parse(const char *name); /* -1 if unknown */
 uint32_t hpcl__crc32(const char *buf, size_t n);
 void hpcl__journal_host(char out[HPCL__JNAME_MAX]);
 int hpcl__jname_valid(const char *name); /* site/host field syntax */
+/* Sync the directory holding path, so that a new name in it is durable. */
+void hpcl__journal_sync_dir(const char *path);
 
 #endif

@@ -323,6 +323,39 @@ static hpcl_rc fold(struct hpcl__jsummary *s, hpcl_ctx *ctx, const char *path,
     return HPCL_OK;
 }
 
+hpcl_rc hpcl__journal_fold(struct hpcl__jsummary **out, hpcl_ctx *ctx,
+                           const char *path, char *data, size_t len)
+{
+    struct hpcl__jsummary *s;
+    hpcl_rc rc;
+
+    *out = NULL;
+    if ((s = calloc(1, sizeof *s)) == NULL)
+        return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+    if ((rc = fold(s, ctx, path, data, len)) != HPCL_OK) {
+        hpcl__jsummary_free(s);
+        return rc;
+    }
+    *out = s;
+    return HPCL_OK;
+}
+
+int hpcl__journal_line_key(const char *line, size_t len,
+                           char key[HPCL__KEY_LEN + 1])
+{
+    char copy[2048];
+    struct parsed p;
+
+    if (len >= sizeof copy || memchr(line, '\0', len) != NULL)
+        return -1;
+    memcpy(copy, line, len);
+    copy[len] = '\0';
+    if (parse_line(&p, copy, len) != 0)
+        return -1;
+    snprintf(key, HPCL__KEY_LEN + 1, "%s", p.key);
+    return 0;
+}
+
 hpcl_rc hpcl__journal_load(struct hpcl__jsummary **out, hpcl_ctx *ctx,
                            const char *path)
 {

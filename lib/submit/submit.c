@@ -259,9 +259,11 @@ static hpcl_rc check_batch(hpcl_job **jobs, size_t n, unsigned flags)
         return HPCL_E_INVAL;
     ctx = jobs[0]->ctx;
     hpcl__clear_error(ctx);
-    if ((flags & ~HPCL_SUBMIT_DRY_RUN) != 0)
+    if ((flags & ~(HPCL_SUBMIT_DRY_RUN | HPCL_SUBMIT_PROBE_ALL)) != 0)
         return hpcl__fail(ctx, HPCL_E_INVAL, "hpcl_job_submit: unknown "
-                          "flags %#x", flags & ~HPCL_SUBMIT_DRY_RUN);
+                          "flags %#x",
+                          flags & ~(HPCL_SUBMIT_DRY_RUN |
+                                    HPCL_SUBMIT_PROBE_ALL));
     for (size_t k = 0; k < n; k++) {
         if (jobs[k] == NULL || jobs[k]->ctx != ctx)
             return hpcl__fail(ctx, HPCL_E_INVAL, "hpcl_job_submit_many: job "
@@ -345,7 +347,7 @@ hpcl_rc hpcl_job_submit_many(hpcl_job **jobs, size_t n, unsigned flags)
 
     if ((rc = check_batch(jobs, n, flags)) != HPCL_OK)
         return rc;
-    rc = hpcl__choose(jobs[0], &d);
+    rc = hpcl__choose(jobs[0], (flags & HPCL_SUBMIT_PROBE_ALL) != 0, &d);
     for (size_t k = 0; k < n && d != NULL; k++) {
         hpcl__decision_unref(jobs[k]->decision);
         hpcl__decision_ref(d);

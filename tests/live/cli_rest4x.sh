@@ -99,7 +99,11 @@ echo "negotiated: sitec $api (Slurm $rel), siteb $(site_field siteb api_version 
 table=$("$H" sites)
 check "sites table: C's line shows API and release" \
     grep -qE "^sitec +slurmrestd +v0\.0\.42 +24\.11\." <<<"$table"
-"$H" submit --dry-run --explain -n1 -t1 -- /bin/true >"$work/explain" 2>&1
+# C as home: its answer is the one the decision waits for (another
+# site's probe may be "not needed" once home answered).
+sed 's/^home = .*/home = sitec/' "$CONF" >"$work/homec.conf"
+"$H" submit --conf "$work/homec.conf" --dry-run --explain -n1 -t1 \
+    -- /bin/true >"$work/explain" 2>&1
 check "--explain names C's API and release" \
     grep -q "sitec (slurmrestd v0.0.42, Slurm 24.11" "$work/explain"
 

@@ -232,8 +232,13 @@ static int teardown(void **state)
     struct fx *x = *state;
     char cmd[128];
 
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; i < 3; i++) {
+        struct hpcl__site *site;
+        /* A probe still running there (not needed by a decision) ends
+         * first: it reads ops. */
+        hpcl__site_open(x->ctx, i, &site);
         x->ctx->slots[i].site.ops = NULL; /* not ours to close */
+    }
     hpcl_ctx_destroy(x->ctx);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", x->dir);
     free(x);
@@ -347,11 +352,67 @@ static void choice_probes_run_at_once(void **state)
     hpcl_job_destroy(job);
 }
 
+static double since(const struct timespec *t0)
+{
+    struct timespec t1;
+
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) +
+           (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Home answers first with a start within max_wait: the decision does not
+ * wait for the slow sites, which it reports as not needed; their probes
+ * are waited for by the next use of their site (and by the context's
+ * end, which ASan checks for leaks and use after free). */
+static void choice_home_first_does_not_wait(void **state)
+{
+    struct fx *x = *state;
+    hpcl_job *job = new_job(x);
+    struct timespec t0;
+    char *json = NULL;
+    double took;
+
+    fakes[0].wait_s = 30;
+    fakes[1].delay = fakes[2].delay = 0.8;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(hpcl_job_submit(job, HPCL_SUBMIT_DRY_RUN), HPCL_OK);
+    took = since(&t0);
+    print_message("# home 0 s, two sites of 0.8 s: decided in %.3f s\n",
+                  took);
+    assert_true(took < 0.5);
+    assert_has(hpcl_job_decision(job), "rule home");
+    assert_has(hpcl_job_decision(job), "beta (slurmrestd): not needed");
+    assert_int_equal(hpcl_job_decision_json(&json, job), HPCL_OK);
+    assert_has(json, "\"site\":\"gamma\",\"driver\":\"slurmrestd\",\"home\":false,"
+                     "\"status\":\"not needed\"");
+    free(json);
+    hpcl_job_destroy(job); /* the probes may outlive the job */
+
+    /* Home saturated now: beta and gamma are asked again, each after its
+     * first probe ended, and the decision waits for them. */
+    job = new_job(x);
+    fakes[0].wait_s = 600;
+    assert_int_equal(hpcl_job_submit(job, HPCL_SUBMIT_DRY_RUN), HPCL_OK);
+    assert_int_equal(fakes[1].probes, 2);
+    assert_int_equal(fakes[2].probes, 2);
+    assert_has(hpcl_job_decision(job), "rule earliest");
+    hpcl_job_destroy(job);
+
+    /* A late probe nobody asks about again ends with the context. */
+    job = new_job(x);
+    fakes[0].wait_s = 0;
+    assert_int_equal(hpcl_job_submit(job, HPCL_SUBMIT_DRY_RUN), HPCL_OK);
+    assert_has(hpcl_job_decision(job), "not needed");
+    hpcl_job_destroy(job);
+}
+
 static void choice_site_known_down_is_not_asked(void **state)
 {
     struct fx *x = *state;
     hpcl_job *a = new_job(x), *b = new_job(x);
 
+    fakes[0].wait_s = 600; /* saturated: every answer is waited for */
     fakes[1].probe_rc = HPCL_E_UNREACHABLE;
     assert_int_equal(hpcl_job_submit(a, HPCL_SUBMIT_DRY_RUN), HPCL_OK);
     assert_has(hpcl_job_decision(a), "beta (slurmrestd): skipped, no answer");
@@ -1038,6 +1099,7 @@ HPCL_TEST_MAIN(NULL, NULL, T(choice_home_within_max_wait),
                T(choice_ties_go_to_the_preferred_site),
                T(choice_max_wait_of_the_job_wins),
                T(choice_probes_run_at_once),
+               T(choice_home_first_does_not_wait),
                T(choice_site_known_down_is_not_asked),
                T(choice_no_answer_is_nobackend),
                T(choice_unknown_home_is_kept), T(choice_2058_is_unknown),

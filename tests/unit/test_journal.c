@@ -629,6 +629,119 @@ static void journal_timing(void **state)
     hpcl__journal_close(j);
 }
 
+/* Settled entries older than the cut go, with all their lines; active,
+ * unresolved and lost ones stay whatever their age, and so do damaged
+ * lines; the file is replaced (new inode), mode 0600. */
+static void journal_prune_drops_old_settled(void **state)
+{
+    struct fixture *f = *state;
+    struct hpcl__journal *j = open_ok(f);
+    char ended[40], active[40], failed[40], cancelled[40], lost[40],
+        intent[40];
+    struct hpcl__jsummary *s;
+    struct stat before, after;
+    size_t dropped = 99;
+    char *text;
+
+    new_key(f, ended);
+    new_key(f, active);
+    new_key(f, failed);
+    new_key(f, cancelled);
+    new_key(f, lost);
+    new_key(f, intent);
+    record(f, j, HPCL__J_INTENT, ended, "alpha", 0, NULL);
+    record(f, j, HPCL__J_SUBMITTED, ended, "alpha", 11, NULL);
+    record(f, j, HPCL__J_ENDED, ended, "alpha", 11, "COMPLETED exit 0");
+    record(f, j, HPCL__J_SUBMITTED, active, "alpha", 12, NULL);
+    record(f, j, HPCL__J_INTENT, failed, "beta", 0, NULL);
+    record(f, j, HPCL__J_FAILED, failed, "beta", 0, "refused");
+    record(f, j, HPCL__J_SUBMITTED, cancelled, "beta", 13, NULL);
+    record(f, j, HPCL__J_CANCELLED, cancelled, "beta", 13, NULL);
+    record(f, j, HPCL__J_LOST, lost, "beta", 14, NULL);
+    record(f, j, HPCL__J_INTENT, intent, "beta", 0, NULL);
+    append_raw(f->path, "V1 garbage line\n", 16);
+    assert_int_equal(stat(f->path, &before), 0);
+
+    /* Nothing is old enough: the file is left alone. */
+    assert_int_equal(hpcl__journal_prune(f->ctx, f->path, 0, &dropped),
+                     HPCL_OK);
+    assert_int_equal(dropped, 0);
+    assert_int_equal(stat(f->path, &after), 0);
+    assert_int_equal(after.st_ino, before.st_ino);
+
+    assert_int_equal(hpcl__journal_prune(f->ctx, f->path,
+                                         (long long)time(NULL) + 10,
+                                         &dropped),
+                     HPCL_OK);
+    assert_int_equal(dropped, 3);
+    assert_int_equal(stat(f->path, &after), 0);
+    assert_true(after.st_ino != before.st_ino);
+    assert_int_equal(after.st_mode & 0777, 0600);
+    text = read_text(f->path);
+    assert_non_null(strstr(text, "V1 garbage line\n"));
+    assert_null(strstr(text, ended));
+    assert_null(strstr(text, failed));
+    assert_null(strstr(text, cancelled));
+    free(text);
+    s = load_ok(f);
+    assert_int_equal(s->n, 3);
+    assert_non_null(hpcl__jsummary_get(s, active));
+    assert_non_null(hpcl__jsummary_get(s, lost));
+    assert_non_null(hpcl__jsummary_get(s, intent));
+    assert_int_equal(s->skipped, 1);
+    hpcl__jsummary_free(s);
+
+    /* The old handle finds the file replaced and appends to the new one. */
+    record(f, j, HPCL__J_ENDED, active, "alpha", 12, "COMPLETED exit 0");
+    s = load_ok(f);
+    assert_int_equal(hpcl__jsummary_get(s, active)->state, HPCL__J_ENDED);
+    hpcl__jsummary_free(s);
+    hpcl__journal_close(j);
+}
+
+/* Writers appending while another process prunes again and again lose
+ * nothing: each waits for the lock, sees the file replaced, reopens. */
+static void journal_prune_keeps_concurrent_appends(void **state)
+{
+    struct fixture *f = *state;
+    struct hpcl__journal *j = open_ok(f);
+    struct hpcl__jsummary *s;
+    pid_t pid[NPROC];
+    size_t dropped, total = 0, intents = 0;
+    int status, renames = 0;
+    char key[40];
+
+    for (int i = 0; i < NPROC; i++) {
+        assert_true((pid[i] = fork()) >= 0);
+        if (pid[i] == 0)
+            child_appends(f, NULL);
+    }
+    for (int round = 0; round < 40; round++) {
+        new_key(f, key);
+        record(f, j, HPCL__J_FAILED, key, "alpha", 0, "to prune");
+        assert_int_equal(hpcl__journal_prune(f->ctx, f->path,
+                                             (long long)time(NULL) + 10,
+                                             &dropped),
+                         HPCL_OK);
+        renames += dropped > 0;
+        total += dropped;
+    }
+    for (int i = 0; i < NPROC; i++) {
+        assert_int_equal(waitpid(pid[i], &status, 0), pid[i]);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    hpcl__journal_close(j);
+    assert_int_equal(total, 40);
+    assert_int_equal(renames, 40);
+    s = load_ok(f);
+    for (size_t k = 0; k < s->n; k++)
+        intents += s->entry[k].state == HPCL__J_INTENT;
+    assert_int_equal(intents, NPROC * NREC);
+    assert_int_equal(s->n, NPROC * NREC);
+    assert_int_equal(s->skipped, 0);
+    hpcl__jsummary_free(s);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 HPCL_TEST_MAIN(NULL, NULL, T(journal_round_trip), T(journal_note_decodes),
@@ -641,4 +754,6 @@ HPCL_TEST_MAIN(NULL, NULL, T(journal_round_trip), T(journal_note_decodes),
                T(journal_rejects_invalid_records),
                T(keys_are_unique_and_well_formed),
                T(key_comment_round_trip), T(journal_path_precedence),
-               T(journal_writer_alive), T(journal_timing))
+               T(journal_writer_alive),
+               T(journal_prune_drops_old_settled),
+               T(journal_prune_keeps_concurrent_appends), T(journal_timing))

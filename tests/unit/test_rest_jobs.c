@@ -211,10 +211,11 @@ static time_t estimate(struct fx *f, const char *nodes, const char *jobs,
 {
     json_t *p = load_fixture("partitions.json"), *n = load_fixture(nodes);
     json_t *j = load_fixture(jobs);
-    struct hpcl__rest_view v = {p, n, j};
+    struct hpcl__rest_view v = {p, n, NULL, j};
     struct hpcl_probe pr = {0};
+    int need;
     hpcl_rc rc = hpcl__rest_estimate(f->ctx, "siteb", &v, &d, NULL, NOW_FULL,
-                                     &pr);
+                                     &pr, &need);
 
     if (rc != want)
         fail_msg("%s: %s", hpcl_strerror(rc), hpcl_ctx_errmsg(f->ctx));
@@ -257,6 +258,7 @@ static void rest_probe_over_http(void **state)
     static const struct rest_route idle[] = {
         {"GET", API "/partitions", 200, "partitions.json", NULL},
         {"GET", API "/nodes", 200, "nodes_idle.json", NULL},
+        {"GET", API "/diag", 200, "diag.json", NULL},
         {"GET", API "/jobs", 200, "jobs_idle.json", NULL},
         {NULL, NULL, 0, NULL, NULL}};
     struct fx *f = *state;
@@ -271,7 +273,9 @@ static void rest_probe_over_http(void **state)
     assert_string_equal(pr.nodelist, "b1,b2");
     assert_int_equal(pr.idle_nodes, 2);
     assert_int_equal(pr.total_nodes, 2);
-    assert_int_equal(pr.pending_jobs, 0);
+    /* slurmctld's count (3 held jobs, cluster-wide), and the job fits
+     * the free nodes: /jobs, whose size follows the queue, is not read. */
+    assert_int_equal(pr.pending_jobs, 3);
     assert_int_equal(rest_server_nreq(&f->srv), 3);
     assert_int_equal(rest_server_conns(&f->srv), 1);
     /* v0.0.38 names the release in "meta": {"Slurm": ...} */
@@ -298,8 +302,44 @@ static void rest_probe_full_over_http(void **state)
     assert_int_equal(f->site.ops->probe(&f->site, f->ctx, &d, &pr), HPCL_OK);
     /* The recorded end times are past by now: only the counts hold. */
     assert_int_equal(pr.idle_nodes, 0);
+    /* No /diag served (404): the count comes from /jobs, the partition's
+     * pending jobs, as before. */
     assert_int_equal(pr.pending_jobs, 1);
+    {
+        char *diag = rest_server_req(&f->srv, 2);
+        char *last = rest_server_req(&f->srv, rest_server_nreq(&f->srv) - 1);
+        assert_non_null(strstr(diag, "GET " API "/diag "));
+        assert_non_null(strstr(last, "GET " API "/jobs "));
+        free(diag);
+        free(last);
+    }
     assert_true(pr.start_time >= NOW_FULL);
+    free(pr.partition);
+    free(pr.nodelist);
+    free(pr.api_version);
+    free(pr.slurm_release);
+}
+
+/* A full partition with /diag: the job does not fit now, so the running
+ * jobs' ends are read from /jobs; the count stays slurmctld's. */
+static void rest_probe_full_reads_jobs(void **state)
+{
+    static const struct rest_route full[] = {
+        {"GET", API "/partitions", 200, "partitions.json", NULL},
+        {"GET", API "/nodes", 200, "nodes_full.json", NULL},
+        {"GET", API "/diag", 200, "diag.json", NULL},
+        {"GET", API "/jobs", 200, "jobs_full.json", NULL},
+        {NULL, NULL, 0, NULL, NULL}};
+    struct fx *f = *state;
+    struct hpcl__jobdesc d = desc_n(2, 2, 0, 1);
+    struct hpcl_probe pr = {0};
+
+    open_site(f, full, NULL);
+    assert_int_equal(f->site.ops->probe(&f->site, f->ctx, &d, &pr), HPCL_OK);
+    assert_int_equal(pr.pending_jobs, 3);
+    assert_int_equal(rest_server_nreq(&f->srv), 4);
+    assert_true(pr.start_time >= NOW_FULL);
+    assert_string_equal(pr.partition, "batch");
     free(pr.partition);
     free(pr.nodelist);
     free(pr.api_version);
@@ -318,4 +358,5 @@ HPCL_TEST_MAIN(NULL, NULL,
                T(rest_find_key),
                T(rest_probe_full_estimate),
                T(rest_probe_over_http),
-               T(rest_probe_full_over_http))
+               T(rest_probe_full_over_http),
+               T(rest_probe_full_reads_jobs))

@@ -704,6 +704,7 @@ static void v4_probe_estimate(void **state)
         json_t *p, *n, *j;
         struct hpcl__jobdesc d = desc_n(2, 2, 28);
         struct hpcl_probe pr = {0};
+        int need;
 
         snprintf(pa, sizeof pa, "%s/partitions.200.json", v);
         snprintf(no, sizeof no, "%s/nodes_busy.200.json", v);
@@ -712,9 +713,9 @@ static void v4_probe_estimate(void **state)
         n = load_fixture(no);
         j = load_fixture(jo);
         {
-            struct hpcl__rest_view view = {p, n, j};
+            struct hpcl__rest_view view = {p, n, NULL, j};
             assert_int_equal(hpcl__rest_estimate(f->ctx, "sitec", &view, &d,
-                                                 NULL, 1000, &pr), HPCL_OK);
+                                                 NULL, 1000, &pr, &need), HPCL_OK);
         }
         assert_string_equal(pr.partition, "batch");
         assert_int_equal(pr.total_nodes, 2);
@@ -727,9 +728,9 @@ static void v4_probe_estimate(void **state)
         memset(&pr, 0, sizeof pr);
         d = desc_n(1, 1, 27); /* fits c1 or c2 now */
         {
-            struct hpcl__rest_view view = {p, n, j};
+            struct hpcl__rest_view view = {p, n, NULL, j};
             assert_int_equal(hpcl__rest_estimate(f->ctx, "sitec", &view, &d,
-                                                 NULL, 1000, &pr), HPCL_OK);
+                                                 NULL, 1000, &pr, &need), HPCL_OK);
         }
         assert_int_equal(pr.start_time, 1000);
         free(pr.partition);
@@ -738,6 +739,42 @@ static void v4_probe_estimate(void **state)
         json_decref(n);
         json_decref(j);
     }
+}
+
+/* The probe without /jobs (v0.0.42 /diag recorded with 2 held jobs): a
+ * job that fits the free CPUs starts now and the count is slurmctld's;
+ * one that does not fit asks for the job list. */
+static void v4_probe_from_diag(void **state)
+{
+    struct fx *f = *state;
+    json_t *p = load_fixture("v0.0.42/partitions.200.json");
+    json_t *idle = load_fixture("v0.0.42/nodes_idle.200.json");
+    json_t *busy = load_fixture("v0.0.42/nodes_busy.200.json");
+    json_t *diag = load_fixture("v0.0.42/diag.200.json");
+    struct hpcl__jobdesc d = desc_n(2, 2, 28);
+    struct hpcl_probe pr = {0};
+    struct hpcl__rest_view view = {p, idle, diag, NULL};
+    int need = -1;
+
+    assert_int_equal(hpcl__rest_diag_pending(diag), 2);
+    assert_int_equal(hpcl__rest_diag_pending(p), -1);
+    assert_int_equal(hpcl__rest_estimate(f->ctx, "sitec", &view, &d, NULL,
+                                         1000, &pr, &need), HPCL_OK);
+    assert_int_equal(need, 0);
+    assert_int_equal(pr.start_time, 1000);
+    assert_int_equal(pr.pending_jobs, 2);
+    assert_int_equal(pr.idle_nodes, 2);
+    assert_string_equal(pr.nodelist, "c1,c2");
+    view.nodes = busy; /* c1 has 27 CPUs free: 28 per node do not fit */
+    assert_int_equal(hpcl__rest_estimate(f->ctx, "sitec", &view, &d, NULL,
+                                         1000, &pr, &need), HPCL_OK);
+    assert_int_equal(need, 1);
+    free(pr.partition);
+    free(pr.nodelist);
+    json_decref(p);
+    json_decref(idle);
+    json_decref(busy);
+    json_decref(diag);
 }
 
 /* Two partitions and no default flag: the probe needs a name. */
@@ -751,8 +788,9 @@ static void v4_probe_needs_partition(void **state)
     json_t *copy = json_deep_copy(json_array_get(parts, 0));
     struct hpcl__jobdesc d = desc_n(1, 1, 1);
     struct hpcl_probe pr = {0};
-    struct hpcl__rest_view view = {p, n, j};
+    struct hpcl__rest_view view = {p, n, NULL, j};
     hpcl_rc rc;
+    int need;
 
     json_t *node;
     size_t i;
@@ -762,12 +800,12 @@ static void v4_probe_needs_partition(void **state)
     json_array_foreach(json_object_get(n, "nodes"), i, node)
         json_array_append_new(json_object_get(node, "partitions"),
                               json_string("debug"));
-    rc = hpcl__rest_estimate(f->ctx, "sitec", &view, &d, NULL, 1000, &pr);
+    rc = hpcl__rest_estimate(f->ctx, "sitec", &view, &d, NULL, 1000, &pr, &need);
     expect_fail(f, rc, HPCL_E_CONFIG, "set partition = NAME in [site sitec]");
     assert_non_null(strstr(hpcl_ctx_errmsg(f->ctx), "(partitions: batch, "
                            "debug)"));
     assert_int_equal(hpcl__rest_estimate(f->ctx, "sitec", &view, &d, "debug",
-                                         1000, &pr), HPCL_OK);
+                                         1000, &pr, &need), HPCL_OK);
     assert_string_equal(pr.partition, "debug");
     free(pr.partition);
     free(pr.nodelist);
@@ -824,4 +862,5 @@ HPCL_TEST_MAIN(NULL, NULL,
                T(v4_submit_dropped_field),
                T(v4_probe_estimate),
                T(v4_probe_needs_partition),
+               T(v4_probe_from_diag),
                T(v4_probe_names_server))

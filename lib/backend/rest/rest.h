@@ -247,11 +247,13 @@ int hpcl__rest_find_key(const json_t *jobs, const char *key, uint32_t *id);
 
 /* --- lib/backend/rest/rest_probe.c ---------------------------------------- */
 
-/* The replies a probe reads. */
+/* The replies a probe reads.  jobs is NULL until needed: see
+ * hpcl__rest_estimate. */
 struct hpcl__rest_view {
     const json_t *partitions; /* GET /partitions */
     const json_t *nodes;      /* GET /nodes */
-    const json_t *jobs;       /* GET /jobs */
+    const json_t *diag;       /* GET /diag, or NULL (not served to us) */
+    const json_t *jobs;       /* GET /jobs, or NULL (not read yet) */
 };
 
 /* Estimate when desc would start in partition (NULL: the default one:
@@ -259,11 +261,18 @@ struct hpcl__rest_view {
  * unless the site has only one) at time now, and fill probe.
  * HPCL_E_SLURM when the partition is unknown or can never hold the job,
  * HPCL_E_CONFIG when the default partition cannot be known; site names
- * the site in messages. */
+ * the site in messages.  With view->jobs NULL, *need_jobs is set (and
+ * probe left for the next call to fill) when the answer needs the job
+ * list: the job does not fit in the partition's free resources now, or
+ * view->diag is NULL; the caller then reads /jobs and calls again. */
 hpcl_rc hpcl__rest_estimate(hpcl_ctx *ctx, const char *site,
                             const struct hpcl__rest_view *view,
                             const struct hpcl__jobdesc *desc,
                             const char *partition, time_t now,
-                            struct hpcl_probe *probe);
+                            struct hpcl_probe *probe, int *need_jobs);
+
+/* slurmctld's count of pending jobs, cluster-wide, in a /diag reply
+ * (statistics.jobs_pending, either number shape); -1 when absent. */
+long long hpcl__rest_diag_pending(const json_t *diag);
 
 #endif

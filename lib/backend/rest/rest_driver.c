@@ -308,6 +308,27 @@ out:
     return rc;
 }
 
+/* Every job the site knows, in one GET /jobs: the caller picks its own
+ * by id and key (hpclaunch jobs asks once per site, not once per job). */
+static hpcl_rc rest_list(struct hpcl__site *site, hpcl_ctx *ctx,
+                         hpcl__jobrec_fn fn, void *arg)
+{
+    struct hpcl__rest_req req = {"GET", "/jobs", NULL, 0,
+                                 "the list of jobs", "", 0};
+    struct hpcl__rest_answer a = {{0}, NULL};
+    hpcl_rc rc;
+
+    if ((rc = hpcl__rest_ask(site->state, ctx, &req, &a)) != HPCL_OK)
+        goto out;
+    if (answer_ok(&a))
+        rc = deliver(ctx, json_object_get(a.root, "jobs"), fn, arg);
+    else
+        rc = hpcl__rest_answer_fail(site->state, ctx, &req, &a);
+out:
+    hpcl__rest_answer_free(&a);
+    return rc;
+}
+
 /* --- find_key and probe -------------------------------------------------- */
 
 static hpcl_rc rest_find_key(struct hpcl__site *site, hpcl_ctx *ctx,
@@ -345,36 +366,65 @@ static void probe_server(const struct hpcl__rest *r, struct hpcl_probe *p)
     p->slurm_release = rel != NULL ? strdup(rel) : NULL;
 }
 
-/* Three reads over the kept connection: partitions, nodes, jobs. */
+/* One GET of a probe into a; what names it in messages. */
+static hpcl_rc probe_get(struct hpcl__site *site, hpcl_ctx *ctx,
+                         const char *path, const char *what,
+                         struct hpcl__rest_answer *a)
+{
+    struct hpcl__rest_req req = {"GET", path, NULL, 0, what, "", 0};
+    hpcl_rc rc = hpcl__rest_ask(site->state, ctx, &req, a);
+
+    if (rc == HPCL_OK && !answer_ok(a))
+        rc = hpcl__rest_answer_fail(site->state, ctx, &req, a);
+    return rc;
+}
+
+/* Reads over the kept connection whose size follows the cluster, not the
+ * queue: partitions, nodes, /diag (the pending count); /jobs only when
+ * the estimate needs it (rest_probe.c says when).  /diag is optional: a
+ * site that refuses it to us is probed from /jobs as before. */
 static hpcl_rc rest_probe(struct hpcl__site *site, hpcl_ctx *ctx,
                           const struct hpcl__jobdesc *desc,
                           struct hpcl_probe *probe)
 {
-    static const char *const paths[3] = {"/partitions", "/nodes", "/jobs"};
-    static const char *const whats[3] = {"the list of partitions",
-                                         "the list of nodes",
-                                         "the list of jobs"};
-    struct hpcl__rest_answer a[3] = {{{0}, NULL}, {{0}, NULL}, {{0}, NULL}};
-    hpcl_rc rc = HPCL_OK;
+    struct hpcl__rest_answer parts = {{0}, NULL}, nodes = {{0}, NULL};
+    struct hpcl__rest_answer diag = {{0}, NULL}, jobs = {{0}, NULL};
+    struct hpcl__rest_view view = {NULL, NULL, NULL, NULL};
+    const char *part = desc->partition ? desc->partition
+                                       : site->conf->partition;
+    int need = 0;
+    hpcl_rc rc;
 
-    for (int i = 0; i < 3 && rc == HPCL_OK; i++) {
-        struct hpcl__rest_req req = {"GET", paths[i], NULL, 0, whats[i],
-                                     "", 0};
-        if ((rc = hpcl__rest_ask(site->state, ctx, &req, &a[i])) ==
-                HPCL_OK &&
-            !answer_ok(&a[i]))
-            rc = hpcl__rest_answer_fail(site->state, ctx, &req, &a[i]);
+    if ((rc = probe_get(site, ctx, "/partitions", "the list of partitions",
+                        &parts)) == HPCL_OK &&
+        (rc = probe_get(site, ctx, "/nodes", "the list of nodes",
+                        &nodes)) == HPCL_OK) {
+        view.partitions = parts.root;
+        view.nodes = nodes.root;
+        if (probe_get(site, ctx, "/diag", "the controller's statistics",
+                      &diag) == HPCL_OK)
+            view.diag = diag.root;
+        else {
+            hpcl__log(ctx, HPCL_LOG_DEBUG, "site %s: %s; counting pending "
+                      "jobs from /jobs", site->conf->name,
+                      hpcl_ctx_errmsg(ctx));
+            hpcl__clear_error(ctx);
+        }
+        rc = hpcl__rest_estimate(ctx, site->conf->name, &view, desc, part,
+                                 time(NULL), probe, &need);
     }
-    if (rc == HPCL_OK) {
-        struct hpcl__rest_view view = {a[0].root, a[1].root, a[2].root};
-        rc = hpcl__rest_estimate(ctx, site->conf->name, &view, desc,
-                                 desc->partition ? desc->partition
-                                                 : site->conf->partition,
-                                 time(NULL), probe);
+    if (rc == HPCL_OK && need &&
+        (rc = probe_get(site, ctx, "/jobs", "the list of jobs", &jobs)) ==
+            HPCL_OK) {
+        view.jobs = jobs.root;
+        rc = hpcl__rest_estimate(ctx, site->conf->name, &view, desc, part,
+                                 time(NULL), probe, &need);
     }
     probe_server(site->state, probe);
-    for (int i = 0; i < 3; i++)
-        hpcl__rest_answer_free(&a[i]);
+    hpcl__rest_answer_free(&parts);
+    hpcl__rest_answer_free(&nodes);
+    hpcl__rest_answer_free(&diag);
+    hpcl__rest_answer_free(&jobs);
     return rc;
 }
 
@@ -390,6 +440,7 @@ static const struct hpcl__backend_ops g_rest_ops = {
     .driver = "slurmrestd",
     .submit = rest_submit,
     .query = rest_query,
+    .list = rest_list,
     .cancel = rest_cancel,
     .probe = rest_probe,
     .find_key = rest_find_key,

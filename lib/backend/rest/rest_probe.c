@@ -1,9 +1,20 @@
 /*
  * The probe of a slurmrestd site.  REST has no will-run call, and
  * test_only is ignored (a real job would be created), so the start time
- * is estimated from three reads: /partitions, /nodes and /jobs, in
- * either shape (v0.0.38, or v0.0.40-42: node state arrays, wrapped
- * numbers, a new job_resources layout in v0.0.41-42; SLURM-24.md 3.7).
+ * is estimated from /partitions and /nodes, whose size follows the
+ * cluster, not the queue, plus /diag for the count of pending jobs
+ * (slurmctld's own counter, cluster-wide: what sdiag prints), in either
+ * shape (v0.0.38, or v0.0.40-42: node state arrays, wrapped numbers, a
+ * new job_resources layout in v0.0.41-42; SLURM-24.md 3.7).
+ *
+ * /jobs is read only when the job does not fit in the free resources now
+ * (rules 4 and 5 need the running jobs' ends), or when /diag is not
+ * served.  Every site the driver speaks serves the whole queue there:
+ * v0.0.38 (22.05) has no filter but update_time, and v0.0.40-42 none by
+ * partition or state (the light /jobs/state of v0.0.41+ has no end
+ * times or resources), and at 20,000 held jobs slurmrestd alone takes
+ * 12-19 s to write /jobs (issue 11).  A job that fits now, on a site
+ * whose nodes are free, so never costs a read that grows with the queue.
  *
  * The rule:
  *  1. The job needs N = max(min_nodes, 1) nodes, each with
@@ -442,11 +453,20 @@ static hpcl_rc fill_nodelist(hpcl_ctx *ctx, const struct node *v, size_t n,
     return HPCL_OK;
 }
 
+long long hpcl__rest_diag_pending(const json_t *diag)
+{
+    const json_t *st = json_object_get(diag, "statistics");
+
+    if (!json_is_object(st) || json_object_get(st, "jobs_pending") == NULL)
+        return -1;
+    return hpcl__json_int(st, "jobs_pending", -1);
+}
+
 hpcl_rc hpcl__rest_estimate(hpcl_ctx *ctx, const char *site,
                             const struct hpcl__rest_view *view,
                             const struct hpcl__jobdesc *desc,
                             const char *partition, time_t now,
-                            struct hpcl_probe *probe)
+                            struct hpcl_probe *probe, int *need_jobs)
 {
     int ambiguous;
     const json_t *p = find_partition(view->partitions, partition, &ambiguous);
@@ -455,11 +475,13 @@ hpcl_rc hpcl__rest_estimate(hpcl_ctx *ctx, const char *site,
     struct need w = need_of(desc);
     struct node *v = NULL;
     time_t latest = 0, start = now;
+    long long pending = hpcl__rest_diag_pending(view->diag);
     size_t n = 0;
-    unsigned have;
+    unsigned have, in_part;
     char names[256];
     hpcl_rc rc;
 
+    *need_jobs = 0;
     if (ambiguous) {
         part_names(view->partitions, names, sizeof names);
         return hpcl__fail(ctx, HPCL_E_CONFIG, "site %s: slurmrestd does not "
@@ -471,6 +493,8 @@ hpcl_rc hpcl__rest_estimate(hpcl_ctx *ctx, const char *site,
     if (name == NULL)
         return hpcl__fail(ctx, HPCL_E_SLURM, "site %s: partition '%s' not "
                           "found", site, partition ? partition : "(default)");
+    free(probe->partition);
+    probe->partition = NULL;
     if ((probe->partition = strdup(name)) == NULL ||
         (v = part_nodes(view->nodes, name, &n, &probe->idle_nodes)) == NULL)
         return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
@@ -479,11 +503,23 @@ hpcl_rc hpcl__rest_estimate(hpcl_ctx *ctx, const char *site,
                                         ? hpcl__json_int(pn, "total", (long)n)
                                         : hpcl__json_int(p, "total_nodes",
                                                          (long)n));
-    probe->pending_jobs = pending_in(view->jobs, name, &latest);
+    /* Rule 5's pending starts come with the job list; the count, from
+     * /diag when served (cluster-wide), else from the list (partition). */
+    in_part = view->jobs != NULL ? pending_in(view->jobs, name, &latest) : 0;
+    probe->pending_jobs = pending >= 0 ? (unsigned)pending : in_part;
     if ((have = count_fits(v, n, &w, 1, NULL)) < w.nodes)
         rc = never_fits(ctx, site, name, &w, have, n);
+    else if (view->jobs == NULL &&
+             (pending < 0 || count_fits(v, n, &w, 0, NULL) < w.nodes)) {
+        *need_jobs = 1; /* rules 4-5, or the count, need /jobs */
+        free(v);
+        return HPCL_OK;
+    } else if (view->jobs == NULL)
+        rc = HPCL_OK; /* fits now: start = now */
     else
         rc = start_of(ctx, v, n, &w, view->jobs, latest, &start);
+    free(probe->nodelist);
+    probe->nodelist = NULL;
     if (rc == HPCL_OK)
         rc = fill_nodelist(ctx, v, n, &w, probe);
     probe->start_time = start;

@@ -271,6 +271,23 @@ static hpcl_rc proxy_query(struct hpcl__site *site, hpcl_ctx *ctx,
     return rc;
 }
 
+static hpcl_rc proxy_list(struct hpcl__site *site, hpcl_ctx *ctx,
+                          hpcl__jobrec_fn fn, void *arg)
+{
+    struct hpcl__wbuf req;
+    struct hpcl__rbuf r;
+    unsigned char *frame;
+    hpcl_rc rc;
+
+    hpcl__wire_begin(&req, HPCL__W_LIST);
+    if ((rc = ask(site, ctx, &req, 0, "the list of the user's jobs", &frame,
+                  &r)) != HPCL_OK)
+        return rc;
+    rc = take_records(site, ctx, &r, fn, arg);
+    free(frame);
+    return rc;
+}
+
 static hpcl_rc proxy_cancel(struct hpcl__site *site, hpcl_ctx *ctx,
                             uint32_t id, uint32_t task, const char *ref)
 {
@@ -385,6 +402,7 @@ static const struct hpcl__backend_ops proxy_ops = {
     .driver = "slurm",
     .submit = proxy_submit,
     .query = proxy_query,
+    .list = proxy_list,
     .cancel = proxy_cancel,
     .probe = proxy_probe,
     .find_key = proxy_find_key,

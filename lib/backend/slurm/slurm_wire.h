@@ -47,6 +47,7 @@ enum hpcl__wire_type {
     HPCL__W_FIND_KEY,
     HPCL__W_ACCT, /* lib/backend/slurm/slurm_acct.c */
     HPCL__W_IDENT, /* slurm_acct.c too */
+    HPCL__W_LIST,  /* every job of the user, one request */
     HPCL__W_HELLO = 0x40,
     HPCL__W_REPLY
 };
