@@ -67,6 +67,21 @@ json=$("$H" probe -n1 -t 1 --json)
 wait_s=$(sed -n 's/.*"wait_seconds":\([0-9]*\).*/\1/p' <<<"$json")
 check "probe on an idle site: starts now" [ "${wait_s:-1}" -eq 0 ]
 
+# --- wait --timeout: one deadline for all the jobs ----------------------------
+run3=()
+for i in 1 2 3; do
+    run3+=("$("$H" submit --parsable -o /dev/null -J wait3 -t 2 -- /bin/sleep 120)")
+done
+for r in "${run3[@]}"; do wait_state "$r" RUNNING 30; done
+t0=$SECONDS
+"$H" wait --timeout 3 "${run3[@]}" >"$work/wait3" 2>"$work/wait3.err"
+rc=$? took=$((SECONDS - t0))
+diag <"$work/wait3"
+check "wait --timeout 3 on three running jobs: exit 4 after 3-4 s, not 9 (took ${took} s)" \
+    [ "$rc" -eq 4 -a "$took" -le 4 ]
+check "... and shows all three, RUNNING" [ "$(grep -c ' RUNNING ' "$work/wait3")" -eq 3 ]
+"$H" cancel "${run3[@]}"
+
 # --- usage errors -----------------------------------------------------------
 "$H" submit -n abc -- /bin/true 2>/dev/null
 check "a bad option value exits 2" [ $? -eq 2 ]
