@@ -93,8 +93,6 @@ struct hpcl_job {
     char key[HPCL__JOBKEY_MAX]; /* "" until submitted (or attached) */
     int end_journaled;          /* its end was told to the journal */
     int key_looked;             /* the journal was asked for its key */
-    hpcl_state journaled_state; /* the end the journal holds, if any */
-    int journaled_exit;
     int other_key;              /* the last query found another job (key)
                                  * at its id */
     size_t site;                /* index in the context's sites */

@@ -548,24 +548,35 @@ static void journal_end(hpcl_job *job, enum hpcl__end_how how)
                       job->id, job->info.state, job->info.exit_code, how);
 }
 
-/* What the journal holds of the job, asked once: a job attached by
- * reference takes its key from it, so that what its id names now can be
- * checked to be the same job, and any job the end journaled for it, for
- * when the controller has purged the job. */
-static void learn_key(hpcl_job *job)
+/* The journal's entry for the job at its site and id: its key into
+ * job->key when the handle has none, and the end journaled for it (state
+ * HPCL_STATE_UNKNOWN when none, or when the entry is another job's). */
+static void journal_entry(hpcl_job *job, hpcl_state *state, int *exit_code)
 {
     char key[sizeof job->key];
 
-    if (job->key_looked || job->ctx->job_lookup == NULL)
+    *state = HPCL_STATE_UNKNOWN;
+    if (job->ctx->job_lookup == NULL ||
+        !job->ctx->job_lookup(job->ctx, hpcl__site_name(job->ctx, job->site),
+                              job->id, key, state, exit_code))
+        return;
+    if (job->key[0] == '\0')
+        memcpy(job->key, key, sizeof key);
+    else if (strcmp(job->key, key) != 0)
+        *state = HPCL_STATE_UNKNOWN;
+}
+
+/* A job attached by reference takes its key from the journal, once, so
+ * that what its id names now can be checked to be the same job. */
+static void learn_key(hpcl_job *job)
+{
+    hpcl_state state;
+    int exit_code;
+
+    if (job->key[0] != '\0' || job->key_looked)
         return;
     job->key_looked = 1;
-    if (job->ctx->job_lookup(job->ctx, hpcl__site_name(job->ctx, job->site),
-                             job->id, key, &job->journaled_state,
-                             &job->journaled_exit) &&
-        (job->key[0] == '\0' || strcmp(job->key, key) == 0))
-        memcpy(job->key, key, sizeof key);
-    else
-        job->journaled_state = HPCL_STATE_UNKNOWN;
+    journal_entry(job, &state, &exit_code);
 }
 
 /* An end told by the journal or accounting, for a job its controller no
@@ -594,6 +605,8 @@ static hpcl_rc forgotten(hpcl_job *job, struct hpcl__site *site, hpcl_rc rc)
 {
     struct hpcl__acct a = {0};
     char saved[HPCL_ERRMSG_MAX];
+    hpcl_state state;
+    int exit_code;
 
     if (rc != HPCL_E_NOJOB || job->task != HPCL__NO_TASK ||
         job->key[0] == '\0')
@@ -602,10 +615,10 @@ static hpcl_rc forgotten(hpcl_job *job, struct hpcl__site *site, hpcl_rc rc)
         hpcl__clear_error(job->ctx); /* this handle saw the end itself */
         return HPCL_OK;
     }
-    if (job->journaled_state != HPCL_STATE_UNKNOWN) {
+    journal_entry(job, &state, &exit_code);
+    if (state != HPCL_STATE_UNKNOWN) {
         job->end_journaled = 1;
-        return set_end(job, job->journaled_state, job->journaled_exit,
-                       "the journal");
+        return set_end(job, state, exit_code, "the journal");
     }
     if (site->ops->acct == NULL)
         return rc;
