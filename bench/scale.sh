@@ -9,6 +9,8 @@
 #   - the 2-site decision (`hpclaunch submit --dry-run`) and its peak RSS;
 #   - `hpclaunch jobs` over 1,000 live journal entries (500 per site)
 #     against `squeue` listing the same jobs at both sites.
+# and once, `hpclaunch jobs` (table and --json) over a journal of 100,000
+# settled jobs (bench/journal_gen.py), with its peak RSS.
 # Every job it submitted is cancelled at the end.
 #   bench/scale.sh [SIZE...]     (default: 0 1000 10000 50000)
 set -euo pipefail
@@ -78,6 +80,16 @@ ida=$(live_ids sitea) idb=$(live_ids siteb)
 squeue_both() {
     SLURM_CONF=$HPCL_DEV_SITEA_CONF squeue -j "$ida" && SLURM_CONF=$HPCL_DEV_SITEB_CONF squeue -j "$idb"
 }
+
+# 100,000 settled entries: nothing to ask any site.
+python3 "$top/bench/journal_gen.py" 100000 sitea >"$work/settled.journal"
+export HPCLAUNCH_JOURNAL=$work/settled.journal
+settled_text=$(median "$H" jobs)
+settled_json=$(median "$H" jobs --json)
+/usr/bin/time -o "$work/rss" -f %M "$H" jobs >/dev/null 2>&1
+printf '100k settled journal entries: jobs %s ms, jobs --json %s ms, peak RSS %s MiB\n' \
+    "$settled_text" "$settled_json" "$(awk -v k="$(tail -1 "$work/rss")" 'BEGIN { printf "%.1f", k / 1024 }')"
+export HPCLAUNCH_JOURNAL=$work/journal
 
 printf '%-7s %-6s %9s %9s %6s  %10s %8s  %9s %9s %6s\n' JOBS SITE "PROBE_ms" "TEST_ms" RATIO \
     "DECIDE_ms" "RSS_MiB" "JOBS_ms" "SQUEUE_ms" RATIO

@@ -21,6 +21,7 @@ int cmd_probe(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_wait(int argc, char **argv);
 int cmd_cancel(int argc, char **argv);
+int cmd_fetch(int argc, char **argv);
 int cmd_sites(int argc, char **argv);
 int cmd_jobs(int argc, char **argv);
 int cmd_topo(int argc, char **argv);
@@ -39,9 +40,6 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
  * named by cli_usage_error(); NULL for the command line. */
 extern const char *cli_where;
 
-/* After getopt reported a bad option: the hint to --help; EXIT_USAGE. */
-int cli_usage_hint(const char *cmd);
-
 /* A context ready for use, or NULL after printing why. */
 hpcl_ctx *cli_ctx_create(const char *cmd);
 
@@ -54,15 +52,30 @@ hpcl_ctx *cli_sites_ctx_create(const char *cmd);
 extern const char *cli_conf;
 int cli_load_sites(const char *cmd, hpcl_ctx *ctx);
 
-/* Parse a duration ("90", "30s", "10m", "1h30m", "2d", "500ms", as the
- * site file's) into whole seconds, rounded up; -1 on error. */
+/* Durations: the one time grammar of hpclaunch(7) (lib/core/duration.c,
+ * compiled in), Slurm's forms (MM:SS, HH:MM:SS, D-HH[:MM[:SS]]) and unit
+ * forms (30s, 10m, 1h30m); what differs per option is the unit of a bare
+ * number and whether UNLIMITED or sub-second values make sense. */
+enum cli_duration {
+    CLI_DUR_LIMIT,   /* -t: bare minutes, UNLIMITED */
+    CLI_DUR_SECONDS, /* --max-wait, jobs --since/--prune: whole seconds */
+    CLI_DUR_TIMEOUT  /* --timeout: seconds, 500ms, UNLIMITED */
+};
+
+/* A CLI_DUR_SECONDS duration in seconds; -1 on error. */
 long cli_parse_duration(const char *text);
+
+/* Print "invalid value TEXT for OPTION: why; the accepted forms" and
+ * return EXIT_USAGE; option names the option ("--max-wait", "-t/--time")
+ * or where the value came from. */
+int cli_duration_error(const char *cmd, const char *option,
+                       const char *text, enum cli_duration kind);
 
 /* Parse a non-negative integer option value; -1 on error. */
 long cli_parse_count(const char *text);
 
-/* Parse sbatch time formats into minutes (rounded up); -1 on error.
- * UNLIMITED, INFINITE, -1 and 0 give HPCL_TIME_UNLIMITED, as in sbatch. */
+/* A CLI_DUR_LIMIT duration in minutes (rounded up, as sbatch); -1 on
+ * error.  UNLIMITED, INFINITE, -1 and 0 give HPCL_TIME_UNLIMITED. */
 long cli_parse_minutes(const char *text);
 
 /* Parse sbatch --begin forms (now+N[units], YYYY-MM-DD[THH:MM[:SS]],
@@ -75,14 +88,27 @@ long long cli_parse_begin(const char *text, time_t now);
 int cli_parse_signal(const char *text, int *signo, unsigned *seconds,
                      unsigned *flags);
 
-/* Parse a finite, positive number of seconds; -1 on error. */
+/* A CLI_DUR_TIMEOUT duration in seconds, more than 0; UNLIMITED gives
+ * 0 (no timeout); -1 on error. */
 double cli_parse_seconds(const char *text);
 
 /* Parse a memory size (K, M, G, T suffix; default M) into MiB; -1 on error. */
 long long cli_parse_mib(const char *text);
 
-/* Write text as a JSON string literal, with quotes. */
-void cli_json_string(FILE *out, const char *text);
+/* "SIGSEGV" for 11, NULL for a number without a name here. */
+const char *cli_signal_name(int sig);
+
+/* How a job ended, as the status and wait tables show it, into buf:
+ * "exit 139", "signal 11 (SIGSEGV)" (Slurm's ExitCode 0:11), "-" while
+ * not ended (exit_code -1).  sig is hpcl_job_signal()'s. */
+const char *cli_job_end(char *buf, size_t size, int exit_code, int sig);
+
+
+/* cli/text.c: text from a site fit for a terminal: control characters
+ * and bytes that are not UTF-8 as \xHH, cut at about 1000 bytes.  The
+ * result is one of 8 buffers used in turn: enough for one printf of a
+ * table row, not to keep.  NULL for NULL. */
+const char *cli_text(const char *text);
 
 /* jansson, for the commands that read the library's JSON (sites, jobs):
  * loaded with dlopen() as the library loads it (lib/core/jansson_load.c,
@@ -92,6 +118,11 @@ int cli_need_jansson(const char *cmd);
 
 /* Job references from argv[first..argc-1]; usage error when none. */
 int cli_need_refs(const char *cmd, int first, int argc);
+
+/* A job reference hpcl_job_attach() refused, or what became of the job:
+ * a malformed reference or an unknown site is a usage error (EXIT_USAGE),
+ * anything else the library's (EXIT_LIBRARY); printed. */
+int cli_job_error(const char *cmd, hpcl_ctx *ctx, hpcl_rc rc);
 
 /* Options shared by submit and probe, named as sbatch's. */
 enum {
@@ -120,49 +151,10 @@ enum {
     OPT_CMD_FIRST /* commands number their own options from here */
 };
 
-#define CLI_JOB_SHORTOPTS "n:N:c:t:p:A:J:o:e:D:a:HG:d:q:C:"
-#define CLI_JOB_LONGOPTS                                                     \
-    {"ntasks", required_argument, NULL, 'n'},                               \
-    {"nodes", required_argument, NULL, 'N'},                                \
-    {"cpus-per-task", required_argument, NULL, 'c'},                        \
-    {"time", required_argument, NULL, 't'},                                 \
-    {"partition", required_argument, NULL, 'p'},                            \
-    {"account", required_argument, NULL, 'A'},                              \
-    {"job-name", required_argument, NULL, 'J'},                             \
-    {"output", required_argument, NULL, 'o'},                               \
-    {"error", required_argument, NULL, 'e'},                                \
-    {"chdir", required_argument, NULL, 'D'},                                \
-    {"array", required_argument, NULL, 'a'},                                \
-    {"hold", no_argument, NULL, 'H'},                                       \
-    {"mem", required_argument, NULL, OPT_MEM},                              \
-    {"exclusive", no_argument, NULL, OPT_EXCLUSIVE},                        \
-    {"gpus-per-task", required_argument, NULL, OPT_GPUS_PER_TASK},          \
-    {"gpus-per-node", required_argument, NULL, OPT_GPUS_PER_NODE},          \
-    {"gpus", required_argument, NULL, 'G'},                                 \
-    {"gres", required_argument, NULL, OPT_GRES},                            \
-    {"ntasks-per-node", required_argument, NULL, OPT_NTASKS_PER_NODE},      \
-    {"mem-per-cpu", required_argument, NULL, OPT_MEM_PER_CPU},              \
-    {"dependency", required_argument, NULL, 'd'},                           \
-    {"qos", required_argument, NULL, 'q'},                                  \
-    {"constraint", required_argument, NULL, 'C'},                           \
-    {"reservation", required_argument, NULL, OPT_RESERVATION},              \
-    {"begin", required_argument, NULL, OPT_BEGIN},                          \
-    {"export", required_argument, NULL, OPT_EXPORT},                        \
-    {"signal", required_argument, NULL, OPT_SIGNAL},                        \
-    {"mail-type", required_argument, NULL, OPT_MAIL_TYPE},                  \
-    {"mail-user", required_argument, NULL, OPT_MAIL_USER},                  \
-    {"mpi", required_argument, NULL, OPT_MPI},                              \
-    {"launcher", required_argument, NULL, OPT_LAUNCHER},                    \
-    {"conf", required_argument, NULL, OPT_CONF},                            \
-    {"help", no_argument, NULL, OPT_HELP}
-
 /* Apply one parsed job option to job.  Returns EXIT_OK, an error exit
  * status (after printing), or -1 when opt is not a job option. */
 int cli_job_option(const char *cmd, hpcl_ctx *ctx, hpcl_job *job, int opt,
                    const char *arg);
-
-/* Help text for the shared job options. */
-void cli_job_options_help(FILE *out);
 
 /* Option words read from elsewhere than the command line: one #SBATCH
  * line of a batch script (lineno), or the SBATCH_* variables (lineno 0).
@@ -194,14 +186,18 @@ void cli_directives_free(struct cli_directives *d);
 int cli_sbatch_env(struct cli_directive_line *l);
 const char *cli_sbatch_env_var(const char *option);
 
-/* One job's state: a table row, or a JSON object (index > 0: comma first). */
-void cli_print_job(hpcl_job *job, int json, int index);
+/* One job's state as a table row (with its array tasks); under --json,
+ * cli_job_json() (json_doc.h). */
+void cli_print_job(hpcl_job *job);
 void cli_print_job_header(void);
 
-/* Parse "--json" / "--help" style options for commands that take job
- * references; returns EXIT_OK, -1 after --help, or a usage status. */
-int cli_parse_ref_opts(int argc, char **argv, const char *cmd,
-                       void (*help)(void), int *json, double *timeout);
+/* Parse the options of a command that takes job references (status,
+ * wait, cancel: --json, --timeout, --conf, --help) by its table; returns
+ * EXIT_OK (optind: the first reference), -1 after --help, or a usage
+ * status after printing. */
+struct cli_cmd;
+int cli_parse_ref_opts(int argc, char **argv, const struct cli_cmd *cmd,
+                       int *json, double *timeout);
 
 /* Placement options shared by topo, plan, pin and run (plan_opts.c).
  * Counts are -1 and dist/oversubscribe -1 while not given. */
@@ -237,23 +233,6 @@ enum {
     OPT_KEEP_BINDING
 };
 
-/* Where the topology comes from: topo and plan. */
-#define CLI_TOPO_LONGOPTS                                                    \
-    {"topology", required_argument, NULL, OPT_TOPOLOGY},                    \
-    {"synthetic", required_argument, NULL, OPT_SYNTHETIC}
-
-/* What each task needs: plan, pin and run (run forwards them to pin). */
-#define CLI_PLAN_SHORTOPTS "c:"
-#define CLI_PLAN_LONGOPTS                                                    \
-    {"threads-per-task", required_argument, NULL, 'c'},                     \
-    {"cpus-per-task", required_argument, NULL, 'c'},                        \
-    {"gpus-per-task", required_argument, NULL, OPT_GPUS_PER_TASK},          \
-    {"threads-per-core", required_argument, NULL, OPT_THREADS_PER_CORE},    \
-    {"hint", required_argument, NULL, OPT_HINT},                            \
-    {"distribution", required_argument, NULL, OPT_DISTRIBUTION},            \
-    {"oversubscribe", no_argument, NULL, OPT_OVERSUBSCRIBE},                \
-    {"help", no_argument, NULL, OPT_HELP}
-
 /* Defaults: nothing given. */
 void cli_plan_opts_init(struct cli_plan_opts *o);
 
@@ -262,10 +241,6 @@ void cli_plan_opts_init(struct cli_plan_opts *o);
  * after printing, or -1 when opt is not one of them. */
 int cli_plan_option(const char *cmd, struct cli_plan_opts *o, int opt,
                     const char *arg);
-
-/* Help text for the per-task options, and for the topology options. */
-void cli_plan_options_help(FILE *out);
-void cli_topo_options_help(FILE *out);
 
 /* Load the topology o names: --topology, --synthetic, $HPCL_HWLOC_XMLFILE,
  * else this machine's.  Returns EXIT_OK or EXIT_LIBRARY after printing. */

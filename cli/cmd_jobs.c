@@ -1,11 +1,14 @@
 /* hpclaunch jobs: the journal's jobs, reconciled; --resubmit a lost one. */
-#include <getopt.h>
+#define _POSIX_C_SOURCE 200809L /* localtime_r */
 #include <stdio.h>
 #include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "json_doc.h"
+#include "json_read.h"
+#include "options.h"
 /* jansson, loaded on first use as the library loads it. */
 #include "../lib/core/jansson_load.h"
 
@@ -27,39 +30,38 @@ struct jobs_args {
     long long since;   /* 0: any */
 };
 
-static void jobs_help(void)
-{
-    printf("usage: hpclaunch jobs [--json] [--conf FILE] [--site S] [--state "
-           "STATE]\n                     [--since TIME] [--resubmit KEY | "
-           "--prune AGE]\n\n"
-           "List every job of the journal (hpclaunch.conf(5), FILES) with "
-           "its site, id,\nkey and live state.  An entry whose submission "
-           "was interrupted is settled\nfirst by asking its site for its "
-           "key: found, it is adopted; not found, it\nwas not submitted.  "
-           "A submitted job its controller no longer knows is\nlooked up "
-           "in the site's accounting (slurmdbd): ended, with its real end;\n"
-           "lost, when accounting does not know it or saw it never start; "
-           "unknown,\nwhen accounting does not answer or the site has "
-           "none.  Only a lost job\nthat never started is resubmitted.\n\n"
-           "      --json               print the result as JSON\n"
-           "      --site=S             only the jobs sent to site S\n"
-           "      --state=STATE        only the jobs whose status (active, "
-           "ended, lost, ...),\n                           state (PENDING, "
-           "RUNNING, ...) or journal event\n                           "
-           "(SUBMITTED, ENDED, ...) is STATE\n"
-           "      --since=TIME         only the jobs first journaled since "
-           "TIME: a duration\n                           ago (2h, 1d) or a "
-           "date (YYYY-MM-DD[THH:MM[:SS]])\n"
-           "      --prune=AGE          drop from the journal the settled jobs "
-           "(ended,\n                           cancelled, not submitted) "
-           "last changed more than AGE\n                           ago "
-           "(30d, 12h); nothing is listed\n"
-           "      --resubmit=KEY       submit the lost job KEY again, at "
-           "its site\n"
-           "      --conf=FILE          site file\n"
-           "      --help               this text\n\n"
-           "Exit status: 0 success, 1 library error, 2 usage error.\n");
-}
+static const struct cli_opt jobs_opts[] = {
+    {OPT_SITE_F, "site", "S", "only the jobs sent to site S", "@site"},
+    {OPT_STATE_F, "state", "STATE", "only the jobs whose status (active, "
+     "ended, lost, ...),\nstate (PENDING, RUNNING, ...) or journal event\n"
+     "(SUBMITTED, ENDED, ...) is STATE",
+     "active ended lost unknown PENDING RUNNING COMPLETED FAILED CANCELLED "
+     "TIMEOUT"},
+    {OPT_SINCE, "since", "TIME", "only the jobs first journaled since TIME: "
+     "a duration\nago (2h, 1d) or a date (YYYY-MM-DD[THH:MM[:SS]])", NULL},
+    {OPT_PRUNE, "prune", "AGE", "drop from the journal the settled jobs "
+     "(ended,\ncancelled, not submitted) last changed more than AGE\n"
+     "ago (30d, 12h); nothing is listed", NULL},
+    {OPT_RESUBMIT, "resubmit", "KEY", "submit the lost job KEY again, at "
+     "its site", NULL},
+    {0, NULL, NULL, NULL, NULL}};
+
+const struct cli_cmd cli_cmd_jobs = {
+    "jobs", "list journalled jobs, reconciled with their sites", cmd_jobs,
+    "hpclaunch jobs [--json] [--conf FILE] [--site S] [--state STATE]\n"
+    "                     [--since TIME] [--resubmit KEY | --prune AGE]",
+    "List every job of the journal (hpclaunch.conf(5), FILES) with its "
+    "site, id,\nname, submit time, key and live state.  An entry whose "
+    "submission was\ninterrupted is settled first by asking its site for "
+    "its key: found, it is\nadopted; not found, it was not submitted.  A "
+    "submitted job its controller\nno longer knows is looked up in the "
+    "site's accounting (slurmdbd): ended,\nwith its real end; lost, when "
+    "accounting does not know it or saw it never\nstart; unknown, when "
+    "accounting does not answer or the site has none.\nOnly a lost job "
+    "that never started is resubmitted.",
+    {{NULL, cli_json_opt}, {NULL, jobs_opts}, {NULL, cli_conf_opt},
+     {NULL, cli_help_opt}},
+    "0 success, 1 library error, 2 usage error.", 0, NULL};
 
 /* --since TIME: a duration ago, else a date as sbatch --begin takes it. */
 static long long parse_since(const char *text)
@@ -74,45 +76,33 @@ static long long parse_since(const char *text)
 
 static int parse_jobs(int argc, char **argv, struct jobs_args *a)
 {
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, OPT_JSON},
-        {"resubmit", required_argument, NULL, OPT_RESUBMIT},
-        {"prune", required_argument, NULL, OPT_PRUNE},
-        {"site", required_argument, NULL, OPT_SITE_F},
-        {"state", required_argument, NULL, OPT_STATE_F},
-        {"since", required_argument, NULL, OPT_SINCE},
-        {"conf", required_argument, NULL, OPT_CONF},
-        {"help", no_argument, NULL, OPT_HELP},
-        {NULL, 0, NULL, 0}};
+    struct cli_parser p;
     int opt;
 
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    cli_parser_init(&p, &cli_cmd_jobs, argc, argv);
+    while ((opt = cli_parse_next(&p)) > 0) {
         if (opt == OPT_JSON)
             a->json = 1;
         else if (opt == OPT_RESUBMIT)
-            a->key = optarg;
+            a->key = p.arg;
         else if (opt == OPT_PRUNE) {
-            if ((a->prune = cli_parse_duration(optarg)) < 0)
-                return cli_usage_error("jobs", "--prune '%s' is not an age "
-                                       "(30d, 12h, 90m, 3600)", optarg);
+            if ((a->prune = cli_parse_duration(p.arg)) < 0)
+                return cli_duration_error("jobs", "--prune", p.arg,
+                                          CLI_DUR_SECONDS);
         } else if (opt == OPT_SITE_F)
-            a->site = optarg;
+            a->site = p.arg;
         else if (opt == OPT_STATE_F)
-            a->state = optarg;
+            a->state = p.arg;
         else if (opt == OPT_SINCE) {
-            if ((a->since = parse_since(optarg)) < 0)
+            if ((a->since = parse_since(p.arg)) < 0)
                 return cli_usage_error("jobs", "--since '%s' is neither a "
                                        "duration ago (2h, 1d) nor a date "
-                                       "(YYYY-MM-DD[THH:MM[:SS]])", optarg);
+                                       "(YYYY-MM-DD[THH:MM[:SS]])", p.arg);
         } else if (opt == OPT_CONF)
-            cli_conf = optarg;
-        else if (opt == OPT_HELP) {
-            jobs_help();
-            return -1;
-        } else
-            return cli_usage_hint("jobs");
+            cli_conf = p.arg;
     }
+    if (opt < 0)
+        return p.status == EXIT_OK ? -1 : p.status;
     if (optind < argc)
         return cli_usage_error("jobs", "unexpected argument '%s'",
                                argv[optind]);
@@ -127,45 +117,67 @@ static int parse_jobs(int argc, char **argv, struct jobs_args *a)
     return EXIT_OK;
 }
 
-static const char *str(const json_t *o, const char *k, const char *dflt)
+static const char *str(const struct cli_json_row *e, const char *k,
+                       const char *dflt)
 {
-    const char *s = json_string_value(json_object_get(o, k));
+    const char *s = cli_json_row_get(e, k);
 
     return s != NULL ? s : dflt;
 }
 
+/* One line of the table.  The listing is read row by row, without a JSON
+ * tree: a journal of 100k jobs is listed in a fraction of a second. */
+static void print_row(const struct cli_json_row *e, void *arg)
+{
+    const char *rec = str(e, "reconciled", NULL);
+    char when[24] = "-";
+    time_t first = (time_t)atoll(str(e, "first_time", "0"));
+    struct tm tm;
+
+    (void)arg;
+    /* When it was submitted: the journal's first event, its INTENT. */
+    if (first > 0 && localtime_r(&first, &tm) != NULL)
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M", &tm);
+    /* Journal notes and errors quote sites: cli_text(). */
+    printf("%-37s %-8s %-16s ", cli_text(str(e, "key", "?")),
+           cli_text(str(e, "site", "-")), cli_text(str(e, "ref", "-")));
+    printf("%-16s %-16s ", cli_text(str(e, "name", "-")), when);
+    printf("%-13s %-10s %s%s%s%s\n", str(e, "journal_state", "?"),
+           cli_text(str(e, "state", "-")), rec ? "reconciled (" : "",
+           rec ? cli_text(rec) : "", rec ? ") " : "",
+           cli_text(str(e, "error", str(e, "note", ""))));
+}
+
 static void print_table(const char *text)
 {
-    json_t *all = json_loads(text, 0, NULL), *e;
-    size_t i;
-
-    printf("%-37s %-8s %-16s %-13s %-10s %s\n", "KEY", "SITE", "JOB",
-           "STATUS", "STATE", "NOTE");
-    json_array_foreach(all, i, e) {
-        const char *rec = str(e, "reconciled", NULL);
-
-        printf("%-37s %-8s %-16s %-13s %-10s %s%s%s%s\n", str(e, "key", "?"),
-               str(e, "site", "-"), str(e, "ref", "-"),
-               str(e, "status", "?"), str(e, "state", "-"),
-               rec ? "reconciled (" : "", rec ? rec : "", rec ? ") " : "",
-               str(e, "error", str(e, "note", "")));
-    }
-    json_decref(all);
+    printf("%-37s %-8s %-16s %-16s %-16s %-13s %-10s %s\n", "KEY", "SITE",
+           "JOB", "NAME", "SUBMITTED", "STATUS", "STATE", "NOTE");
+    if (cli_json_rows(text, print_row, NULL) != 0)
+        fprintf(stderr, "hpclaunch jobs: the library's listing is not an "
+                "array of flat objects: rows after the fault are missing\n");
 }
 
 static int resubmit(hpcl_ctx *ctx, const char *key, int json)
 {
     hpcl_job *job = NULL;
     hpcl_rc rc = hpcl_job_resubmit(&job, ctx, key, 0);
+    struct hpcl__jw *w;
+    int status;
 
-    if (rc != HPCL_OK)
-        return cli_lib_error("jobs", ctx, rc);
+    if (rc != HPCL_OK) {
+        cli_doc_subject("job", key);
+        status = cli_lib_error("jobs", ctx, rc);
+        cli_doc_subject(NULL, NULL);
+        return status;
+    }
     if (json) {
-        printf("{\"ref\":");
-        cli_json_string(stdout, hpcl_job_ref(job));
-        printf(",\"key\":");
-        cli_json_string(stdout, key);
-        printf(",\"resubmitted\":true}\n");
+        /* the key, and the reference of its new job */
+        if ((w = cli_doc_member("resubmitted")) != NULL) {
+            hpcl__jw_open(w, '{');
+            hpcl__jw_kstr(w, "key", key);
+            hpcl__jw_kstr(w, "ref", hpcl_job_ref(job));
+            hpcl__jw_close(w, '}');
+        }
     } else {
         printf("Resubmitted job %s as %s\n", key, hpcl_job_ref(job));
     }
@@ -177,12 +189,14 @@ static int prune(hpcl_ctx *ctx, long age, int json)
 {
     size_t removed = 0;
     hpcl_rc rc = hpcl_ctx_jobs_prune(ctx, age, &removed, 0);
+    struct hpcl__jw *w;
 
     if (rc != HPCL_OK)
         return cli_lib_error("jobs", ctx, rc);
-    if (json)
-        printf("{\"pruned\":%zu}\n", removed);
-    else
+    if (json) {
+        if ((w = cli_doc_member("pruned")) != NULL)
+            hpcl__jw_int(w, (long long)removed);
+    } else
         printf("Pruned %zu settled job%s from the journal\n", removed,
                removed == 1 ? "" : "s");
     return EXIT_OK;
@@ -198,6 +212,7 @@ int cmd_jobs(int argc, char **argv)
 
     if ((status = parse_jobs(argc, argv, &a)) != EXIT_OK)
         return status < 0 ? EXIT_OK : status;
+    cli_doc_set_json(a.json);
     if ((status = cli_need_jansson("jobs")) != EXIT_OK)
         return status;
     if ((ctx = cli_sites_ctx_create("jobs")) == NULL)
@@ -215,10 +230,13 @@ int cmd_jobs(int argc, char **argv)
         status = cli_lib_error("jobs", ctx, rc);
         goto out;
     }
-    if (a.json)
-        printf("%s\n", text);
-    else
+    if (a.json) {
+        struct hpcl__jw *w = cli_doc_member("jobs");
+        if (w != NULL)
+            hpcl__jw_raw(w, text);
+    } else {
         print_table(text);
+    }
 out:
     free(text);
     hpcl_ctx_destroy(ctx);

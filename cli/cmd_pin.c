@@ -3,64 +3,49 @@
  * only what the plan needs. */
 #define _GNU_SOURCE /* sched_getaffinity; setenv, gethostname */
 #include <errno.h>
-#include <getopt.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "options.h"
 
-static void pin_help(void)
-{
-    printf("usage: hpclaunch pin [OPTIONS] [--] PROGRAM [ARGS...]\n\n"
-           "Run under srun or mpirun: find this task's local rank and the "
-           "number of\ntasks on the node from the launcher, plan them on "
-           "this machine over the\nCPUs the launcher may use (the same for "
-           "every task of the node, whatever\nbinding it gave each task) "
-           "and the GPUs of the step, bind this task to\nits CPUs "
-           "(replacing the launcher's binding), set its OpenMP, GPU and "
-           "UCX\nvariables and HPCL_PINNED, then exec PROGRAM.  Options "
-           "override the\nenvironment's defaults (HPCL_THREADS_PER_TASK, "
-           "OMP_NUM_THREADS,\nSLURM_CPUS_PER_TASK, ...).\n\n");
-    cli_plan_options_help(stdout);
-    printf("      --keep-binding       keep the launcher's CPU binding: "
-           "set the GPU, UCX and\n"
-           "                           OMP_NUM_THREADS variables only\n"
-           "  -v, --verbose            print one line per task to stderr: "
-           "ranks, host, CPUs,\n"
-           "                           GPUs (with the index the task sees), "
-           "NIC, binding\n"
-           "      --help               this text\n\n"
-           "Exit status: that of PROGRAM; 1 library error (nothing run), "
-           "2 usage error,\n126 PROGRAM cannot be run, 127 PROGRAM not "
-           "found.\n");
-}
+static const struct cli_opt pin_opts[] = {
+    {OPT_KEEP_BINDING, "keep-binding", NULL, "keep the launcher's CPU "
+     "binding: set the GPU, UCX and\nOMP_NUM_THREADS variables only", NULL},
+    {'v', "verbose", NULL, "print one line per task to stderr: ranks, host, "
+     "CPUs,\nGPUs (with the index the task sees), NIC, binding", NULL},
+    {0, NULL, NULL, NULL, NULL}};
+
+const struct cli_cmd cli_cmd_pin = {
+    "pin", "bind this task by the node's plan, then run a program", cmd_pin,
+    "hpclaunch pin [OPTIONS] [--] PROGRAM [ARGS...]",
+    "Run under srun or mpirun: find this task's local rank and the number "
+    "of\ntasks on the node from the launcher, plan them on this machine "
+    "over the\nCPUs the launcher may use (the same for every task of the "
+    "node, whatever\nbinding it gave each task) and the GPUs of the step, "
+    "bind this task to\nits CPUs (replacing the launcher's binding), set "
+    "its OpenMP, GPU and UCX\nvariables and HPCL_PINNED, then exec "
+    "PROGRAM.  Options override the\nenvironment's defaults "
+    "(HPCL_THREADS_PER_TASK, OMP_NUM_THREADS,\nSLURM_CPUS_PER_TASK, ...).",
+    {{NULL, cli_task_opts}, {NULL, pin_opts}, {NULL, cli_help_opt}},
+    "that of PROGRAM; 1 library error (nothing run), 2 usage error,\n"
+    "126 PROGRAM cannot be run, 127 PROGRAM not found.", 1, "@file"};
 
 static int parse_pin(int argc, char **argv, struct cli_plan_opts *o)
 {
-    static const struct option longopts[] = {
-        CLI_PLAN_LONGOPTS,
-        {"verbose", no_argument, NULL, OPT_VERBOSE},
-        {"keep-binding", no_argument, NULL, OPT_KEEP_BINDING},
-        {NULL, 0, NULL, 0}};
+    struct cli_parser p;
     int opt, status;
 
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "+v" CLI_PLAN_SHORTOPTS, longopts,
-                              NULL)) != -1) {
-        if (opt == OPT_HELP) {
-            pin_help();
-            return -1;
-        }
-        if (opt == 'v')
-            opt = OPT_VERBOSE;
-        if (opt == '?' ||
-            (status = cli_plan_option("pin", o, opt, optarg)) < 0)
-            return cli_usage_error("pin", "unknown option");
-        if (status != EXIT_OK)
+    cli_parser_init(&p, &cli_cmd_pin, argc, argv);
+    while ((opt = cli_parse_next(&p)) > 0)
+        if ((status = cli_plan_option("pin", o, opt == 'v' ? OPT_VERBOSE
+                                                          : opt,
+                                      p.arg)) != EXIT_OK)
             return status;
-    }
+    if (opt < 0)
+        return p.status == EXIT_OK ? -1 : p.status;
     if (optind >= argc)
         return cli_usage_error("pin", "no program given: hpclaunch pin "
                                "[OPTIONS] -- PROGRAM [ARGS]");

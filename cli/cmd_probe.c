@@ -1,25 +1,30 @@
 /* hpclaunch probe: when would this job start, and how loaded is the queue. */
-#include <getopt.h>
 #include <time.h>
 
 #include "cli.h"
+#include "json_doc.h"
+#include "options.h"
 
 enum { OPT_PROBE_SITE = OPT_CMD_FIRST };
 
-static void probe_help(void)
-{
-    printf("usage: hpclaunch probe [OPTIONS]\n\n"
-           "Ask the site when a job with these options would start (Slurm's\n"
-           "will-run answer; nothing is submitted), and report the idle\n"
-           "nodes of its partition and the site's pending jobs (slurmctld's\n"
-           "count, as sdiag prints it).\n\n");
-    cli_job_options_help(stdout);
-    printf("\n      --site=NAME          probe this site (default: the home "
-           "site)\n"
-           "      --json               print the result as JSON\n"
-           "      --help               this text\n\n"
-           "Exit status: 0 success, 1 library error, 2 usage error.\n");
-}
+static const struct cli_opt probe_opts[] = {
+    {OPT_PROBE_SITE, "site", "NAME", "probe this site (default: the home "
+     "site)", "@site"},
+    {0, NULL, NULL, NULL, NULL}};
+
+const struct cli_cmd cli_cmd_probe = {
+    "probe", "estimate when a job would start, and queue load", cmd_probe,
+    "hpclaunch probe [OPTIONS]",
+    "Ask the site when a job with these options would start (Slurm's\n"
+    "will-run answer; nothing is submitted), and report the idle\n"
+    "nodes of its partition and the site's pending jobs (slurmctld's\n"
+    "count, as sdiag prints it).",
+    {{"Job options (as sbatch):", cli_job_opts},
+     {"Probe options:", probe_opts},
+     {NULL, cli_json_opt},
+     {NULL, cli_conf_opt},
+     {NULL, cli_help_opt}},
+    "0 success, 1 library error, 2 usage error.", 0, NULL};
 
 /* The start as text and JSON values; hpcl_probe_start_time() gives 0
  * when the site gave no estimate: "unknown", JSON null. */
@@ -35,37 +40,15 @@ static void start_fields(const hpcl_probe *probe, char *when, size_t size,
         strftime(when, size, "%Y-%m-%dT%H:%M:%S", localtime(&start));
 }
 
-static void print_probe_json(const hpcl_probe *probe, const char *site)
+static void print_probe(hpcl_ctx *ctx, const hpcl_probe *probe,
+                        const char *site)
 {
-    time_t start = hpcl_probe_start_time(probe);
+    struct hpcl__jw *w = cli_doc_member("probe");
     char when[32];
     long wait_s;
 
-    start_fields(probe, when, sizeof when, &wait_s);
-    printf("{\"site\":");
-    cli_json_string(stdout, site);
-    printf(",\"partition\":");
-    cli_json_string(stdout, hpcl_probe_partition(probe));
-    if (start != 0)
-        printf(",\"start_time\":%lld,\"start_time_iso\":\"%s\","
-               "\"wait_seconds\":%ld", (long long)start, when, wait_s);
-    else
-        printf(",\"start_time\":null,\"start_time_iso\":null,"
-               "\"wait_seconds\":null");
-    printf(",\"pending_jobs\":%u,\"idle_nodes\":%u,\"total_nodes\":%u,"
-           "\"nodelist\":", hpcl_probe_pending_jobs(probe),
-           hpcl_probe_idle_nodes(probe), hpcl_probe_total_nodes(probe));
-    cli_json_string(stdout, hpcl_probe_nodelist(probe));
-    printf("}\n");
-}
-
-static void print_probe(const hpcl_probe *probe, const char *site, int json)
-{
-    char when[32];
-    long wait_s;
-
-    if (json) {
-        print_probe_json(probe, site);
+    if (w != NULL) {
+        cli_site_json(w, ctx, site, probe, NULL);
         return;
     }
     start_fields(probe, when, sizeof when, &wait_s);
@@ -83,36 +66,39 @@ static void print_probe(const hpcl_probe *probe, const char *site, int json)
            hpcl_probe_idle_nodes(probe), hpcl_probe_total_nodes(probe));
 }
 
+/* The site did not answer: the error names it, and under --json the
+ * site is shown unreachable, with why. */
+static int probe_failed(hpcl_ctx *ctx, const char *site, hpcl_rc rc)
+{
+    struct hpcl__jw *w = cli_doc_member("probe");
+    int status;
+
+    if (w != NULL)
+        cli_site_json(w, ctx, site, NULL, hpcl_ctx_errmsg(ctx));
+    cli_doc_subject("site", site);
+    status = cli_lib_error("probe", ctx, rc);
+    cli_doc_subject(NULL, NULL);
+    return status;
+}
+
 static int parse_probe(int argc, char **argv, hpcl_ctx *ctx, hpcl_job *job,
                        int *json, const char **site)
 {
-    static const struct option longopts[] = {
-        CLI_JOB_LONGOPTS,
-        {"json", no_argument, NULL, OPT_JSON},
-        {"site", required_argument, NULL, OPT_PROBE_SITE},
-        {NULL, 0, NULL, 0}};
+    struct cli_parser p;
     int opt, status;
 
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, CLI_JOB_SHORTOPTS, longopts,
-                              NULL)) != -1) {
-        if (opt == OPT_JSON) {
+    cli_parser_init(&p, &cli_cmd_probe, argc, argv);
+    while ((opt = cli_parse_next(&p)) > 0) {
+        if (opt == OPT_JSON)
             *json = 1;
-            continue;
-        }
-        if (opt == OPT_PROBE_SITE) {
-            *site = optarg;
-            continue;
-        }
-        if (opt == OPT_HELP) {
-            probe_help();
-            return -1;
-        }
-        if (opt == '?')
-            return cli_usage_hint("probe");
-        if ((status = cli_job_option("probe", ctx, job, opt, optarg)) != 0)
+        else if (opt == OPT_PROBE_SITE)
+            *site = p.arg;
+        else if ((status = cli_job_option("probe", ctx, job, opt, p.arg)) !=
+                 EXIT_OK)
             return status;
     }
+    if (opt < 0)
+        return p.status == EXIT_OK ? -1 : p.status;
     if (optind < argc)
         return cli_usage_error("probe", "unexpected argument '%s'",
                                argv[optind]);
@@ -141,17 +127,23 @@ int cmd_probe(int argc, char **argv)
         status = status < 0 ? EXIT_OK : status;
         goto out;
     }
+    cli_doc_set_json(json);
     if ((status = cli_load_sites("probe", ctx)) != EXIT_OK)
         goto out;
     if (site == NULL)
         for (size_t i = 0; i < hpcl_ctx_site_count(ctx); i++)
             if (hpcl_ctx_site_is_home(ctx, i))
                 site = hpcl_ctx_site_name(ctx, i);
-    if ((rc = hpcl_job_set_site(job, site)) != HPCL_OK ||
-        (rc = hpcl_job_probe(&probe, job, 0)) != HPCL_OK)
-        status = cli_lib_error("probe", ctx, rc);
+    if ((rc = hpcl_job_set_site(job, site)) == HPCL_E_INVAL) {
+        cli_doc_subject("site", site);
+        status = cli_usage_error("probe", "--site '%s': %s", site,
+                                 hpcl_ctx_errmsg(ctx));
+        cli_doc_subject(NULL, NULL);
+    } else if (rc != HPCL_OK ||
+             (rc = hpcl_job_probe(&probe, job, 0)) != HPCL_OK)
+        status = probe_failed(ctx, site, rc);
     else
-        print_probe(probe, site, json);
+        print_probe(ctx, probe, site);
 out:
     hpcl_probe_destroy(probe);
     hpcl_job_destroy(job);

@@ -2,12 +2,12 @@
  * `hpclaunch pin`, so that every task binds itself by the node's plan. */
 #define _POSIX_C_SOURCE 200809L /* readlink */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "options.h"
 
 /* Words formatted here: launcher options and the task options. */
 #define RUN_WORDS 24
@@ -28,28 +28,35 @@ struct cmdline {
     char store[RUN_WORDS][48];
 };
 
-static void run_help(void)
-{
-    printf("usage: hpclaunch run [OPTIONS] [--] PROGRAM [ARGS...]\n\n"
-           "Inside a Slurm allocation (salloc, a batch script), start "
-           "PROGRAM as a job\nstep whose tasks each go through 'hpclaunch "
-           "pin': the launcher's own\nbinding is turned off (srun "
-           "--cpu-bind=none, mpirun --bind-to none), every\ntask plans the "
-           "node it sees and binds itself to its part.\n\n"
-           "  -n, --ntasks=N           tasks in all (default: the "
-           "allocation's)\n"
-           "  -N, --nodes=NODES        nodes to use (default: the "
-           "allocation's)\n"
-           "      --launcher=L         srun (default) or mpirun\n");
-    cli_plan_options_help(stdout);
-    printf("  -v, --verbose            print the command line, and one line "
-           "per task\n"
-           "      --dry-run            print the command line, run nothing\n"
-           "      --help               this text\n\n"
-           "Exit status: that of the launcher; 1 library error, 2 usage "
-           "error (also\noutside an allocation), 126/127 the launcher "
-           "cannot be run.\n");
-}
+static const struct cli_opt run_step_opts[] = {
+    {'n', "ntasks", "N", "tasks in all (default: the allocation's)", NULL},
+    {'N', "nodes", "NODES", "nodes to use (default: the allocation's)", NULL},
+    {OPT_LAUNCHER, "launcher", "L", "srun (default) or mpirun",
+     "srun mpirun"},
+    {0, NULL, NULL, NULL, NULL}};
+
+static const struct cli_opt run_opts[] = {
+    {'v', "verbose", NULL, "print the command line, and one line per task",
+     NULL},
+    {OPT_DRY_RUN, "dry-run", NULL, "print the command line, run nothing",
+     NULL},
+    {0, NULL, NULL, NULL, NULL}};
+
+const struct cli_cmd cli_cmd_run = {
+    "run", "start a job step whose tasks pin themselves", cmd_run,
+    "hpclaunch run [OPTIONS] [--] PROGRAM [ARGS...]",
+    "Inside a Slurm allocation (salloc, a batch script), start PROGRAM as "
+    "a job\nstep whose tasks each go through 'hpclaunch pin': the "
+    "launcher's own\nbinding is turned off (srun --cpu-bind=none, mpirun "
+    "--bind-to none), every\ntask plans the node it sees and binds itself "
+    "to its part.",
+    {{NULL, run_step_opts},
+     {NULL, cli_task_opts},
+     {NULL, run_opts},
+     {NULL, cli_help_opt}},
+    "that of the launcher; 1 library error, 2 usage error (also\n"
+    "outside an allocation), 126/127 the launcher cannot be run.",
+    1, "@file"};
 
 /* -N and --launcher; the rest are the plan's. */
 static int run_option(struct run_opts *ro, int opt, const char *arg)
@@ -78,28 +85,15 @@ static int run_option(struct run_opts *ro, int opt, const char *arg)
 
 static int parse_run(int argc, char **argv, struct run_opts *ro)
 {
-    static const struct option longopts[] = {
-        CLI_PLAN_LONGOPTS,
-        {"ntasks", required_argument, NULL, 'n'},
-        {"nodes", required_argument, NULL, 'N'},
-        {"launcher", required_argument, NULL, OPT_LAUNCHER},
-        {"verbose", no_argument, NULL, OPT_VERBOSE},
-        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-        {NULL, 0, NULL, 0}};
+    struct cli_parser p;
     int opt, status;
 
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "+n:N:v" CLI_PLAN_SHORTOPTS,
-                              longopts, NULL)) != -1) {
-        if (opt == OPT_HELP) {
-            run_help();
-            return -1;
-        }
-        if (opt == '?' || (status = run_option(ro, opt, optarg)) < 0)
-            return cli_usage_error("run", "unknown option");
-        if (status != EXIT_OK)
+    cli_parser_init(&p, &cli_cmd_run, argc, argv);
+    while ((opt = cli_parse_next(&p)) > 0)
+        if ((status = run_option(ro, opt, p.arg)) != EXIT_OK)
             return status;
-    }
+    if (opt < 0)
+        return p.status == EXIT_OK ? -1 : p.status;
     if (optind >= argc)
         return cli_usage_error("run", "no program given: hpclaunch run "
                                "[OPTIONS] -- PROGRAM [ARGS]");

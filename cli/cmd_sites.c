@@ -1,103 +1,62 @@
 /* hpclaunch sites: each site of the site file, its reachability and load. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli.h"
+#include "json_doc.h"
+#include "options.h"
 /* jansson, loaded on first use as the library loads it. */
 #include "../lib/core/jansson_load.h"
 
-static void sites_help(void)
-{
-    printf("usage: hpclaunch sites [--json] [--conf FILE]\n\n"
-           "List the sites of the site file (hpclaunch.conf(5)) and probe "
-           "each one, all\nat once, for a 1-task job: whether it answers, "
-           "when such a job would\nstart, how many jobs are pending and "
-           "how many nodes are idle, and for a\nslurmrestd site the API "
-           "version used and the site's Slurm release.  A site\nthat does "
-           "not answer is shown with the reason.\n\n"
-           "      --json               print the result as JSON\n"
-           "      --conf=FILE          site file\n"
-           "      --help               this text\n\n"
-           "Exit status: 0 success (also when sites are down), 1 library "
-           "error, 2 usage\nerror.\n");
-}
+const struct cli_cmd cli_cmd_sites = {
+    "sites", "list the sites, their reachability and load", cmd_sites,
+    "hpclaunch sites [--json] [--conf FILE]",
+    "List the sites of the site file (hpclaunch.conf(5)) and probe each "
+    "one, all\nat once, for a 1-task job: whether it answers, when such a "
+    "job would\nstart, how many jobs are pending and how many nodes are "
+    "idle, and for a\nslurmrestd site the API version used and the site's "
+    "Slurm release.  A site\nthat does not answer is shown with the reason.",
+    {{NULL, cli_json_opt}, {NULL, cli_conf_opt}, {NULL, cli_help_opt}},
+    "0 success (also when sites are down), 1 library error, 2 usage\n"
+    "error.", 0, NULL};
 
 static int parse_sites(int argc, char **argv, int *json)
 {
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, OPT_JSON},
-        {"conf", required_argument, NULL, OPT_CONF},
-        {"help", no_argument, NULL, OPT_HELP},
-        {NULL, 0, NULL, 0}};
+    struct cli_parser p;
     int opt;
 
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    cli_parser_init(&p, &cli_cmd_sites, argc, argv);
+    while ((opt = cli_parse_next(&p)) > 0) {
         if (opt == OPT_JSON)
             *json = 1;
         else if (opt == OPT_CONF)
-            cli_conf = optarg;
-        else if (opt == OPT_HELP) {
-            sites_help();
-            return -1;
-        } else
-            return cli_usage_hint("sites");
+            cli_conf = p.arg;
     }
+    if (opt < 0)
+        return p.status == EXIT_OK ? -1 : p.status;
     if (optind < argc)
         return cli_usage_error("sites", "unexpected argument '%s'",
                                argv[optind]);
     return EXIT_OK;
 }
 
-/* One site, as the decision's "sites" entries have it, from a probe. */
+/* One site, as the decision's "sites" entries have it, from a probe:
+ * the document's site object (cli/probe_json.c), read back for the table. */
 static json_t *probe_entry(hpcl_ctx *ctx, hpcl_job *job, size_t i)
 {
     hpcl_probe *probe = NULL;
-    json_t *o = json_pack("{s:s, s:s, s:b}", "site",
-                          hpcl_ctx_site_name(ctx, i), "driver",
-                          hpcl_ctx_site_driver(ctx, i), "home",
-                          hpcl_ctx_site_is_home(ctx, i));
-    time_t now = time(NULL), start;
     hpcl_rc rc = hpcl_job_probe(&probe, job, 0);
+    struct hpcl__jw w;
+    json_t *o = NULL;
+    char *text;
 
-    if (rc != HPCL_OK) {
-        json_object_set_new(o, "status", json_string("failed"));
-        json_object_set_new(o, "error", json_string(hpcl_ctx_errmsg(ctx)));
-        json_object_set_new(o, "api_version", json_null());
-        json_object_set_new(o, "slurm_release", json_null());
-        return o;
-    }
-    start = hpcl_probe_start_time(probe);
-    json_object_set_new(o, "status", json_string("ok"));
-    /* 0: the site gave no estimate; null, as in a decision. */
-    if (start == 0) {
-        json_object_set_new(o, "expected_start", json_null());
-        json_object_set_new(o, "wait_s", json_null());
-    } else {
-        json_object_set_new(o, "expected_start", json_integer(start));
-        json_object_set_new(o, "wait_s", json_integer(start > now
-                                                          ? start - now
-                                                          : 0));
-    }
-    json_object_set_new(o, "pending_jobs",
-                        json_integer(hpcl_probe_pending_jobs(probe)));
-    json_object_set_new(o, "idle_nodes",
-                        json_integer(hpcl_probe_idle_nodes(probe)));
-    json_object_set_new(o, "total_nodes",
-                        json_integer(hpcl_probe_total_nodes(probe)));
-    json_object_set_new(o, "partition",
-                        json_string(hpcl_probe_partition(probe)));
-    /* null when unknown, as in a decision. */
-    json_object_set_new(o, "api_version",
-                        hpcl_probe_api_version(probe)[0] != '\0'
-                            ? json_string(hpcl_probe_api_version(probe))
-                            : json_null());
-    json_object_set_new(o, "slurm_release",
-                        hpcl_probe_slurm_release(probe)[0] != '\0'
-                            ? json_string(hpcl_probe_slurm_release(probe))
-                            : json_null());
+    hpcl__jw_init(&w, 0);
+    cli_site_json(&w, ctx, hpcl_ctx_site_name(ctx, i),
+                  rc == HPCL_OK ? probe : NULL, hpcl_ctx_errmsg(ctx));
+    if ((text = hpcl__jw_finish(&w)) != NULL)
+        o = json_loads(text, 0, NULL);
+    free(text);
     hpcl_probe_destroy(probe);
     return o;
 }
@@ -150,28 +109,49 @@ static void print_table(const char *file, const json_t *sites)
            "DRIVER", "API", "SLURM", "HOME", "STATUS", "START", "PENDING",
            "IDLE", "REASON");
     json_array_foreach(sites, i, e) {
-        int ok = strcmp(str(e, "status"), "ok") == 0;
+        int ok = json_is_true(json_object_get(e, "reachable"));
         char start[32] = "-", idle[32] = "-", pend[16] = "-";
 
         if (ok) {
-            if (!json_is_integer(json_object_get(e, "wait_s")))
+            if (!json_is_integer(json_object_get(e, "wait_seconds")))
                 snprintf(start, sizeof start, "unknown");
-            else if (num(e, "wait_s") > 0)
-                snprintf(start, sizeof start, "in %lds", num(e, "wait_s"));
+            else if (num(e, "wait_seconds") > 0)
+                snprintf(start, sizeof start, "in %lds",
+                         num(e, "wait_seconds"));
             else
                 snprintf(start, sizeof start, "now");
             snprintf(idle, sizeof idle, "%ld/%ld", num(e, "idle_nodes"),
                      num(e, "total_nodes"));
             snprintf(pend, sizeof pend, "%ld", num(e, "pending_jobs"));
         }
+        /* Versions and errors come from the sites: cli_text(). */
         printf("%-12s %-10s %-8s %-8s %-4s %-6s %-10s %7s %9s  %s\n",
-               str(e, "site"), str(e, "driver"), dash(str(e, "api_version")),
-               dash(str(e, "slurm_release")),
+               str(e, "site"), str(e, "driver"),
+               cli_text(dash(str(e, "api_version"))),
+               cli_text(dash(str(e, "slurm_release"))),
                json_is_true(json_object_get(e, "home")) ? "yes" : "",
-               ok ? "up" : "down", start, pend, idle, str(e, "error"));
+               ok ? "up" : "down", start, pend, idle,
+               cli_text(str(e, "error")));
     }
     printf("site file: %s\n", file[0] != '\0' ? file
                                               : "(none: the built-in site)");
+}
+
+/* The document's members: the site file (null: the built-in site) and
+ * the site objects. */
+static void print_json(const char *file, const json_t *sites)
+{
+    struct hpcl__jw *w = cli_doc_member("file");
+    char *text;
+
+    if (w != NULL)
+        hpcl__jw_str(w, file[0] != '\0' ? file : NULL);
+    if ((w = cli_doc_member("sites")) != NULL &&
+        (text = json_dumps(sites, JSON_COMPACT | JSON_PRESERVE_ORDER)) !=
+            NULL) {
+        hpcl__jw_raw(w, text);
+        free(text);
+    }
 }
 
 int cmd_sites(int argc, char **argv)
@@ -185,6 +165,7 @@ int cmd_sites(int argc, char **argv)
 
     if ((status = parse_sites(argc, argv, &json)) != EXIT_OK)
         return status < 0 ? EXIT_OK : status;
+    cli_doc_set_json(json);
     if ((status = cli_need_jansson("sites")) != EXIT_OK)
         return status;
     if ((ctx = cli_sites_ctx_create("sites")) == NULL)
@@ -201,11 +182,7 @@ int cmd_sites(int argc, char **argv)
         goto out;
     }
     if (json) {
-        json_t *o = json_pack("{s:s, s:O}", "file", hpcl_ctx_sites_file(ctx),
-                              "sites", sites);
-        json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        putchar('\n');
-        json_decref(o);
+        print_json(hpcl_ctx_sites_file(ctx), sites);
     } else {
         print_table(hpcl_ctx_sites_file(ctx), sites);
     }

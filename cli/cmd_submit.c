@@ -1,16 +1,22 @@
 /* hpclaunch submit: write the batch script, submit it, optionally wait. */
 #include "config.h"
 
-#include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "json_doc.h"
+#include "options.h"
+#include "wait_loop.h"
+
+/* --input and --output-back given more often are refused, not cut. */
+#define CLI_MAX_STAGED 256
 
 struct submit_opts {
     int wait;
+    int progress; /* --progress 1, --quiet -1, else 0 */
     double timeout;
     int json;
     int parsable;
@@ -21,6 +27,14 @@ struct submit_opts {
     int dry_run;
     int explain;
     const char *wrap;
+    /* Intents (hpcl_job_set_input(3)), set once the options are read. */
+    const char *inputs[CLI_MAX_STAGED];
+    size_t ninputs;
+    const char *outputs[CLI_MAX_STAGED];
+    size_t noutputs;
+    long long deadline; /* 0: none */
+    double budget;      /* < 0: none */
+    int prefer;
 };
 
 enum {
@@ -29,66 +43,113 @@ enum {
     OPT_MAX_WAIT,
     OPT_SUBMIT_DRY_RUN,
     OPT_EXPLAIN,
-    OPT_WRAP
+    OPT_WRAP,
+    OPT_INPUT,
+    OPT_OUTPUT_BACK,
+    OPT_DEADLINE,
+    OPT_BUDGET,
+    OPT_PREFER
 };
 
-static const struct option submit_longopts[] = {
-    CLI_JOB_LONGOPTS,
-    {"wait", no_argument, NULL, 'W'},
-    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"parsable", no_argument, NULL, OPT_PARSABLE},
-    {"print-script", no_argument, NULL, OPT_PRINT_SCRIPT},
-    {"no-pin", no_argument, NULL, OPT_NO_PIN},
-    {"site", required_argument, NULL, OPT_SITE},
-    {"max-wait", required_argument, NULL, OPT_MAX_WAIT},
-    {"dry-run", no_argument, NULL, OPT_SUBMIT_DRY_RUN},
-    {"explain", no_argument, NULL, OPT_EXPLAIN},
-    {"wrap", required_argument, NULL, OPT_WRAP},
-    {NULL, 0, NULL, 0}};
+static const struct cli_opt submit_opts[] = {
+    {'W', "wait", NULL, "wait for the job to end, then say where its output "
+     "is", NULL},
+    {OPT_TIMEOUT, "timeout", "DURATION", "with --wait: give up after it "
+     "(exit 4; a bare\nnumber is seconds: 90, 1:30, 10m, 500ms, "
+     "hpclaunch(7))", NULL},
+    {OPT_WRAP, "wrap", "COMMAND", "submit a /bin/sh script that runs "
+     "COMMAND", NULL},
+    {OPT_PARSABLE, "parsable", NULL, "print only the job reference", NULL},
+    {OPT_PRINT_SCRIPT, "print-script", NULL, "print the batch script, "
+     "submit nothing", NULL},
+    {OPT_NO_PIN, "no-pin", NULL, "do not start tasks through 'hpclaunch "
+     "pin'", NULL},
+    {OPT_SITE, "site", "NAME", "submit to this site, no choice", "@site"},
+    {OPT_MAX_WAIT, "max-wait", "DURATION", "stay home while the job would "
+     "start within it\n(a bare number is seconds: 90, 1:30:00, 10m, 1h30m; "
+     "default:\nthe site file's)", NULL},
+    {OPT_SUBMIT_DRY_RUN, "dry-run", NULL, "choose a site, submit nothing; "
+     "print the decision", NULL},
+    {OPT_EXPLAIN, "explain", NULL, "say why the site was chosen (on "
+     "stderr)", NULL},
+    {OPT_INPUT, "input", "PATH", "a file or folder the job reads: copied "
+     "to the site\nit goes to and verified first (repeat for more)",
+     "@file"},
+    {OPT_OUTPUT_BACK, "output-back", "PATH", "a file or folder the job "
+     "writes: brought home,\nverified, by --wait or hpclaunch fetch",
+     "@file"},
+    {OPT_DEADLINE, "deadline", "TIME", "only sites expected to finish by "
+     "then (as --begin)", NULL},
+    {OPT_BUDGET, "budget", "AMOUNT", "only sites whose expected cost is "
+     "at most AMOUNT", NULL},
+    {OPT_PREFER, "prefer", "WHAT", "choose by start (default), finish, "
+     "cost or carbon", "start finish cost carbon"},
+    {0, NULL, NULL, NULL, NULL}};
 
-#define SUBMIT_SHORTOPTS "+" CLI_JOB_SHORTOPTS "W"
+const struct cli_cmd cli_cmd_submit = {
+    "submit", "submit a batch job (sbatch-like options)", cmd_submit,
+    "hpclaunch submit [OPTIONS] [--] PROGRAM [ARGS...]\n"
+    "hpclaunch submit [OPTIONS] SCRIPT [ARGS...]\n"
+    "hpclaunch submit [OPTIONS] --wrap=COMMAND",
+    "Write a batch script that starts PROGRAM with the launcher and\n"
+    "submit it to Slurm, at the site where it starts earliest (the home "
+    "site\nwhile it would start within --max-wait), exactly once.  "
+    "Arguments reach\nPROGRAM verbatim.  A SCRIPT (a file starting with #! "
+    "that has #SBATCH\ndirectives) is submitted as the batch script, as "
+    "sbatch does: its\ndirectives are read, SBATCH_* variables override "
+    "them and options on\nthe command line override both.",
+    {{"Job options (as sbatch):", cli_job_opts},
+     {"Submit options:", submit_opts},
+     {NULL, cli_progress_opts},
+     {NULL, cli_json_opt},
+     {NULL, cli_conf_opt},
+     {NULL, cli_help_opt}},
+    "0 submitted (with --wait: the job COMPLETED), 1 library error,\n"
+    "2 usage error, 3 the job ended FAILED, CANCELLED or TIMEOUT, 4 "
+    "--timeout expired,\n130 --wait interrupted (Ctrl-C; 143 on SIGTERM): "
+    "the job keeps running.",
+    1, "@file"};
 
-static void submit_help(void)
+/* One of the intent options; EXIT_OK, or a usage status. */
+static int apply_intent(struct submit_opts *so, int opt, const char *arg)
 {
-    printf("usage: hpclaunch submit [OPTIONS] [--] PROGRAM [ARGS...]\n"
-           "       hpclaunch submit [OPTIONS] SCRIPT [ARGS...]\n"
-           "       hpclaunch submit [OPTIONS] --wrap=COMMAND\n\n"
-           "Write a batch script that starts PROGRAM with the launcher and\n"
-           "submit it to Slurm, at the site where it starts earliest (the "
-           "home site\nwhile it would start within --max-wait), exactly "
-           "once.  Arguments reach\nPROGRAM verbatim.  A SCRIPT (a file "
-           "starting with #! that has #SBATCH\ndirectives) is submitted as "
-           "the batch script, as sbatch does: its\ndirectives are read, "
-           "SBATCH_* variables override them and options on\nthe command "
-           "line override both.\n\n");
-    cli_job_options_help(stdout);
-    printf("\nSubmit options:\n"
-           "  -W, --wait               wait for the job to end, then say "
-           "where its output is\n"
-           "      --timeout=SECONDS    with --wait: give up after SECONDS "
-           "(exit 4)\n"
-           "      --wrap=COMMAND       submit a /bin/sh script that runs "
-           "COMMAND\n"
-           "      --parsable           print only the job reference\n"
-           "      --json               print the result as JSON\n"
-           "      --print-script       print the batch script, submit "
-           "nothing\n"
-           "      --no-pin             do not start tasks through 'hpclaunch "
-           "pin'\n"
-           "      --site=NAME          submit to this site, no choice\n"
-           "      --max-wait=DURATION  stay home while the job would start "
-           "within it\n"
-           "                           (90, 30s, 10m, 1h30m; default: the "
-           "site file's)\n"
-           "      --dry-run            choose a site, submit nothing; print "
-           "the decision\n"
-           "      --explain            say why the site was chosen (on "
-           "stderr)\n"
-           "      --help               this text\n\n"
-           "Exit status: 0 submitted (with --wait: the job COMPLETED), 1 "
-           "library error,\n2 usage error, 3 the job ended FAILED, CANCELLED "
-           "or TIMEOUT, 4 --timeout expired.\n");
+    static const char *const prefer[] = {"start", "finish", "cost",
+                                         "carbon"};
+    char *end;
+
+    switch (opt) {
+    case OPT_INPUT:
+    case OPT_OUTPUT_BACK: {
+        size_t *n = opt == OPT_INPUT ? &so->ninputs : &so->noutputs;
+        if (*n >= CLI_MAX_STAGED)
+            return cli_usage_error("submit", "more than %d --%s options: "
+                                   "name a folder instead",
+                                   CLI_MAX_STAGED, opt == OPT_INPUT
+                                   ? "input" : "output-back");
+        (opt == OPT_INPUT ? so->inputs : so->outputs)[(*n)++] = arg;
+        return EXIT_OK;
+    }
+    case OPT_DEADLINE:
+        if ((so->deadline = cli_parse_begin(arg, time(NULL))) <= 0)
+            return cli_usage_error("submit", "invalid --deadline '%s': "
+                                   "expected a time as for --begin "
+                                   "(now+2hours, 2026-12-24T18:00)", arg);
+        return EXIT_OK;
+    case OPT_BUDGET:
+        so->budget = strtod(arg, &end);
+        if (end == arg || *end != '\0' || !(so->budget >= 0))
+            return cli_usage_error("submit", "invalid --budget '%s': "
+                                   "expected an amount >= 0 in the site "
+                                   "file's currency", arg);
+        return EXIT_OK;
+    }
+    for (int i = 0; i < 4; i++)
+        if (strcmp(arg, prefer[i]) == 0) {
+            so->prefer = i;
+            return EXIT_OK;
+        }
+    return cli_usage_error("submit", "invalid --prefer '%s': expected "
+                           "start, finish, cost or carbon", arg);
 }
 
 /* Apply one option; EXIT_OK, or an exit status after printing. */
@@ -97,6 +158,8 @@ static int apply(hpcl_ctx *ctx, hpcl_job *job, struct submit_opts *so,
 {
     switch (opt) {
     case 'W': so->wait = 1; return EXIT_OK;
+    case OPT_PROGRESS: so->progress = 1; return EXIT_OK;
+    case OPT_QUIET: so->progress = -1; return EXIT_OK;
     case OPT_JSON: so->json = 1; return EXIT_OK;
     case OPT_PARSABLE: so->parsable = 1; return EXIT_OK;
     case OPT_PRINT_SCRIPT: so->print_script = 1; return EXIT_OK;
@@ -105,16 +168,21 @@ static int apply(hpcl_ctx *ctx, hpcl_job *job, struct submit_opts *so,
     case OPT_SUBMIT_DRY_RUN: so->dry_run = 1; return EXIT_OK;
     case OPT_EXPLAIN: so->explain = 1; return EXIT_OK;
     case OPT_WRAP: so->wrap = arg; return EXIT_OK;
+    case OPT_INPUT:
+    case OPT_OUTPUT_BACK:
+    case OPT_DEADLINE:
+    case OPT_BUDGET:
+    case OPT_PREFER:
+        return apply_intent(so, opt, arg);
     case OPT_MAX_WAIT:
         if ((so->max_wait = cli_parse_duration(arg)) < 0)
-            return cli_usage_error("submit", "invalid --max-wait '%s': "
-                                   "expected a duration such as 90, 30s, "
-                                   "10m or 1h30m", arg);
+            return cli_duration_error("submit", "--max-wait", arg,
+                                      CLI_DUR_SECONDS);
         return EXIT_OK;
     case OPT_TIMEOUT:
         if ((so->timeout = cli_parse_seconds(arg)) < 0)
-            return cli_usage_error("submit", "invalid --timeout '%s': "
-                                   "expected a number of seconds > 0", arg);
+            return cli_duration_error("submit", "--timeout", arg,
+                                      CLI_DUR_TIMEOUT);
         return EXIT_OK;
     }
     return cli_job_option("submit", ctx, job, opt, arg);
@@ -130,50 +198,33 @@ struct recorded {
 static int record_cmdline(int argc, char **argv, struct recorded *rec,
                           int *nrec)
 {
+    struct cli_parser p;
     int opt;
 
-    optind = 0;
+    cli_parser_init(&p, &cli_cmd_submit, argc, argv);
     *nrec = 0;
-    while ((opt = getopt_long(argc, argv, SUBMIT_SHORTOPTS, submit_longopts,
-                              NULL)) != -1) {
-        if (opt == OPT_HELP) {
-            submit_help();
-            return -1;
-        }
-        if (opt == '?')
-            return cli_usage_hint("submit");
-        rec[(*nrec)++] = (struct recorded){opt, optarg};
-    }
-    return EXIT_OK;
+    while ((opt = cli_parse_next(&p)) > 0)
+        rec[(*nrec)++] = (struct recorded){opt, p.arg};
+    /* --help printed: -1, as before, so that nothing is submitted. */
+    return opt < 0 ? (p.status == EXIT_OK ? -1 : p.status) : EXIT_OK;
 }
 
 /* Apply one directive line (or the SBATCH_* words); where names it. */
 static int apply_line(hpcl_ctx *ctx, hpcl_job *job, struct submit_opts *so,
                       const struct cli_directive_line *l, const char *where)
 {
-    char prog[300], *saved = l->argv[0];
+    struct cli_parser p;
     int opt, status = EXIT_OK;
 
-    snprintf(prog, sizeof prog, "hpclaunch submit: %s", where);
-    l->argv[0] = prog; /* getopt names it in its own messages */
-    optind = 0;
-    cli_where = where;
-    while (status == EXIT_OK &&
-           (opt = getopt_long(l->argc, l->argv, SUBMIT_SHORTOPTS,
-                              submit_longopts, NULL)) != -1) {
-        if (opt == '?' || opt == OPT_HELP)
-            status = opt == '?' ? cli_usage_hint("submit")
-                                : cli_usage_error("submit", "--help is "
-                                                  "not a job option");
-        else
-            status = apply(ctx, job, so, opt, optarg);
-    }
+    cli_parser_init(&p, &cli_cmd_submit, l->argc, l->argv);
+    cli_where = where; /* named by every message, --help refused */
+    while (status == EXIT_OK && (opt = cli_parse_next(&p)) != 0)
+        status = opt < 0 ? p.status : apply(ctx, job, so, opt, p.arg);
     if (status == EXIT_OK && optind < l->argc)
         status = cli_usage_error("submit", "unexpected word '%s' (only "
                                  "options belong in #SBATCH lines)",
                                  l->argv[optind]);
     cli_where = NULL;
-    l->argv[0] = saved;
     return status;
 }
 
@@ -271,6 +322,10 @@ static int set_payload(hpcl_ctx *ctx, hpcl_job *job, struct submit_opts *so,
                                "hpclaunch submit [OPTIONS] SCRIPT, or "
                                "--wrap=COMMAND");
     rc = hpcl_job_set_command(job, nargs, (const char *const *)args);
+    /* An empty program name is a bad command line, not a failure. */
+    if (rc == HPCL_E_INVAL)
+        return cli_usage_error("submit", "program '%s': %s", args[0],
+                               hpcl_ctx_errmsg(ctx));
     if (rc != HPCL_OK)
         return cli_lib_error("submit", ctx, rc);
     if ((r = cli_read_directives(args[0], d)) < 0) {
@@ -316,15 +371,25 @@ out:
     return status;
 }
 
-/* ,"key":..,"decision":{..} for the JSON records (after "ref"). */
-static void print_json_decision(hpcl_job *job)
+/* The document's members of a submission: its reference and key (null
+ * for a dry run), whether it was one, and the decision. */
+static void json_submission(hpcl_job *job, int dry_run)
 {
+    struct hpcl__jw *w;
     char *decision = NULL;
+    const char *ref = hpcl_job_ref(job), *key = hpcl_job_key(job);
 
-    printf(",\"key\":");
-    cli_json_string(stdout, hpcl_job_key(job));
-    if (hpcl_job_decision_json(&decision, job) == HPCL_OK)
-        printf(",\"decision\":%s", decision);
+    /* NULL or "": not submitted */
+    if ((w = cli_doc_member("ref")) != NULL)
+        hpcl__jw_str(w, !dry_run && ref && ref[0] != '\0' ? ref : NULL);
+    if ((w = cli_doc_member("key")) != NULL)
+        hpcl__jw_str(w, !dry_run && key && key[0] != '\0' ? key : NULL);
+    if ((w = cli_doc_member("dry_run")) != NULL)
+        hpcl__jw_bool(w, dry_run);
+    /* no decision (the job never reached the choice): null */
+    if (hpcl_job_decision_json(&decision, job) == HPCL_OK &&
+        (w = cli_doc_member("decision")) != NULL)
+        hpcl__jw_raw(w, decision);
     free(decision);
 }
 
@@ -334,54 +399,49 @@ static void print_submitted(const struct submit_opts *so, hpcl_job *job)
 
     if (so->explain)
         fputs(hpcl_job_decision(job), stderr);
-    if (so->json) {
-        if (so->wait)
-            return; /* the final record carries the reference */
-        printf("{\"ref\":");
-        cli_json_string(stdout, ref);
-        print_json_decision(job);
-        printf("}\n");
-    } else if (so->parsable) {
+    if (so->json)
+        json_submission(job, 0);
+    else if (so->parsable)
         printf("%s\n", ref);
-    } else {
+    else
         printf("Submitted batch job %s\n", ref);
-    }
     fflush(stdout);
+}
+
+/* --wait under --json: the state the job reached, ended or not (the
+ * deadline passed, the wait failed), and whether the deadline passed. */
+static void json_reached(hpcl_job *job, int timed_out)
+{
+    struct hpcl__jw *w;
+
+    if ((w = cli_doc_member("job")) != NULL)
+        cli_job_json(w, job);
+    if ((w = cli_doc_member("timed_out")) != NULL)
+        hpcl__jw_bool(w, timed_out);
 }
 
 static void print_ended(const struct submit_opts *so, hpcl_job *job)
 {
     hpcl_state st = hpcl_job_state(job);
+    char end[48];
 
-    if (so->json) {
-        printf("{\"ref\":");
-        cli_json_string(stdout, hpcl_job_ref(job));
-        printf(",\"state\":\"%s\",\"exit_code\":%d,\"output\":",
-               hpcl_state_name(st), hpcl_job_exit_code(job));
-        cli_json_string(stdout, hpcl_job_output_path(job));
-        printf(",\"error\":");
-        cli_json_string(stdout, hpcl_job_error_path(job));
-        print_json_decision(job);
-        printf("}\n");
-    } else if (!so->parsable) {
-        printf("Job %s ended %s (exit code %d); output: %s\n",
-               hpcl_job_ref(job), hpcl_state_name(st),
-               hpcl_job_exit_code(job), hpcl_job_output_path(job));
-    }
+    if (so->json)
+        json_reached(job, 0);
+    else if (!so->parsable)
+        printf("Job %s ended %s, %s; output: %s\n", hpcl_job_ref(job),
+               hpcl_state_name(st),
+               cli_job_end(end, sizeof end, hpcl_job_exit_code(job),
+                           hpcl_job_signal(job)),
+               hpcl_job_output_path(job));
 }
 
 /* --dry-run: the decision alone. */
 static void print_dry_run(const struct submit_opts *so, hpcl_job *job)
 {
-    char *decision = NULL;
-
-    if (!so->json) {
+    if (so->json)
+        json_submission(job, 1);
+    else
         fputs(hpcl_job_decision(job), stdout);
-        return;
-    }
-    if (hpcl_job_decision_json(&decision, job) == HPCL_OK)
-        printf("{\"dry_run\":true,\"decision\":%s}\n", decision);
-    free(decision);
 }
 
 /* Tasks start through this very program's "pin" command, so they are
@@ -413,6 +473,10 @@ static int do_submit(hpcl_ctx *ctx, hpcl_job *job,
         /* Why no site took it is part of the answer. */
         if (so->explain || so->dry_run)
             fputs(hpcl_job_decision(job), stderr);
+        if (so->json)
+            json_submission(job, so->dry_run);
+        if (so->site != NULL) /* the site asked for refused it */
+            cli_doc_subject("site", so->site);
         return cli_lib_error("submit", ctx, rc);
     }
     if (so->dry_run)
@@ -427,27 +491,58 @@ static int run_submit(hpcl_ctx *ctx, hpcl_job *job,
 {
     hpcl_rc rc;
     char *script = NULL;
-    int status;
+    struct hpcl__jw *w;
+    int status, signo = 0;
+    enum cli_wait_end end;
 
     if (so->print_script) {
         if ((rc = hpcl_job_script(&script, job)) != HPCL_OK)
             return cli_lib_error("submit", ctx, rc);
-        fputs(script, stdout);
+        if (!so->json)
+            fputs(script, stdout);
+        else if ((w = cli_doc_member("script")) != NULL)
+            hpcl__jw_str(w, script);
         free(script);
         return EXIT_OK;
     }
     if ((status = do_submit(ctx, job, so)) != EXIT_OK || so->dry_run ||
         !so->wait)
         return status;
-    rc = hpcl_job_wait(job, so->timeout > 0 ? so->timeout : -1);
-    if (rc == HPCL_E_TIMEOUT) {
+    /* The tool's wait: progress on stderr, Ctrl-C stops the wait. */
+    rc = HPCL_OK;
+    end = cli_wait_jobs(&job, &rc, 1,
+                        so->timeout > 0 ? cli_now() + so->timeout : 0,
+                        cli_progress_on(so->progress), &signo);
+    if (end == CLI_WAIT_INTERRUPTED) {
+        if (so->json) /* the job exists: its reference and last state */
+            json_reached(job, 0);
+        return cli_wait_interrupted("submit", &job, 1, signo);
+    }
+    if (end == CLI_WAIT_DEADLINE) {
         fprintf(stderr, "hpclaunch submit: job %s still %s after %g s\n",
                 hpcl_job_ref(job), hpcl_state_name(hpcl_job_state(job)),
                 so->timeout);
+        if (so->json)
+            json_reached(job, 1);
         return EXIT_WAIT;
     }
-    if (rc != HPCL_OK)
-        return cli_lib_error("submit", ctx, rc);
+    if (rc != HPCL_OK) {
+        if (so->json) /* the job exists: its reference and last state */
+            json_reached(job, 0);
+        cli_doc_subject("job", hpcl_job_ref(job));
+        status = cli_lib_error("submit", ctx, rc);
+        cli_doc_subject(NULL, NULL);
+        return status;
+    }
+    /* Its outputs home, verified, before it is called done. */
+    if (so->noutputs > 0 && (rc = hpcl_job_fetch(job, 0)) != HPCL_OK) {
+        if (so->json) /* it ended: how, though its outputs are not home */
+            json_reached(job, 0);
+        cli_doc_subject("job", hpcl_job_ref(job));
+        status = cli_lib_error("submit", ctx, rc);
+        cli_doc_subject(NULL, NULL);
+        return status;
+    }
     print_ended(so, job);
     return hpcl_job_state(job) == HPCL_STATE_COMPLETED ? EXIT_OK : EXIT_JOB;
 }
@@ -460,16 +555,30 @@ static int apply_sites(hpcl_ctx *ctx, hpcl_job *job,
 
     if (cli_load_sites("submit", ctx) != EXIT_OK)
         return EXIT_LIBRARY;
-    if (so->site != NULL)
-        rc = hpcl_job_set_site(job, so->site);
+    if (so->site != NULL &&
+        (rc = hpcl_job_set_site(job, so->site)) == HPCL_E_INVAL) {
+        cli_doc_subject("site", so->site);
+        return cli_usage_error("submit", "--site '%s': %s", so->site,
+                               hpcl_ctx_errmsg(ctx));
+    }
     if (rc == HPCL_OK)
         rc = hpcl_job_set_max_wait(job, so->max_wait);
+    if (rc == HPCL_OK && so->ninputs > 0)
+        rc = hpcl_job_set_input(job, so->ninputs, so->inputs);
+    if (rc == HPCL_OK && so->noutputs > 0)
+        rc = hpcl_job_set_output_back(job, so->noutputs, so->outputs);
+    if (rc == HPCL_OK)
+        rc = hpcl_job_set_deadline(job, so->deadline);
+    if (rc == HPCL_OK)
+        rc = hpcl_job_set_budget(job, so->budget);
+    if (rc == HPCL_OK)
+        rc = hpcl_job_set_prefer(job, (hpcl_prefer)so->prefer);
     return rc == HPCL_OK ? EXIT_OK : cli_lib_error("submit", ctx, rc);
 }
 
 int cmd_submit(int argc, char **argv)
 {
-    struct submit_opts so = {.max_wait = -1};
+    struct submit_opts so = {.max_wait = -1, .budget = -1};
     hpcl_ctx *ctx = cli_ctx_create("submit");
     hpcl_job *job = NULL;
     hpcl_rc rc;
@@ -485,6 +594,7 @@ int cmd_submit(int argc, char **argv)
         status = status < 0 ? EXIT_OK : status;
         goto out;
     }
+    cli_doc_set_json(so.json);
     if ((status = apply_sites(ctx, job, &so)) == EXIT_OK &&
         (so.no_pin || (status = set_pin_wrapper(ctx, job)) == EXIT_OK))
         status = run_submit(ctx, job, &so);

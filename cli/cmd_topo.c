@@ -1,11 +1,12 @@
 /* hpclaunch topo: what a node holds -- packages, NUMA nodes, L3 groups,
  * cores, hardware threads, GPUs and NICs, with their locality. */
 #define _POSIX_C_SOURCE 200809L /* strdup */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "json_doc.h"
+#include "options.h"
 #include "json_read.h"
 
 #define MAXCOL 8
@@ -53,20 +54,21 @@ static void table_print(struct table *t)
     t->nrows = 0;
 }
 
-static void topo_help(void)
-{
-    printf("usage: hpclaunch topo [--topology FILE | --synthetic DESC] "
-           "[--json]\n\n"
-           "Summarise a node: packages, NUMA nodes (CPU-less ones too), L3 "
-           "groups,\ncores and hardware threads; each GPU (name, PCI id, "
-           "vendor, model, NUMA\nnodes, local CPUs, index in its device "
-           "variable) and high-speed NIC\n(name, PCI id, NUMA nodes, local "
-           "CPUs, UCX device).\n\n");
-    cli_topo_options_help(stdout);
-    printf("      --json               print hpcl_topo_summary_json()\n"
-           "      --help               this text\n\n"
-           "Exit status: 0 success, 1 library error, 2 usage error.\n");
-}
+static const struct cli_opt topo_json_opt[] = {
+    {OPT_JSON, "json", NULL, "print hpcl_topo_summary_json()", NULL},
+    {0, NULL, NULL, NULL, NULL}};
+
+const struct cli_cmd cli_cmd_topo = {
+    "topo", "summarise a node: CPUs, NUMA nodes, GPUs, NICs", cmd_topo,
+    "hpclaunch topo [--topology FILE | --synthetic DESC] [--json]",
+    "Summarise a node: packages, NUMA nodes (CPU-less ones too), L3 "
+    "groups,\ncores and hardware threads; each GPU (name, PCI id, vendor, "
+    "model, NUMA\nnodes, local CPUs, index in its device variable) and "
+    "high-speed NIC\n(name, PCI id, NUMA nodes, local CPUs, UCX device).",
+    {{"Topology options (default: $HPCL_HWLOC_XMLFILE, else this machine):", cli_topo_opts},
+     {NULL, topo_json_opt},
+     {NULL, cli_help_opt}},
+    "0 success, 1 library error, 2 usage error.", 0, NULL};
 
 static const char *where(const struct cli_plan_opts *o, char *buf,
                          size_t len)
@@ -211,7 +213,9 @@ static int print_topo(hpcl_ctx *ctx, const hpcl_topo *topo,
     if (rc != HPCL_OK)
         return cli_lib_error("topo", ctx, rc);
     if (o->json) {
-        printf("%s\n", text);
+        struct hpcl__jw *w = cli_doc_member("topology");
+        if (w != NULL)
+            hpcl__jw_raw(w, text);
     } else if ((sum = cli_json_parse(text)) != NULL) {
         print_counts(o, sum);
         printf("\n");
@@ -228,25 +232,15 @@ static int print_topo(hpcl_ctx *ctx, const hpcl_topo *topo,
 
 static int parse_topo(int argc, char **argv, struct cli_plan_opts *o)
 {
-    static const struct option longopts[] = {
-        CLI_TOPO_LONGOPTS,
-        {"json", no_argument, NULL, OPT_JSON},
-        {"help", no_argument, NULL, OPT_HELP},
-        {NULL, 0, NULL, 0}};
+    struct cli_parser p;
     int opt, status;
 
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        if (opt == OPT_HELP) {
-            topo_help();
-            return -1;
-        }
-        if (opt == '?' ||
-            (status = cli_plan_option("topo", o, opt, optarg)) < 0)
-            return cli_usage_error("topo", "unknown option");
-        if (status != EXIT_OK)
+    cli_parser_init(&p, &cli_cmd_topo, argc, argv);
+    while ((opt = cli_parse_next(&p)) > 0)
+        if ((status = cli_plan_option("topo", o, opt, p.arg)) != EXIT_OK)
             return status;
-    }
+    if (opt < 0)
+        return p.status == EXIT_OK ? -1 : p.status;
     if (optind < argc)
         return cli_usage_error("topo", "unexpected argument '%s'",
                                argv[optind]);
@@ -263,6 +257,7 @@ int cmd_topo(int argc, char **argv)
     cli_plan_opts_init(&o);
     if ((status = parse_topo(argc, argv, &o)) != EXIT_OK)
         return status < 0 ? EXIT_OK : status;
+    cli_doc_set_json(o.json);
     if ((ctx = cli_ctx_create("topo")) == NULL)
         return EXIT_LIBRARY;
     status = cli_load_topo("topo", ctx, &o, &topo);

@@ -1,28 +1,67 @@
 /* The job description options shared by submit and probe (sbatch names). */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli.h"
+#include "options.h"
 
-/* "-p/--partition" for messages. */
+/* The job options, as sbatch names them: submit's and probe's. */
+const struct cli_opt cli_job_opts[] = {
+    {'n', "ntasks", "N", "number of tasks", NULL},
+    {'N', "nodes", "N[-MAX]", "number of nodes", NULL},
+    {'c', "cpus-per-task", "N", "CPUs per task", NULL},
+    {OPT_GPUS_PER_TASK, "gpus-per-task", "N", "GPUs per task", NULL},
+    {OPT_GPUS_PER_NODE, "gpus-per-node", "N", "GPUs per node", NULL},
+    {'G', "gpus", "N", "GPUs for the whole job", NULL},
+    {OPT_GRES, "gres", "LIST", "generic resources per node (gpu:2, ...)",
+     NULL},
+    {OPT_NTASKS_PER_NODE, "ntasks-per-node", "N", "tasks on each node",
+     NULL},
+    {'t', "time", "TIME", "time limit (M, M:S, H:M:S, D-H, D-H:M, D-H:M:S,\n"
+     "UNLIMITED)", NULL},
+    {OPT_MEM, "mem", "SIZE", "memory per node (default unit M; K M G T)",
+     NULL},
+    {OPT_MEM_PER_CPU, "mem-per-cpu", "SIZE", "memory per allocated CPU",
+     NULL},
+    {OPT_EXCLUSIVE, "exclusive", NULL, "do not share nodes with other jobs",
+     NULL},
+    {'p', "partition", "NAME", "partition", NULL},
+    {'A', "account", "NAME", "account to charge", NULL},
+    {'q', "qos", "NAME", "quality of service", NULL},
+    {'C', "constraint", "LIST", "node features (a&b, a|b)", NULL},
+    {OPT_RESERVATION, "reservation", "NAME", "run in this reservation",
+     NULL},
+    {'d', "dependency", "LIST", "start after other jobs (afterok:ID, ...)",
+     NULL},
+    {OPT_BEGIN, "begin", "TIME", "start no earlier (now+1hour, "
+     "2027-01-05T10:00, 16:00)", "now+1hour midnight noon tomorrow"},
+    {OPT_SIGNAL, "signal", "[B:]SIG[@S]", "send SIG S seconds (default 60) "
+     "before the limit", NULL},
+    {OPT_MAIL_TYPE, "mail-type", "LIST", "mail on BEGIN, END, FAIL, ALL, ...",
+     "NONE BEGIN END FAIL REQUEUE ALL"},
+    {OPT_MAIL_USER, "mail-user", "ADDRESS", "where the mail goes", NULL},
+    {OPT_EXPORT, "export", "LIST", "variables the job gets: ALL (default), "
+     "NONE, or\n[ALL,]NAME[=VALUE],...", "ALL NONE"},
+    {'J', "job-name", "NAME", "job name (default: the program's name)",
+     NULL},
+    {'D', "chdir", "DIR", "working directory (default: current)", "@dir"},
+    {'o', "output", "PATTERN", "standard output (default slurm-%j.out; "
+     "%j %A %a %x %u %N)", "@file"},
+    {'e', "error", "PATTERN", "standard error (default: with output)",
+     "@file"},
+    {'a', "array", "RANGE", "job array indexes, e.g. 0-15%4", NULL},
+    {'H', "hold", NULL, "submit held (release with scontrol release)", NULL},
+    {OPT_LAUNCHER, "launcher", "NAME", "srun (default), mpirun or none",
+     "srun mpirun none"},
+    {OPT_MPI, "mpi", "TYPE", "srun's MPI plugin (default: the site file's "
+     "mpi, else\npmix)", "pmix pmi2 none"},
+    {0, NULL, NULL, NULL, NULL}};
+
 static const char *option_name(int opt)
 {
-    static const struct option longopts[] = {CLI_JOB_LONGOPTS};
-    static char name[64];
-
-    for (size_t i = 0; i < sizeof longopts / sizeof *longopts; i++)
-        if (longopts[i].val == opt) {
-            if (opt < 256)
-                snprintf(name, sizeof name, "-%c/--%s", opt,
-                         longopts[i].name);
-            else
-                snprintf(name, sizeof name, "--%s", longopts[i].name);
-            return name;
-        }
-    return "an option";
+    return cli_opt_label(cli_opt_find(cli_job_opts, opt), opt);
 }
 
 static int bad_value(const char *cmd, int opt, const char *arg,
@@ -109,9 +148,8 @@ static int set_scalar(const char *cmd, hpcl_job *job, int opt,
         return set_count(cmd, opt, arg, hpcl_job_set_gpus, job, rc, 0);
     case 't':
         if ((minutes = cli_parse_minutes(arg)) < 0)
-            return bad_value(cmd, opt, arg, "expected minutes, M:S, H:M:S, "
-                                            "D-H, D-H:M, D-H:M:S or "
-                                            "UNLIMITED");
+            return cli_duration_error(cmd, option_name(opt), arg,
+                                      CLI_DUR_LIMIT);
         *rc = hpcl_job_set_time_limit(job, (unsigned)minutes);
         return EXIT_OK;
     case OPT_MEM:
@@ -195,58 +233,4 @@ int cli_job_option(const char *cmd, hpcl_ctx *ctx, hpcl_job *job, int opt,
     if (rc != HPCL_OK)
         return cli_lib_error(cmd, ctx, rc);
     return EXIT_OK;
-}
-
-void cli_job_options_help(FILE *out)
-{
-    fputs("Job options (as sbatch):\n"
-          "  -n, --ntasks=N           number of tasks\n"
-          "  -N, --nodes=N[-MAX]      number of nodes\n"
-          "  -c, --cpus-per-task=N    CPUs per task\n"
-          "      --gpus-per-task=N    GPUs per task\n"
-          "      --gpus-per-node=N    GPUs per node\n"
-          "  -G, --gpus=N             GPUs for the whole job\n"
-          "      --gres=LIST          generic resources per node (gpu:2, "
-          "...)\n"
-          "      --ntasks-per-node=N  tasks on each node\n"
-          "  -t, --time=TIME          time limit (M, M:S, H:M:S, D-H, D-H:M, "
-          "D-H:M:S,\n"
-          "                           UNLIMITED)\n"
-          "      --mem=SIZE           memory per node (default unit M; K M G "
-          "T)\n"
-          "      --mem-per-cpu=SIZE   memory per allocated CPU\n"
-          "      --exclusive          do not share nodes with other jobs\n"
-          "  -p, --partition=NAME     partition\n"
-          "  -A, --account=NAME       account to charge\n"
-          "  -q, --qos=NAME           quality of service\n"
-          "  -C, --constraint=LIST    node features (a&b, a|b)\n"
-          "      --reservation=NAME   run in this reservation\n"
-          "  -d, --dependency=LIST    start after other jobs "
-          "(afterok:ID, ...)\n"
-          "      --begin=TIME         start no earlier (now+1hour, "
-          "2027-01-05T10:00, 16:00)\n"
-          "      --signal=[B:]SIG[@S] send SIG S seconds (default 60) "
-          "before the limit\n"
-          "      --mail-type=LIST     mail on BEGIN, END, FAIL, ALL, ...\n"
-          "      --mail-user=ADDRESS  where the mail goes\n"
-          "      --export=LIST        variables the job gets: ALL (default), "
-          "NONE, or\n"
-          "                           [ALL,]NAME[=VALUE],...\n"
-          "  -J, --job-name=NAME      job name (default: the program's name)\n"
-          "  -D, --chdir=DIR          working directory (default: current)\n"
-          "  -o, --output=PATTERN     standard output (default slurm-%j.out; "
-          "%j %A %a %x %u %N)\n"
-          "  -e, --error=PATTERN      standard error (default: with output)\n"
-          "  -a, --array=RANGE        job array indexes, e.g. 0-15%4\n"
-          "  -H, --hold               submit held (release with scontrol "
-          "release)\n"
-          "      --launcher=NAME      srun (default), mpirun or none\n"
-          "      --mpi=TYPE           srun's MPI plugin (default: the site "
-          "file's mpi, else\n"
-          "                           pmix)\n"
-          "      --conf=FILE          site file (default: $HPCLAUNCH_CONF, "
-          "then\n"
-          "                           ~/.config/hpclaunch/hpclaunch.conf, "
-          "/etc/hpclaunch)\n",
-          out);
 }

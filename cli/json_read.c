@@ -15,9 +15,11 @@ struct reader {
 
 static struct cli_json *value(struct reader *r);
 
+/* A loop, not strspn: called between every two tokens. */
 static void skip_space(struct reader *r)
 {
-    r->p += strspn(r->p, " \t\r\n");
+    while (*r->p == ' ' || *r->p == '\n' || *r->p == '\t' || *r->p == '\r')
+        r->p++;
 }
 
 static struct cli_json *node(enum cli_json_type type)
@@ -105,30 +107,50 @@ static int escape(const char **p, char **o)
     return 0;
 }
 
-/* The string literal at r->p, decoded (malloc'd); NULL when invalid.
- * Decoded text is never longer than its literal. */
-static char *string(struct reader *r)
+/* The end (closing quote) of the string literal at r->p; NULL when
+ * invalid. */
+static const char *string_end(const struct reader *r)
 {
-    const char *p = r->p + 1, *end = p;
-    char *s, *o;
+    const char *end = r->p + 1;
 
     while (*end != '"') {
         if ((unsigned char)*end < 0x20)
             return NULL; /* the end of the text, or a raw control */
         end += *end == '\\' && end[1] != '\0' ? 2 : 1;
     }
-    if ((s = o = malloc((size_t)(end - p) + 1)) == NULL)
-        return NULL;
+    return end;
+}
+
+/* The string literal at r->p, up to end, decoded into o (NUL-terminated;
+ * decoded text is never longer than its literal): 0, or -1 when
+ * invalid. */
+static int decode(struct reader *r, const char *end, char *o)
+{
+    const char *p = r->p + 1;
+
     while (p < end) {
         if (*p != '\\')
             *o++ = *p++;
-        else if (p++, escape(&p, &o) != 0 || p > end) {
-            free(s);
-            return NULL;
-        }
+        else if (p++, escape(&p, &o) != 0 || p > end)
+            return -1;
     }
     *o = '\0';
     r->p = end + 1;
+    return 0;
+}
+
+/* The string literal at r->p, decoded (malloc'd); NULL when invalid. */
+static char *string(struct reader *r)
+{
+    const char *end = string_end(r);
+    char *s;
+
+    if (end == NULL || (s = malloc((size_t)(end - r->p))) == NULL)
+        return NULL;
+    if (decode(r, end, s) != 0) {
+        free(s);
+        return NULL;
+    }
     return s;
 }
 
@@ -190,10 +212,13 @@ static struct cli_json *members(struct reader *r, struct cli_json *j,
         if (keyed && (*r->p != '"' || (key = string(r)) == NULL))
             break;
         skip_space(r);
-        if (keyed && *r->p++ != ':') {
+        /* Never past the end: the caller looks at *r->p after a failure
+         * too (a text cut after a key read past its NUL: fuzz_cli_json). */
+        if (keyed && *r->p != ':') {
             free(key);
             break;
         }
+        r->p += keyed;
         if ((*tail = value(r)) == NULL) {
             free(key);
             break;
@@ -205,8 +230,9 @@ static struct cli_json *members(struct reader *r, struct cli_json *j,
             r->p++;
             return j;
         }
-        if (*r->p++ != ',')
+        if (*r->p != ',')
             break;
+        r->p++;
     }
     cli_json_free(j);
     return NULL;
@@ -257,8 +283,10 @@ struct cli_json *cli_json_parse(const char *text)
     struct reader r = {text, 0};
     struct cli_json *j = value(&r);
 
+    if (j == NULL)
+        return NULL;
     skip_space(&r);
-    if (j != NULL && *r.p != '\0') {
+    if (*r.p != '\0') {
         cli_json_free(j);
         return NULL;
     }
@@ -303,4 +331,121 @@ const char *cli_json_str(const struct cli_json *j)
 long long cli_json_int(const struct cli_json *j)
 {
     return j != NULL && j->type == CLI_JSON_NUMBER ? j->num : 0;
+}
+
+/* --- rows: an array of flat objects, without a tree ---------------------- */
+
+/* One member's value at r->p into row (decoded into o, which moves past
+ * it): a string, or the text of a number or literal. */
+static int row_value(struct reader *r, char **o, const char **val)
+{
+    const char *end;
+
+    skip_space(r);
+    *val = *o;
+    if (*r->p == '"') {
+        if ((end = string_end(r)) == NULL || decode(r, end, *o) != 0)
+            return -1;
+        *o += strlen(*o) + 1;
+        return 0;
+    }
+    end = r->p + strcspn(r->p, ",} \t\r\n");
+    if (end == r->p || *r->p == '{' || *r->p == '[')
+        return -1; /* nested: not a flat object */
+    /* null is "not known": no text, as a member that is not there */
+    if (end - r->p == 4 && strncmp(r->p, "null", 4) == 0) {
+        *val = NULL;
+        r->p = end;
+        return 0;
+    }
+    memcpy(*o, r->p, (size_t)(end - r->p));
+    *o += end - r->p;
+    *(*o)++ = '\0';
+    r->p = end;
+    return 0;
+}
+
+/* One object at r->p into row; its text decoded into buf. */
+static int row(struct reader *r, struct cli_json_row *row, char *buf)
+{
+    char *o = buf;
+
+    row->n = 0;
+    if (*r->p++ != '{')
+        return -1;
+    skip_space(r);
+    if (*r->p == '}') {
+        r->p++;
+        return 0;
+    }
+    for (;;) {
+        const char *end;
+
+        skip_space(r);
+        if (*r->p != '"' || (end = string_end(r)) == NULL ||
+            row->n == CLI_JSON_ROW_MAX)
+            return -1;
+        row->key[row->n] = o;
+        if (decode(r, end, o) != 0)
+            return -1;
+        o += strlen(o) + 1;
+        skip_space(r);
+        if (*r->p++ != ':' ||
+            row_value(r, &o, &row->val[row->n]) != 0)
+            return -1;
+        row->n++;
+        skip_space(r);
+        if (*r->p == '}') {
+            r->p++;
+            return 0;
+        }
+        if (*r->p++ != ',')
+            return -1;
+    }
+}
+
+int cli_json_rows(const char *text,
+                  void (*fn)(const struct cli_json_row *row, void *arg),
+                  void *arg)
+{
+    struct reader r = {text, 0};
+    struct cli_json_row one;
+    char *buf = malloc(strlen(text) + 1); /* a row decodes into less */
+
+    if (buf == NULL)
+        return -1;
+    skip_space(&r);
+    if (*r.p++ != '[')
+        goto bad;
+    skip_space(&r);
+    if (*r.p == ']')
+        r.p++;
+    else
+        for (;;) {
+            skip_space(&r);
+            if (row(&r, &one, buf) != 0)
+                goto bad;
+            fn(&one, arg);
+            skip_space(&r);
+            if (*r.p == ']') {
+                r.p++;
+                break;
+            }
+            if (*r.p++ != ',')
+                goto bad;
+        }
+    skip_space(&r);
+    free(buf);
+    return *r.p == '\0' ? 0 : -1;
+bad:
+    free(buf);
+    return -1;
+}
+
+const char *cli_json_row_get(const struct cli_json_row *row, const char *key)
+{
+    for (size_t i = 0; i < row->n; i++)
+        if (row->key[i][0] == key[0] && strcmp(row->key[i], key) == 0)
+            return row->val[i];
+    return NULL;
 }

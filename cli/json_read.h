@@ -44,4 +44,23 @@ const struct cli_json *cli_json_items(const struct cli_json *array);
 const char *cli_json_str(const struct cli_json *j);
 long long cli_json_int(const struct cli_json *j);
 
+/* An array of flat objects (members strings, numbers, booleans or null:
+ * the library's job listing), read without a tree, so that 100k rows
+ * cost no allocation each.  fn gets each row in turn; its texts (decoded
+ * strings; numbers and literals as written) live until fn returns.
+ * 0, or -1 when text is not such an array (rows before the fault were
+ * passed). */
+#define CLI_JSON_ROW_MAX 32 /* members per row */
+struct cli_json_row {
+    size_t n;
+    const char *key[CLI_JSON_ROW_MAX];
+    const char *val[CLI_JSON_ROW_MAX];
+};
+int cli_json_rows(const char *text,
+                  void (*fn)(const struct cli_json_row *row, void *arg),
+                  void *arg);
+
+/* The value of member key of row, or NULL (also when it is null). */
+const char *cli_json_row_get(const struct cli_json_row *row, const char *key);
+
 #endif

@@ -3,41 +3,77 @@
 #include <string.h>
 
 #include "cli.h"
+#include "options.h"
+#include "json_doc.h"
 
-struct command {
-    const char *name;
-    int (*run)(int argc, char **argv);
-    const char *summary;
-};
+/* The commands, in the order of `hpclaunch --help`; each is a table
+ * (options.h) next to its cmd_<name>(). */
+const struct cli_cmd *const cli_commands[] = {
+    &cli_cmd_submit, &cli_cmd_status, &cli_cmd_wait,  &cli_cmd_cancel,
+    &cli_cmd_fetch,
+    &cli_cmd_probe,  &cli_cmd_sites,  &cli_cmd_jobs,  &cli_cmd_topo,
+    &cli_cmd_plan,   &cli_cmd_pin,    &cli_cmd_run,   NULL};
 
-static const struct command commands[] = {
-    {"submit", cmd_submit, "submit a batch job (sbatch-like options)"},
-    {"status", cmd_status, "show the state of jobs"},
-    {"wait", cmd_wait, "wait until jobs end"},
-    {"cancel", cmd_cancel, "cancel jobs"},
-    {"probe", cmd_probe, "estimate when a job would start, and queue load"},
-    {"sites", cmd_sites, "list the sites, their reachability and load"},
-    {"jobs", cmd_jobs, "list journalled jobs, reconciled with their sites"},
-    {"topo", cmd_topo, "summarise a node: CPUs, NUMA nodes, GPUs, NICs"},
-    {"plan", cmd_plan, "show where each task of a node would run"},
-    {"pin", cmd_pin, "bind this task by the node's plan, then run a program"},
-    {"run", cmd_run, "start a job step whose tasks pin themselves"},
-};
-
-#define NCOMMANDS (sizeof commands / sizeof commands[0])
+const struct cli_cmd *cli_command(const char *name)
+{
+    for (size_t i = 0; cli_commands[i] != NULL; i++)
+        if (strcmp(name, cli_commands[i]->name) == 0)
+            return cli_commands[i];
+    return NULL;
+}
 
 static void usage(FILE *out)
 {
     fprintf(out, "usage: hpclaunch [--version] [--help] [--conf FILE] "
                  "COMMAND [ARGS]\n\nCommands:\n");
-    for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
-    fprintf(out, "\nRun 'hpclaunch COMMAND --help' for a command's options;"
-                 " see hpclaunch(1).\n");
+    for (size_t i = 0; cli_commands[i] != NULL; i++)
+        fprintf(out, "  %-8s %s\n", cli_commands[i]->name,
+                cli_commands[i]->summary);
+    fprintf(out, "\nRun 'hpclaunch help COMMAND' (or 'hpclaunch COMMAND "
+                 "--help') for a command's\noptions; see hpclaunch(1).\n");
+}
+
+/* "'sumbit' is not a command; did you mean 'submit'?"; EXIT_USAGE. */
+static int not_a_command(const char *word)
+{
+    const char *names[sizeof cli_commands / sizeof *cli_commands] = {NULL};
+    const char *best;
+    size_t n = 0;
+
+    for (; cli_commands[n] != NULL; n++)
+        names[n] = cli_commands[n]->name;
+    best = cli_did_you_mean(word, names, n);
+    if (best != NULL)
+        fprintf(stderr, "hpclaunch: '%s' is not a command; did you mean "
+                "'%s'?\n", word, best);
+    else
+        fprintf(stderr, "hpclaunch: '%s' is not a command; see 'hpclaunch "
+                "--help'\n", word);
+    return EXIT_USAGE;
+}
+
+/* hpclaunch help [COMMAND]: the command's --help, as it prints it. */
+static int help(int argc, char **argv)
+{
+    const struct cli_cmd *cmd;
+
+    if (argc < 3) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if ((cmd = cli_command(argv[2])) == NULL)
+        return not_a_command(argv[2]);
+    cli_help(cmd, stdout);
+    return EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
+    const struct cli_cmd *cmd;
+
+    /* Shell completion (cli/completion): hidden, never a command. */
+    if (argc >= 2 && strcmp(argv[1], "__complete") == 0)
+        return cli_complete(argc - 1, argv + 1);
     /* --conf FILE before the command: the site file for any command. */
     if (argc >= 3 && strcmp(argv[1], "--conf") == 0) {
         cli_conf = argv[2];
@@ -47,6 +83,10 @@ int main(int argc, char **argv)
         cli_conf = argv[1] + 7;
         argc--;
         argv++;
+    } else if (argc == 2 && strcmp(argv[1], "--conf") == 0) {
+        fprintf(stderr, "hpclaunch: option --conf needs a value (FILE), "
+                "then a command; see 'hpclaunch --help'\n");
+        return EXIT_USAGE;
     }
     if (argc < 2) {
         usage(stderr);
@@ -56,15 +96,23 @@ int main(int argc, char **argv)
         printf("hpclaunch %s\n", hpcl_version());
         return EXIT_OK;
     }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(stdout);
         return EXIT_OK;
     }
-    for (size_t i = 0; i < NCOMMANDS; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "hpclaunch: '%s' is not a command; see 'hpclaunch --help'\n",
-            argv[1]);
+    if (strcmp(argv[1], "help") == 0)
+        return help(argc, argv);
+    if ((cmd = cli_command(argv[1])) != NULL) {
+        /* --json: one document on stdout, whatever happens */
+        cli_doc_begin(cmd->name, argc - 1, argv + 1);
+        int status = cmd->run(argc - 1, argv + 1);
+        cli_doc_end();
+        return status;
+    }
+    not_a_command(argv[1]);
+    cli_doc_begin(NULL, argc - 1, argv + 1);
+    cli_doc_subject("command", argv[1]);
+    cli_doc_error("usage", "'%s' is not a command", argv[1]);
+    cli_doc_end();
     return EXIT_USAGE;
 }

@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "json_doc.h"
+#include "options.h"
 
 void cli_plan_opts_init(struct cli_plan_opts *o)
 {
@@ -90,43 +92,34 @@ int cli_plan_option(const char *cmd, struct cli_plan_opts *o, int opt,
     }
 }
 
-void cli_plan_options_help(FILE *out)
-{
-    fprintf(out,
-            "Task options:\n"
-            "  -c, --cpus-per-task=C    CPUs of each task as Slurm counts "
-            "them: hardware\n"
-            "                           threads, one per OpenMP thread "
-            "(alias\n"
-            "                           --threads-per-task; default 1)\n"
-            "      --gpus-per-task=G    GPUs of each task (default 0)\n"
-            "      --threads-per-core=K hardware threads of a core to use "
-            "(default: all,\n"
-            "                           as srun: -c 8 is 4 cores on an "
-            "SMT-2 node)\n"
-            "      --hint=multithread   use every hardware thread of a "
-            "core (the default)\n"
-            "      --hint=nomultithread use one hardware thread per core "
-            "(-c 8: 8 cores)\n"
-            "      --distribution=D     spread (default: balance over "
-            "packages and NUMA\n"
-            "                           nodes) or compact (fill one NUMA "
-            "node first)\n"
-            "      --oversubscribe      let tasks share cores and GPUs when "
-            "too few\n");
-}
+/* What each task needs: plan, pin and run (run forwards them to pin). */
+const struct cli_opt cli_task_opts[] = {
+    {'c', "cpus-per-task", "C", "CPUs of each task as Slurm counts them: "
+     "hardware\nthreads, one per OpenMP thread (alias\n"
+     "--threads-per-task; default 1)", NULL},
+    {'c', "threads-per-task", "C", NULL, NULL},
+    {OPT_GPUS_PER_TASK, "gpus-per-task", "G", "GPUs of each task (default 0)",
+     NULL},
+    {OPT_THREADS_PER_CORE, "threads-per-core", "K", "hardware threads of a "
+     "core to use (default: all,\nas srun: -c 8 is 4 cores on an SMT-2 "
+     "node)", NULL},
+    {OPT_HINT, "hint", "WHICH", "multithread: every hardware thread of a "
+     "core (the\ndefault); nomultithread: one hardware thread per\n"
+     "core (-c 8: 8 cores)", "multithread nomultithread"},
+    {OPT_DISTRIBUTION, "distribution", "D", "spread (default: balance over "
+     "packages and NUMA\nnodes) or compact (fill one NUMA node first)",
+     "spread compact"},
+    {OPT_OVERSUBSCRIBE, "oversubscribe", NULL, "let tasks share cores and "
+     "GPUs when too few", NULL},
+    {0, NULL, NULL, NULL, NULL}};
 
-void cli_topo_options_help(FILE *out)
-{
-    fprintf(out,
-            "Topology options (default: $HPCL_HWLOC_XMLFILE, else this "
-            "machine):\n"
-            "      --topology=FILE      an hwloc XML file (lstopo --of "
-            "xml)\n"
-            "      --synthetic=DESC     an hwloc synthetic description, "
-            "e.g.\n"
-            "                           \"pack:2 numa:2 core:8 pu:2\"\n");
-}
+/* Where the topology comes from: topo and plan. */
+const struct cli_opt cli_topo_opts[] = {
+    {OPT_TOPOLOGY, "topology", "FILE", "an hwloc XML file (lstopo --of xml)",
+     "@file"},
+    {OPT_SYNTHETIC, "synthetic", "DESC", "an hwloc synthetic description, "
+     "e.g.\n\"pack:2 numa:2 core:8 pu:2\"", NULL},
+    {0, NULL, NULL, NULL, NULL}};
 
 int cli_load_topo(const char *cmd, hpcl_ctx *ctx,
                   const struct cli_plan_opts *o, hpcl_topo **out)
@@ -142,6 +135,8 @@ int cli_load_topo(const char *cmd, hpcl_ctx *ctx,
         rc = hpcl_topo_load_synthetic(out, ctx, o->synthetic, 0);
     else
         rc = hpcl_topo_load(out, ctx, 0);
+    if (rc != HPCL_OK && xml != NULL)
+        cli_doc_subject("file", xml); /* --json: the error names it */
     if (rc == HPCL_OK && (o->cpuset != NULL || o->gpu_list != NULL))
         rc = hpcl_topo_restrict(*out, o->cpuset, o->gpu_list, 0);
     return rc == HPCL_OK ? EXIT_OK : cli_lib_error(cmd, ctx, rc);

@@ -1,13 +1,13 @@
 /* Helpers shared by the subcommands: errors, number and time parsing. */
 #include <ctype.h>
 #include <errno.h>
-#include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "cli.h"
+#include "json_doc.h"
 /* Shared with the library, compiled in (curl's tool borrows curlx the
  * same way): one duration grammar for the site file and the options, one
  * way to load jansson. */
@@ -23,6 +23,7 @@ int cli_lib_error(const char *cmd, hpcl_ctx *ctx, hpcl_rc rc)
                 detail);
     else
         fprintf(stderr, "hpclaunch %s: %s\n", cmd, hpcl_strerror(rc));
+    cli_doc_lib_error(rc, detail);
     return EXIT_LIBRARY;
 }
 
@@ -38,15 +39,10 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
+    va_start(ap, fmt);
+    cli_doc_usage_error(cli_where, fmt, ap);
+    va_end(ap);
     fprintf(stderr, "\nTry 'hpclaunch %s --help' for more information.\n",
-            cmd);
-    return EXIT_USAGE;
-}
-
-int cli_usage_hint(const char *cmd)
-{
-    /* getopt has already said what was wrong with the option. */
-    fprintf(stderr, "Try 'hpclaunch %s --help' for more information.\n",
             cmd);
     return EXIT_USAGE;
 }
@@ -86,69 +82,31 @@ long cli_parse_count(const char *text)
     return v;
 }
 
-/* Split text at separators into up to n numbers; returns how many.  Each
- * number is at most 10^7, so that no sum of them can overflow. */
-static int split_numbers(const char *text, char sep, long *v, int n)
+/* The flags of the one time grammar (lib/core/duration.h) for each kind
+ * of duration the options take. */
+static unsigned duration_flags(enum cli_duration kind)
 {
-    int count = 0;
-    const char *p = text;
-
-    while (count < n) {
-        char *end;
-        if (!isdigit((unsigned char)*p))
-            return -1;
-        errno = 0;
-        v[count] = strtol(p, &end, 10);
-        if (errno != 0 || v[count] > 10000000L)
-            return -1;
-        count++;
-        if (*end == '\0')
-            return count;
-        if (*end != sep)
-            return -1;
-        p = end + 1;
+    switch (kind) {
+    case CLI_DUR_LIMIT:
+        return HPCL__DUR_BARE_MINUTES | HPCL__DUR_UNLIMITED;
+    case CLI_DUR_TIMEOUT:
+        return HPCL__DUR_SUBSECOND | HPCL__DUR_UNLIMITED;
+    case CLI_DUR_SECONDS:
+        break;
     }
-    return -1;
+    return 0;
 }
 
-/* sbatch --time: M, M:S, H:M:S, D-H, D-H:M, D-H:M:S. */
 long cli_parse_minutes(const char *text)
 {
-    long v[3] = {0, 0, 0}, days = 0, seconds;
-    const char *dash = strchr(text, '-');
-    int n;
+    long long ms;
 
-    /* Slurm's words for no limit; sbatch -t 0 means none too. */
-    if (strcasecmp(text, "UNLIMITED") == 0 ||
-        strcasecmp(text, "INFINITE") == 0 || strcmp(text, "-1") == 0 ||
-        strspn(text, "0:") == strlen(text))
-        return text[0] != '\0' ? (long)HPCL_TIME_UNLIMITED : -1;
-
-    if (dash != NULL) {
-        char *end;
-        if (!isdigit((unsigned char)text[0]))
-            return -1;
-        errno = 0;
-        days = strtol(text, &end, 10);
-        if (end != dash || errno != 0 || days > 100000L)
-            return -1;
-        if ((n = split_numbers(dash + 1, ':', v, 3)) < 0)
-            return -1;
-        seconds = days * 86400 + v[0] * 3600 + v[1] * 60 + v[2];
-    } else {
-        if ((n = split_numbers(text, ':', v, 3)) < 0)
-            return -1;
-        if (n == 1)
-            seconds = v[0] * 60;
-        else if (n == 2)
-            seconds = v[0] * 60 + v[1];
-        else
-            seconds = v[0] * 3600 + v[1] * 60 + v[2];
-    }
-    /* Slurm keeps minutes in 32 bits, its top values meaning "infinite". */
-    if ((seconds + 59) / 60 > 0x7fffffffL)
+    if (hpcl__duration_parse(&ms, text, duration_flags(CLI_DUR_LIMIT)) != 0)
         return -1;
-    return (seconds + 59) / 60;
+    /* sbatch -t 0 means no limit too; seconds round up, as sbatch's. */
+    if (ms == HPCL__DUR_INFINITE || ms == 0)
+        return (long)HPCL_TIME_UNLIMITED;
+    return (long)((ms + 59999) / 60000);
 }
 
 long long cli_parse_mib(const char *text)
@@ -185,22 +143,6 @@ long long cli_parse_mib(const char *text)
     return v;
 }
 
-void cli_json_string(FILE *out, const char *text)
-{
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(out, "\\%c", *p);
-        else if (*p == '\n')
-            fputs("\\n", out);
-        else if (*p < 0x20)
-            fprintf(out, "\\u%04x", *p);
-        else
-            fputc(*p, out);
-    }
-    fputc('"', out);
-}
-
 int cli_need_jansson(const char *cmd)
 {
     const char *why;
@@ -213,14 +155,13 @@ int cli_need_jansson(const char *cmd)
 
 double cli_parse_seconds(const char *text)
 {
-    char *end;
-    double v;
+    long long ms;
 
-    errno = 0;
-    v = strtod(text, &end);
-    if (end == text || *end != '\0' || errno != 0 || !isfinite(v) || v <= 0)
+    if (hpcl__duration_parse(&ms, text, duration_flags(CLI_DUR_TIMEOUT)) !=
+            0 ||
+        ms == 0)
         return -1;
-    return v;
+    return ms == HPCL__DUR_INFINITE ? 0 : (double)ms / 1000;
 }
 
 int cli_need_refs(const char *cmd, int first, int argc)
@@ -229,6 +170,15 @@ int cli_need_refs(const char *cmd, int first, int argc)
         return cli_usage_error(cmd, "no job given (a reference like "
                                     "SITE:1234, as submit prints)");
     return EXIT_OK;
+}
+
+int cli_job_error(const char *cmd, hpcl_ctx *ctx, hpcl_rc rc)
+{
+    /* hpcl_job_attach() says HPCL_E_INVAL only of the reference itself
+     * (its syntax, its site): the command line is wrong. */
+    if (rc == HPCL_E_INVAL)
+        return cli_usage_error(cmd, "%s", hpcl_ctx_errmsg(ctx));
+    return cli_lib_error(cmd, ctx, rc);
 }
 
 const char *cli_conf;
@@ -247,17 +197,80 @@ hpcl_ctx *cli_sites_ctx_create(const char *cmd)
 int cli_load_sites(const char *cmd, hpcl_ctx *ctx)
 {
     hpcl_rc rc = hpcl_ctx_load_sites(ctx, cli_conf, 0);
+    int status;
 
-    return rc == HPCL_OK ? EXIT_OK : cli_lib_error(cmd, ctx, rc);
+    if (rc == HPCL_OK)
+        return EXIT_OK;
+    cli_doc_subject("file", cli_conf); /* NULL: the one looked up */
+    status = cli_lib_error(cmd, ctx, rc);
+    cli_doc_subject(NULL, NULL);
+    return status;
 }
 
 /* The library's own parser (lib/core/duration.c, compiled in): the
- * same grammar as the site file's durations.  Whole seconds, rounded up. */
+ * same grammar as the site file's durations. */
 long cli_parse_duration(const char *text)
 {
-    long ms;
+    long long ms;
 
-    if (hpcl__duration_parse(&ms, text) != 0)
+    if (hpcl__duration_parse(&ms, text, duration_flags(CLI_DUR_SECONDS)) !=
+        0)
         return -1;
-    return (ms + 999) / 1000;
+    return (long)(ms / 1000);
+}
+
+int cli_duration_error(const char *cmd, const char *option,
+                       const char *text, enum cli_duration kind)
+{
+    unsigned flags = duration_flags(kind);
+    long long ms = -1;
+    int r = hpcl__duration_parse(&ms, text, flags);
+
+    /* Parsed, yet refused: only a zero timeout. */
+    return cli_usage_error(cmd, "invalid value '%s' for %s: %s; %s", text,
+                           option,
+                           r == HPCL__DUR_OK ? "it must be more than 0"
+                                             : hpcl__duration_why(r),
+                           hpcl__duration_forms(flags));
+}
+
+const char *cli_signal_name(int sig)
+{
+    /* The signals a job dies of; by macro, so the numbers are this
+     * system's (Slurm's nodes run the same kernel as its clients, Linux). */
+    static const struct {
+        int sig;
+        const char *name;
+    } names[] = {
+        {SIGHUP, "SIGHUP"},   {SIGINT, "SIGINT"},   {SIGQUIT, "SIGQUIT"},
+        {SIGILL, "SIGILL"},   {SIGTRAP, "SIGTRAP"}, {SIGABRT, "SIGABRT"},
+        {SIGBUS, "SIGBUS"},   {SIGFPE, "SIGFPE"},   {SIGKILL, "SIGKILL"},
+        {SIGUSR1, "SIGUSR1"}, {SIGSEGV, "SIGSEGV"}, {SIGUSR2, "SIGUSR2"},
+        {SIGPIPE, "SIGPIPE"}, {SIGALRM, "SIGALRM"}, {SIGTERM, "SIGTERM"},
+        {SIGCHLD, "SIGCHLD"}, {SIGCONT, "SIGCONT"}, {SIGSTOP, "SIGSTOP"},
+        {SIGTSTP, "SIGTSTP"}, {SIGTTIN, "SIGTTIN"}, {SIGTTOU, "SIGTTOU"},
+        {SIGURG, "SIGURG"},   {SIGXCPU, "SIGXCPU"}, {SIGXFSZ, "SIGXFSZ"},
+        {SIGVTALRM, "SIGVTALRM"}, {SIGPROF, "SIGPROF"},
+        {SIGWINCH, "SIGWINCH"},   {SIGSYS, "SIGSYS"},
+    };
+
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (names[i].sig == sig)
+            return names[i].name;
+    return NULL;
+}
+
+const char *cli_job_end(char *buf, size_t size, int exit_code, int sig)
+{
+    const char *name = cli_signal_name(sig);
+
+    if (sig > 0 && name != NULL)
+        snprintf(buf, size, "signal %d (%s)", sig, name);
+    else if (sig > 0) /* 53: how Slurm reports a launch failure */
+        snprintf(buf, size, "signal %d", sig);
+    else if (exit_code >= 0)
+        snprintf(buf, size, "exit %d", exit_code);
+    else
+        snprintf(buf, size, "-");
+    return buf;
 }

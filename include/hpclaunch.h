@@ -10,6 +10,7 @@
 #include <hpclaunch/ctx.h>
 #include <hpclaunch/job.h>
 #include <hpclaunch/probe.h>
+#include <hpclaunch/data.h>
 #include <hpclaunch/topo.h>
 #include <hpclaunch/plan.h>
 #include <hpclaunch/pin.h>

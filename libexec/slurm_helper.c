@@ -177,9 +177,18 @@ static hpcl_rc do_query(struct hpcl__site *site, hpcl_ctx *ctx,
 static hpcl_rc do_list(struct hpcl__site *site, hpcl_ctx *ctx,
                        struct hpcl__rbuf *r, struct hpcl__wbuf *out)
 {
-    if (r->bad || r->left != 0)
+    uint32_t n = hpcl__wire_get_u32(r), *ids;
+    hpcl_rc rc;
+
+    if (r->bad || n != r->left / 4 || r->left % 4 != 0)
         return bad_request(ctx);
-    return site->ops->list(site, ctx, put_records, out);
+    if ((ids = calloc(n + 1, sizeof *ids)) == NULL)
+        return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+    for (uint32_t k = 0; k < n; k++)
+        ids[k] = hpcl__wire_get_u32(r);
+    rc = site->ops->list(site, ctx, ids, n, put_records, out);
+    free(ids);
+    return rc;
 }
 
 static hpcl_rc do_cancel(struct hpcl__site *site, hpcl_ctx *ctx,

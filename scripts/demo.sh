@@ -47,3 +47,15 @@ set -x
 out=$(sed -n 's/.*; output: //p' "$HPCL_DEV_WORK/demo/last")
 echo "--- $out"
 cat "$out"
+
+# Data in the decision (issue 16): site A is still full; a job that reads
+# a 200 MB file kept at home.  Over a slow link to B (100 kB/s: 2000 s of
+# copying, longer than A's queue) it stays home; over a fast one (1 GB/s)
+# it goes to B, its input copied and checked there first.  Dry runs.
+echo "== a job with a 200 MB input at home: slow link, then fast link"
+head -c 200000000 /dev/zero >"$HPCL_DEV_WORK/demo/input.dat"
+for bw in 100k 1G; do
+    sed "s/^bandwidth = .*/bandwidth = $bw/" "$HPCLAUNCH_CONF" >"$HPCL_DEV_WORK/demo/sites-$bw.conf"
+    HPCLAUNCH_CONF=$HPCL_DEV_WORK/demo/sites-$bw.conf "$H" submit --dry-run -n 1 -t 10 \
+        --input "$HPCL_DEV_WORK/demo/input.dat" -- sha256sum "$HPCL_DEV_WORK/demo/input.dat"
+done

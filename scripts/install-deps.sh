@@ -8,9 +8,12 @@ packages=(
     libhwloc-dev hwloc libslurm-dev libcmocka-dev libcurl4-openssl-dev
     libjansson-dev libinih-dev openmpi-bin libopenmpi-dev libpmix-dev
     slurmctld slurmd slurmrestd slurm-client slurm-wlm-jwt-plugin munge
-    mariadb-server slurmdbd
+    mariadb-server slurmdbd openssh-server openssh-client rsync
     man-db groff-base groff curl procps iproute2 util-linux python3
+    strace   # tests/live/cli_secrets.sh: argv and environment of each exec
     gfortran python3-mpi4py clang libomp-dev
+    # libFuzzer and the sanitizers for tests/fuzz: clang only recommends them
+    libclang-rt-14-dev
     debootstrap
 )
 

@@ -70,6 +70,14 @@ stage "live tests" bash tests/live/run.sh _build/main "$prefix"
 stage "sanitizer build" scripts/build.sh _build/asan --enable-sanitizers --enable-werror &&
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         stage "unit tests (ASan+UBSan)" unit_tests _build/asan
+# The libFuzzer harnesses (tests/fuzz/README.md): every input kept in
+# tests/fuzz/corpus replayed, then a short search, FUZZ_TIME s each.
+fuzz_smoke() {
+    scripts/build.sh _build/fuzz --enable-fuzzing CC=clang CXX=clang++ \
+        --without-mpi --without-fortran &&
+        make -C _build/fuzz fuzz-smoke FUZZ_TIME="${FUZZ_TIME:-25}"
+}
+stage "fuzz smoke" fuzz_smoke
 stage "Debian 13 build (libslurm 24.11)" debian13_build &&
     stage "unit tests (Debian 13, libslurm 24.11)" unit_tests "$top/_build/debian13" in_debian13
 

@@ -28,9 +28,11 @@ LAYERS = {
     "registry": ("lib/registry", ["core", "conf", "backend", "slurm",
                                   "rest"]),
     "job": ("lib/job", ["core", "conf", "backend", "registry"]),
-    "submit": ("lib/submit", ["core", "conf", "backend", "registry", "job"]),
+    "stage": ("lib/stage", ["core", "conf", "job"]),
+    "submit": ("lib/submit", ["core", "conf", "backend", "registry", "job",
+                              "stage"]),
     "ctx": ("lib", ["core", "conf", "topo", "place", "backend", "slurm",
-                    "rest", "registry", "job", "submit"]),
+                    "rest", "registry", "job", "stage", "submit"]),
 }
 
 

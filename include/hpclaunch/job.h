@@ -241,6 +241,18 @@ HPCL_API const char *hpcl_job_ref(const hpcl_job *job);
 /* Query the job's site for its current state. */
 HPCL_API hpcl_rc hpcl_job_refresh(hpcl_job *job);
 
+/* hpcl_job_refresh for n jobs of one context, each site asked once for
+ * all of its jobs; rcs[i] is job i's result.  HPCL_OK when all were
+ * refreshed, else the first failure's code.  flags must be 0. */
+HPCL_API hpcl_rc hpcl_jobs_refresh(hpcl_job *const *jobs, size_t n,
+                                   hpcl_rc *rcs, unsigned flags);
+
+/* hpcl_job_attach for n references, each site asked once: out[i] is the
+ * handle (NULL when rcs[i] is not HPCL_OK).  flags must be 0. */
+HPCL_API hpcl_rc hpcl_jobs_attach(hpcl_job **out, hpcl_ctx *ctx,
+                                  const char *const *refs, size_t n,
+                                  hpcl_rc *rcs, unsigned flags);
+
 /* Results of the last refresh.  Strings are borrowed, "" when unknown. */
 HPCL_API hpcl_state hpcl_job_state(const hpcl_job *job);
 HPCL_API const char *hpcl_job_reason(const hpcl_job *job);
@@ -248,6 +260,23 @@ HPCL_API const char *hpcl_job_nodelist(const hpcl_job *job);
 HPCL_API const char *hpcl_job_output_path(const hpcl_job *job);
 HPCL_API const char *hpcl_job_error_path(const hpcl_job *job);
 HPCL_API int hpcl_job_exit_code(const hpcl_job *job);
+
+/* The signal that ended the job (11 for Slurm's ExitCode 0:11, when
+ * hpcl_job_exit_code() is 139), 0 when it exited on its own, -1 while
+ * not ended or not known. */
+HPCL_API int hpcl_job_signal(const hpcl_job *job);
+
+/* An array job's tasks as the last refresh saw them, by index (the tasks
+ * still pending last, as one "SITE:ID_[4-9]"); 0 tasks for a job that is
+ * not an array or a reference to one task.  Strings borrowed, "" and
+ * HPCL_STATE_UNKNOWN / -1 when i is out of range. */
+HPCL_API size_t hpcl_job_task_count(const hpcl_job *job);
+HPCL_API const char *hpcl_job_task_ref(const hpcl_job *job, size_t i);
+HPCL_API hpcl_state hpcl_job_task_state(const hpcl_job *job, size_t i);
+HPCL_API int hpcl_job_task_exit_code(const hpcl_job *job, size_t i);
+HPCL_API int hpcl_job_task_signal(const hpcl_job *job, size_t i);
+HPCL_API const char *hpcl_job_task_nodelist(const hpcl_job *job, size_t i);
+HPCL_API const char *hpcl_job_task_reason(const hpcl_job *job, size_t i);
 
 /* Wait until the job reaches a terminal state, at most timeout_s seconds
  * (negative: no limit).  HPCL_E_TIMEOUT when it is still running. */

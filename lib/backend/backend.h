@@ -89,6 +89,9 @@ struct hpcl__jobdesc {
 struct hpcl__jobrec {
     hpcl_state state;
     int exit_code;              /* shell-style, -1 while not ended */
+    int term_signal;            /* the signal that ended it (Slurm's
+                                 * ExitCode 0:11 is 11), 0 none, -1 while
+                                 * not ended */
     uint32_t job_id;
     uint32_t array_job_id;      /* 0 when not an array */
     uint32_t array_task_id;     /* HPCL__NO_TASK when none */
@@ -160,14 +163,17 @@ struct hpcl__backend_ops {
     hpcl_rc (*query)(struct hpcl__site *site, hpcl_ctx *ctx, uint32_t id,
                      const char *ref, hpcl__jobrec_fn fn, void *arg);
 
-    /* The records of every job of this user that the controller knows,
-     * in one request (libslurm: the user's jobs; slurmrestd: GET /jobs,
-     * every user's), passed to fn at once: a listing of many journaled
-     * jobs costs one request per site, not one per job.  A job the
-     * controller no longer knows is simply absent.  NULL: the driver
-     * cannot (callers query job by job). */
+    /* The records of the jobs ids[0..nids) (sorted, no repeats), passed
+     * to fn at once (records of other jobs may come too: callers pick
+     * theirs by id): a listing of many journaled jobs costs one request
+     * per site, or a few, not one per job.  The driver chooses by count
+     * between loading each job and one listing filtered at the site
+     * (lib/backend/slurm/slurm_lib.c, lib/backend/rest/rest_driver.c).
+     * A job the controller no longer knows is simply absent.  NULL: the
+     * driver cannot (callers query job by job). */
     hpcl_rc (*list)(struct hpcl__site *site, hpcl_ctx *ctx,
-                    hpcl__jobrec_fn fn, void *arg);
+                    const uint32_t *ids, size_t nids, hpcl__jobrec_fn fn,
+                    void *arg);
 
     /* Cancel job id or one task of it (task != HPCL__NO_TASK); a job that
      * already ended is not an error. */

@@ -37,6 +37,20 @@ const struct hpcl__site_key_def hpcl__site_keys[SK_NKEYS] = {
     [SK_HOME] = {"home", SK_IN_DEFAULTS, SK_T_SITENAME, 0},
     [SK_JOURNAL] = {"journal", SK_IN_DEFAULTS, SK_T_PATH, 0},
     [SK_ACCOUNTING] = {"accounting", SITE, SK_T_ACCOUNTING, 0},
+    [SK_PRICE_CORE_HOUR] = {"price_core_hour", SITE, SK_T_ECON, 0},
+    [SK_PRICE_GPU_HOUR] = {"price_gpu_hour", SITE, SK_T_ECON, 0},
+    [SK_CURRENCY] = {"currency", SITE | SK_IN_DEFAULTS, SK_T_ECON, 0},
+    [SK_CARBON_INTENSITY] = {"carbon_intensity", SITE, SK_T_ECON, 0},
+    [SK_POWER_PER_CORE] = {"power_per_core", SITE | SK_IN_DEFAULTS,
+                           SK_T_ECON, 0},
+    [SK_POWER_PER_GPU] = {"power_per_gpu", SITE | SK_IN_DEFAULTS, SK_T_ECON,
+                          0},
+    [SK_DATA_ENDPOINT] = {"data_endpoint", SITE, SK_T_ECON, 0},
+    [SK_IDENTITY_FILE] = {"identity_file", SITE, SK_T_ECON, 0},
+    [SK_KNOWN_HOSTS] = {"known_hosts", SITE, SK_T_ECON, 0},
+    [SK_BANDWIDTH] = {"bandwidth", SITE, SK_T_ECON, 0},
+    [SK_RTT] = {"rtt", SITE, SK_T_ECON, 0},
+    [SK_BWLIMIT] = {"bwlimit", SITE, SK_T_ECON, 0},
 };
 
 #define MAX_TIMEOUT_MS 86400000L /* a day: anything longer is a typo */
@@ -88,27 +102,6 @@ static hpcl_rc take(struct hpcl__sites_parser *p, char **field, char *value)
     free(*field);
     *field = value;
     return p->rc;
-}
-
-/* Paths may start with ~/ so that one system-wide file serves every
- * user; anything else relative would depend on the current directory. */
-static hpcl_rc set_path(struct hpcl__sites_parser *p, char **field,
-                        const char *key, const char *value)
-{
-    const char *home = getenv("HOME");
-    char *out;
-
-    if (value[0] == '/')
-        return take(p, field, strdup(value));
-    if (strcmp(value, "~") != 0 && strncmp(value, "~/", 2) != 0)
-        return hpcl__sites_fail(p, p->lineno, "key '%s' must be an absolute "
-                                "path or start with ~/, not '%s'", key, value);
-    if (home == NULL || home[0] != '/')
-        return hpcl__sites_fail(p, p->lineno, "key '%s': cannot expand ~ "
-                                "because $HOME is not an absolute path", key);
-    if ((out = malloc(strlen(home) + strlen(value))) != NULL)
-        sprintf(out, "%s%s", home, value + 1);
-    return take(p, field, out);
 }
 
 static hpcl_rc set_url(struct hpcl__sites_parser *p, char **field,
@@ -170,24 +163,26 @@ static hpcl_rc set_driver(struct hpcl__sites_parser *p,
 static hpcl_rc set_duration(struct hpcl__sites_parser *p, int key,
                             struct hpcl__site_conf *site, const char *value)
 {
-    long ms;
+    /* The one time grammar (hpclaunch(7)); a bare number is seconds. A
+     * wait is counted in whole seconds, a timeout in milliseconds. */
+    unsigned flags = key == SK_MAX_WAIT ? 0 : HPCL__DUR_SUBSECOND;
+    long long ms;
+    int r = hpcl__duration_parse(&ms, value, flags);
 
-    if (hpcl__duration_parse(&ms, value) != 0)
-        return hpcl__sites_fail(p, p->lineno, "key '%s' must be a duration "
-                                "such as 90, 30s, 10m, 1h30m or 2d, not '%s'",
-                                hpcl__site_keys[key].name, value);
+    if (r != HPCL__DUR_OK)
+        return hpcl__sites_fail(p, p->lineno, "key '%s': '%s' is %s; %s",
+                                hpcl__site_keys[key].name, value,
+                                hpcl__duration_why(r),
+                                hpcl__duration_forms(flags));
     if (key == SK_MAX_WAIT) {
-        if (ms % 1000 != 0)
-            return hpcl__sites_fail(p, p->lineno, "key 'max_wait' must be "
-                                    "whole seconds, not '%s'", value);
         *(site != NULL ? &site->max_wait_s : &p->sites->max_wait_s) =
-            ms / 1000;
+            (long)(ms / 1000);
         return p->rc;
     }
     if (ms <= 0 || ms > MAX_TIMEOUT_MS)
         return hpcl__sites_fail(p, p->lineno, "key 'timeout' must be more "
                                 "than 0 and at most 1d, not '%s'", value);
-    *(site != NULL ? &site->timeout_ms : &p->sites->timeout_ms) = ms;
+    *(site != NULL ? &site->timeout_ms : &p->sites->timeout_ms) = (long)ms;
     return p->rc;
 }
 
@@ -315,7 +310,7 @@ hpcl_rc hpcl__sites_set_key(struct hpcl__sites_parser *p, int key,
     case SK_T_DRIVER:
         return set_driver(p, site, value);
     case SK_T_PATH:
-        return set_path(p, field, d->name, value);
+        return hpcl__sites_set_path(p, field, d->name, value);
     case SK_T_URL:
         return set_url(p, field, value);
     case SK_T_VERSION:
@@ -332,6 +327,8 @@ hpcl_rc hpcl__sites_set_key(struct hpcl__sites_parser *p, int key,
         return set_home(p, value);
     case SK_T_ACCOUNTING:
         return set_accounting(p, site, value);
+    case SK_T_ECON:
+        return hpcl__sites_set_econ(p, key, d->name, value, site);
     }
     return p->rc;
 }
@@ -460,5 +457,7 @@ hpcl_rc hpcl__sites_finish(struct hpcl__sites_parser *p)
         if (s->site[i].timeout_ms < 0)
             s->site[i].timeout_ms = s->timeout_ms;
     }
+    if (hpcl__sites_finish_econ(p) != HPCL_OK)
+        return p->rc;
     return find_home(p);
 }

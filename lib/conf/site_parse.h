@@ -29,6 +29,18 @@ enum hpcl__site_key {
     SK_HOME,
     SK_JOURNAL,
     SK_ACCOUNTING,
+    SK_PRICE_CORE_HOUR, /* economics and data: lib/conf/site_econ.c */
+    SK_PRICE_GPU_HOUR,
+    SK_CURRENCY,
+    SK_CARBON_INTENSITY,
+    SK_POWER_PER_CORE,
+    SK_POWER_PER_GPU,
+    SK_DATA_ENDPOINT,
+    SK_IDENTITY_FILE,
+    SK_KNOWN_HOSTS,
+    SK_BANDWIDTH,
+    SK_RTT,
+    SK_BWLIMIT,
     SK_NKEYS
 };
 
@@ -50,7 +62,8 @@ enum hpcl__site_key_type {
     SK_T_INT,      /* decimal integer */
     SK_T_MAP,      /* FROM => TO */
     SK_T_SITENAME, /* a site's name */
-    SK_T_ACCOUNTING /* yes | no | auto */
+    SK_T_ACCOUNTING, /* yes | no | auto */
+    SK_T_ECON       /* economics and data keys: lib/conf/site_econ.c */
 };
 
 struct hpcl__site_key_def {
@@ -89,6 +102,21 @@ hpcl_rc hpcl__sites_fail(struct hpcl__sites_parser *p, int line,
 /* Store one key's value; site is NULL in [defaults]. */
 hpcl_rc hpcl__sites_set_key(struct hpcl__sites_parser *p, int key,
                             const char *value, struct hpcl__site_conf *site);
+
+/* lib/conf/site_parse.c: *field = value, an absolute path or ~/...; key
+ * names it in messages. */
+hpcl_rc hpcl__sites_set_path(struct hpcl__sites_parser *p, char **field,
+                             const char *key, const char *value);
+
+/* lib/conf/site_econ.c: store one economics or data key (SK_T_ECON);
+ * site is NULL in [defaults]. */
+hpcl_rc hpcl__sites_set_econ(struct hpcl__sites_parser *p, int key,
+                             const char *name, const char *value,
+                             struct hpcl__site_conf *site);
+
+/* lib/conf/site_econ.c: after the last line, [defaults]' currency and
+ * power figures go to the sites that set none; one currency for all. */
+hpcl_rc hpcl__sites_finish_econ(struct hpcl__sites_parser *p);
 
 /* Check a site once its section is read (driver and its keys). */
 hpcl_rc hpcl__sites_check_site(struct hpcl__sites_parser *p,

@@ -28,6 +28,7 @@ static void free_site(struct hpcl__site_conf *c)
         free(c->maps[i].to);
     }
     free(c->maps);
+    hpcl__site_econ_free(&c->econ);
 }
 
 void hpcl__sites_free(struct hpcl__sites *sites)
@@ -40,6 +41,7 @@ void hpcl__sites_free(struct hpcl__sites *sites)
     free(sites->order);
     free(sites->journal);
     free(sites->source);
+    hpcl__site_econ_free(&sites->econ);
     free(sites);
 }
 

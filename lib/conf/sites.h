@@ -43,6 +43,27 @@ struct hpcl__path_map {
     char *to;
 };
 
+/* A site's economics and data endpoint (hpclaunch.conf(5), ECONOMICS AND
+ * DATA): every field 0 or NULL when not set (lib/conf/site_econ.c). */
+struct hpcl__site_econ {
+    double price_core_hour;  /* currency units per core-hour; 0: free */
+    double price_gpu_hour;   /* per GPU-hour; 0: free */
+    char *currency;          /* NULL: none named */
+    double carbon_g_kwh;     /* gCO2 per kWh (have_carbon) */
+    int have_carbon;         /* 0: the site's intensity is not known */
+    double power_core_w;     /* W per core while the job runs */
+    double power_gpu_w;      /* W per GPU */
+    char *data_user;         /* data endpoint: USER@HOST:PORT:/ROOT ... */
+    char *data_host;         /* NULL: no endpoint */
+    int data_port;
+    char *data_root;         /* absolute, no trailing slash */
+    char *identity_file;     /* ssh key file (its path, never its content) */
+    char *known_hosts;       /* NULL: ssh's own known_hosts files */
+    double bandwidth_bps;    /* bytes/s from home; 0: not known */
+    long rtt_ms;             /* round trip from home */
+    long bwlimit_kbps;       /* rsync --bwlimit; 0: none */
+};
+
 /* One [site NAME] section.  Strings are owned; NULL means "not set". */
 struct hpcl__site_conf {
     char *name;
@@ -64,6 +85,7 @@ struct hpcl__site_conf {
     enum hpcl__accounting accounting;
     struct hpcl__path_map *maps;
     size_t nmaps;
+    struct hpcl__site_econ econ;
     int line; /* line of the [site NAME] header; 0 for the built-in site */
 };
 
@@ -76,6 +98,7 @@ struct hpcl__sites {
     long timeout_ms;  /* [defaults] timeout */
     char *journal;    /* [defaults] journal, ~ expanded; NULL if unset */
     char *source;     /* the file read; NULL for the built-in "local" */
+    struct hpcl__site_econ econ; /* [defaults]: currency, power_per_* */
 };
 
 /* Find the site file (explicit path, $HPCLAUNCH_CONF, the user's config
@@ -97,6 +120,9 @@ hpcl_rc hpcl__sites_parse(struct hpcl__sites **out, hpcl_ctx *ctx,
 hpcl_rc hpcl__sites_builtin(struct hpcl__sites **out, hpcl_ctx *ctx);
 
 void hpcl__sites_free(struct hpcl__sites *sites);
+
+/* lib/conf/site_econ.c: free what e owns. */
+void hpcl__site_econ_free(struct hpcl__site_econ *e);
 
 /* The site called name (borrowed), or NULL. */
 const struct hpcl__site_conf *hpcl__sites_get(const struct hpcl__sites *sites,

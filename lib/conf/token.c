@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -149,12 +151,37 @@ static hpcl_rc env_token(char **out, hpcl_ctx *ctx,
     return HPCL_OK;
 }
 
+/*
+ * A core dump would carry the token: in our buffer until it is wiped, but
+ * also in libcurl's header list and request buffers and in freed memory,
+ * which nothing wipes.  So once a token is read, the process makes no core
+ * dump for the rest of its life: not dumpable (no core, no ptrace attach
+ * by other processes of the user, so no gcore either), and a core size
+ * limit of 0 for a kernel that pipes cores to a helper as root.  A program
+ * that links the library and wants its cores stays dumpable until it uses
+ * a slurmrestd site.
+ */
+static void no_core_dumps(hpcl_ctx *ctx)
+{
+    struct rlimit rl;
+
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+        hpcl__log(ctx, HPCL_LOG_WARN, "cannot turn core dumps off before "
+                  "reading a token (prctl: %s): a core dump of this process "
+                  "would hold it", strerror(errno));
+    if (getrlimit(RLIMIT_CORE, &rl) == 0 && rl.rlim_cur != 0) {
+        rl.rlim_cur = 0;
+        setrlimit(RLIMIT_CORE, &rl);
+    }
+}
+
 hpcl_rc hpcl__site_load_token(char **out, hpcl_ctx *ctx,
                               const struct hpcl__site_conf *site)
 {
     if (out == NULL || site == NULL)
         return HPCL_E_INVAL;
     *out = NULL;
+    no_core_dumps(ctx);
     if (site->token_file != NULL)
         return file_token(out, ctx, site);
     if (site->token_env != NULL)

@@ -81,4 +81,22 @@ hpcl_rc hpcl__abs_path(hpcl_ctx *ctx, char **out, const char *base,
  * a regular file (a FIFO or a device is never waited on). */
 int hpcl__open_regular(const char *path);
 
+/* lib/core/file.c: the whole regular file at path, at most max bytes, into
+ * *data (malloc'd, NUL-terminated) and *len: 0; -1 (errno set: EFBIG when
+ * it is larger than max) or -2 (not a regular file) as hpcl__open_regular,
+ * with *data NULL. */
+int hpcl__read_regular(const char *path, size_t max, char **data,
+                       size_t *len);
+
+/* lib/core/file.c: all len bytes of buf to fd, again after EINTR or a
+ * short write (a disk that fills up answers one short write, then the
+ * error): 0, or -1 with errno set. */
+int hpcl__write_all(int fd, const char *buf, size_t len);
+
+/* lib/core/file.c: 1 if the file open at fd does not end with a newline
+ * (a writer of a line-per-record file died mid-line: the next record
+ * must start on a line of its own), 0 if it does or is empty, -1 (errno
+ * set) if it cannot be read. */
+int hpcl__tail_torn(int fd);
+
 #endif

@@ -178,6 +178,28 @@ void hpcl__jw_null(struct hpcl__jw *w)
     hpcl__buf_put(&w->b, "null", 4);
 }
 
+void hpcl__jw_raw(struct hpcl__jw *w, const char *json)
+{
+    int in_string = 0;
+
+    before_value(w);
+    /* Whitespace outside strings dropped: an indented text (a plan)
+     * inside a compact document stays compact. */
+    for (const char *p = json; *p != '\0'; p++) {
+        if (in_string && *p == '\\' && p[1] != '\0') {
+            hpcl__buf_put(&w->b, p, 2);
+            p++;
+            continue;
+        }
+        if (*p == '"')
+            in_string = !in_string;
+        else if (!in_string && (*p == ' ' || *p == '\n' || *p == '\t' ||
+                                *p == '\r'))
+            continue;
+        hpcl__buf_put(&w->b, p, 1);
+    }
+}
+
 void hpcl__jw_kstr(struct hpcl__jw *w, const char *key, const char *s)
 {
     hpcl__jw_key(w, key);

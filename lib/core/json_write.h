@@ -48,6 +48,11 @@ void hpcl__jw_int(struct hpcl__jw *w, long long v);
 void hpcl__jw_bool(struct hpcl__jw *w, int v);
 void hpcl__jw_null(struct hpcl__jw *w);
 
+/* A value that is already JSON text (the library's decision or plan,
+ * inside the CLI's document), copied without its whitespace outside
+ * strings.  The caller vouches that json is one valid JSON value. */
+void hpcl__jw_raw(struct hpcl__jw *w, const char *json);
+
 /* A key and its value at once, the common case. */
 void hpcl__jw_kstr(struct hpcl__jw *w, const char *key, const char *s);
 void hpcl__jw_kint(struct hpcl__jw *w, const char *key, long long v);

@@ -120,35 +120,58 @@ static const char *state_name(enum hpcl__est_state s)
     return "not probed";
 }
 
+/* Whether the site answered: null while that is not known (not probed,
+ * or not waited for). */
+static json_t *reachable(enum hpcl__est_state s)
+{
+    if (s == HPCL__EST_OK)
+        return json_true();
+    if (s == HPCL__EST_FAILED || s == HPCL__EST_DOWN)
+        return json_false();
+    return json_null();
+}
+
+/* A string, or null for none: the schema has no "" for unknown. */
+static json_t *str_or_null(const char *s)
+{
+    return s != NULL && s[0] != '\0' ? json_string(s) : json_null();
+}
+
+/* One site, with every key of the site object of hpclaunch-json(7). */
 static json_t *est_json(const struct hpcl__estimate *e)
 {
-    json_t *o = json_pack("{s:s, s:s, s:b, s:s}", "site", e->name, "driver",
-                          e->driver, "home", e->home, "status",
+    int ok = e->state == HPCL__EST_OK;
+    json_t *o = json_pack("{s:s, s:s, s:b, s:o, s:s}", "site", e->name,
+                          "driver", e->driver, "home", e->home,
+                          "reachable", reachable(e->state), "probe",
                           state_name(e->state));
 
     if (o == NULL)
         return NULL;
-    if (e->state == HPCL__EST_OK) {
-        /* null: the site answered, but with no estimate (unknown). */
-        json_object_set_new(o, "expected_start", e->start != 0
-                                ? json_integer(e->start) : json_null());
-        json_object_set_new(o, "wait_s", e->start != 0
-                                ? json_integer(e->wait_s) : json_null());
-        json_object_set_new(o, "pending_jobs", json_integer(e->pending));
-        json_object_set_new(o, "idle_nodes", json_integer(e->idle));
-        json_object_set_new(o, "total_nodes", json_integer(e->total));
-        json_object_set_new(o, "partition",
-                            json_string(e->partition ? e->partition : ""));
-    }
-    if (e->error != NULL)
-        json_object_set_new(o, "error", json_string(e->error));
-    if (e->state == HPCL__EST_OK || e->state == HPCL__EST_FAILED)
-        json_object_set_new(o, "probe_s", json_real(e->took_s));
+    /* null: the site answered, but with no estimate (unknown). */
+    json_object_set_new(o, "start_time", ok && e->start != 0
+                            ? json_integer(e->start) : json_null());
+    json_object_set_new(o, "wait_seconds", ok && e->start != 0
+                            ? json_integer(e->wait_s) : json_null());
+    json_object_set_new(o, "pending_jobs",
+                        ok ? json_integer(e->pending) : json_null());
+    json_object_set_new(o, "idle_nodes",
+                        ok ? json_integer(e->idle) : json_null());
+    json_object_set_new(o, "total_nodes",
+                        ok ? json_integer(e->total) : json_null());
+    json_object_set_new(o, "partition",
+                        str_or_null(ok ? e->partition : NULL));
+    /* the nodes a probe names: only `hpclaunch probe` asks for them */
+    json_object_set_new(o, "nodelist", json_null());
     /* null: not known (libslurm, or the site never answered). */
-    json_object_set_new(o, "api_version", e->api_version
-                            ? json_string(e->api_version) : json_null());
-    json_object_set_new(o, "slurm_release", e->slurm_release
-                            ? json_string(e->slurm_release) : json_null());
+    json_object_set_new(o, "api_version", str_or_null(e->api_version));
+    json_object_set_new(o, "slurm_release", str_or_null(e->slurm_release));
+    json_object_set_new(o, "probe_seconds",
+                        ok || e->state == HPCL__EST_FAILED
+                            ? json_real(e->took_s) : json_null());
+    json_object_set_new(o, "error", str_or_null(e->error));
+    /* expected finish, cost, carbon: lib/job/decision_econ.c */
+    json_object_set_new(o, "economics", hpcl__econ_site_json(&e->econ));
     return o;
 }
 
@@ -157,10 +180,11 @@ static json_t *att_json(const struct hpcl__attempt *a)
     json_t *o = json_pack("{s:s, s:s}", "site", a->site, "outcome",
                           a->outcome);
 
-    if (o != NULL && a->id != 0)
-        json_object_set_new(o, "id", json_integer(a->id));
-    if (o != NULL && a->detail != NULL)
-        json_object_set_new(o, "detail", json_string(a->detail));
+    if (o == NULL)
+        return NULL;
+    json_object_set_new(o, "id", a->id != 0 ? json_integer(a->id)
+                                            : json_null());
+    json_object_set_new(o, "detail", str_or_null(a->detail));
     return o;
 }
 
@@ -174,15 +198,20 @@ static json_t *decision_obj(const struct hpcl__decision *d)
         json_decref(att);
         return NULL;
     }
+    /* 2: the names of hpclaunch-json(7) (1 had max_wait_s, wall_s, and
+     * per site expected_start, wait_s, probe_s and status) */
+    json_object_set_new(o, "version", json_integer(2));
     json_object_set_new(o, "rule", json_string(d->rule ? d->rule : "none"));
-    json_object_set_new(o, "reason", json_string(d->reason ? d->reason
-                                                           : ""));
+    json_object_set_new(o, "reason", str_or_null(d->reason));
     json_object_set_new(o, "chosen", d->chosen >= 0
                                          ? json_string(d->chosen_name)
                                          : json_null());
-    json_object_set_new(o, "max_wait_s", json_integer(d->max_wait_s));
-    json_object_set_new(o, "wall_s", json_real(d->wall_s));
+    json_object_set_new(o, "max_wait_seconds",
+                        d->max_wait_s >= 0 ? json_integer(d->max_wait_s)
+                                           : json_null());
+    json_object_set_new(o, "wall_seconds", json_real(d->wall_s));
     json_object_set_new(o, "dry_run", json_boolean(d->dry_run));
+    json_object_set_new(o, "intents", hpcl__econ_intents_json(d));
     for (size_t i = 0; i < d->nest; i++)
         json_array_append_new(sites, est_json(&d->est[i]));
     for (size_t i = 0; i < d->natt; i++)
@@ -266,8 +295,11 @@ const char *hpcl__decision_text(struct hpcl__decision *d)
     if (d->max_wait_s >= 0)
         fprintf(f, "  max wait at home: %ld s; probes took %.2f s in all\n",
                 d->max_wait_s, d->wall_s);
-    for (size_t i = 0; i < d->nest; i++)
+    hpcl__econ_text_head(f, d);
+    for (size_t i = 0; i < d->nest; i++) {
         est_line(f, &d->est[i]);
+        hpcl__econ_text_site(f, d, &d->est[i].econ);
+    }
     for (size_t i = 0; i < d->natt; i++)
         att_line(f, &d->att[i]);
     if (fclose(f) != 0) {

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "core/core.h"
@@ -21,6 +22,24 @@ enum hpcl__est_state {
     HPCL__EST_DOWN,     /* known down: not asked */
     HPCL__EST_UNNEEDED  /* asked, but home answered first with a start
                          * that keeps the job home: not waited for */
+};
+
+/* One site's expected finish, cost and carbon (lib/submit/econ.c), when
+ * the job has intents (hpcl_job_set_input(3)): seconds from the decision,
+ * < 0 when not known. */
+struct hpcl__est_econ {
+    int have;            /* figures were made for this site */
+    double stage_in_s;   /* bytes not there / bandwidth + round trips */
+    double stage_bytes;  /* bytes to copy there */
+    double start_s;      /* stage-in, then the queue's wait */
+    double run_s;        /* the time limit */
+    double stage_out_s;  /* round trips (output sizes are not known) */
+    double finish_s;
+    double cost;         /* resources x run time x prices */
+    double energy_kwh;
+    double carbon_g;     /* < 0: the site's intensity is not known */
+    const char *excluded; /* static: why the site cannot take the job
+                           * (deadline, budget, no endpoint), or NULL */
 };
 
 /* One site's answer to the probe. */
@@ -40,6 +59,7 @@ struct hpcl__estimate {
     char *slurm_release; /* the site's Slurm release, or NULL */
     double took_s;       /* probe time */
     long timeout_ms;
+    struct hpcl__est_econ econ; /* figures (lib/submit/econ.c) */
 };
 
 /* One submit attempt at a site. */
@@ -62,6 +82,14 @@ struct hpcl__decision {
     time_t not_before;   /* the job's --begin, 0: none; waits count from
                           * it, the same at every site */
     int dry_run;
+    /* The job's intents, when it has any (lib/submit/econ.c). */
+    int econ;            /* figures were made */
+    const char *prefer;  /* static: start, finish, cost, carbon */
+    time_t deadline;     /* 0: none */
+    double budget;       /* < 0: none */
+    char currency[12];
+    double input_bytes;  /* the inputs' size at home */
+    size_t input_files;
     struct hpcl__estimate *est; /* one per site, in the file's order */
     size_t nest;
     size_t *order;       /* sites to try, best first */
@@ -97,6 +125,15 @@ int hpcl__decision_attempt(struct hpcl__decision *d, const char *site,
 
 /* The decision as JSON (malloc'd), or NULL when out of memory. */
 char *hpcl__decision_json(const struct hpcl__decision *d);
+
+/* lib/job/decision_econ.c: the figures of lib/submit/econ.c as JSON (a
+ * new json_t, null when there are none) and as text lines. */
+struct json_t;
+struct json_t *hpcl__econ_site_json(const struct hpcl__est_econ *x);
+struct json_t *hpcl__econ_intents_json(const struct hpcl__decision *d);
+void hpcl__econ_text_head(FILE *f, const struct hpcl__decision *d);
+void hpcl__econ_text_site(FILE *f, const struct hpcl__decision *d,
+                          const struct hpcl__est_econ *x);
 
 /* The decision as text, a few lines (cached in d), or NULL. */
 const char *hpcl__decision_text(struct hpcl__decision *d);

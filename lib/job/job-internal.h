@@ -12,6 +12,7 @@
 
 #include "core/core.h"
 #include "backend/backend.h"
+#include "job/intent.h"
 
 /* The built-in site of a context without a site file. */
 #define HPCL__LOCAL_SITE "local"
@@ -29,14 +30,29 @@ struct hpcl__env_edit {
     char *value;
 };
 
+/* One task of an array job (or the pending rest of its tasks), as the
+ * last refresh saw it; strings owned. */
+struct hpcl__taskinfo {
+    char *ref;                  /* "SITE:42_3", "SITE:42_[4-9]" */
+    hpcl_state state;
+    int exit_code;              /* shell-style, -1 until known */
+    int term_signal;            /* 0 none, -1 until known */
+    char *nodelist;
+    char *reason;
+};
+
 /* What the last refresh learnt; strings are owned, NULL means "". */
 struct hpcl__jobinfo {
     hpcl_state state;
     int exit_code;              /* shell-style, -1 until known */
+    int term_signal;            /* the signal that ended it, 0 none, -1
+                                 * until known */
     char *reason;
     char *nodelist;
     char *out_path;
     char *err_path;
+    struct hpcl__taskinfo *tasks; /* an array job's tasks, by index */
+    size_t ntasks;
 };
 
 struct hpcl_job {
@@ -88,6 +104,7 @@ struct hpcl_job {
     /* Where it goes (lib/submit/choice.c). */
     char *site_name;            /* hpcl_job_set_site(), or NULL: choose */
     long max_wait_s;            /* hpcl_job_set_max_wait(), -1: the site's */
+    struct hpcl__intent intent; /* inputs, deadline, budget (intent.h) */
     struct hpcl__decision *decision; /* of the last submit, or NULL */
     /* Set by submit or attach. */
     char key[HPCL__JOBKEY_MAX]; /* "" until submitted (or attached) */
@@ -150,6 +167,15 @@ void hpcl__job_set_ref(hpcl_job *job, size_t site, uint32_t id,
  * given to hpcl__slurm_query. */
 hpcl_rc hpcl__job_absorb(void *arg, const struct hpcl__jobrec *recs,
                          size_t n);
+
+/* lib/job/job.c: a refresh in two halves, for lib/job/job_many.c, which
+ * asks a site once for many jobs: learn the key before the records are
+ * absorbed (hpcl__job_absorb_checked), then finish with the site's
+ * answer rc, as hpcl_job_refresh does. */
+struct hpcl__site;
+void hpcl__job_learn_key(hpcl_job *job);
+hpcl_rc hpcl__job_refreshed(hpcl_job *job, struct hpcl__site *site,
+                            hpcl_rc rc);
 
 /* lib/job/job_status.c: hpcl__job_absorb, but only when the records carry
  * the job's key (when it has one); otherwise job->other_key is set and

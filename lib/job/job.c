@@ -41,7 +41,9 @@ hpcl_rc hpcl_job_create(hpcl_job **out, hpcl_ctx *ctx)
     job->launcher = HPCL_LAUNCHER_SRUN;
     job->task = HPCL__NO_TASK;
     job->max_wait_s = -1;
+    job->intent.budget = -1; /* none */
     job->info.exit_code = -1;
+    job->info.term_signal = -1;
     *out = job;
     return HPCL_OK;
 }
@@ -82,6 +84,7 @@ void hpcl_job_destroy(hpcl_job *job)
     }
     free(job->env_edits);
     free(job->site_name);
+    hpcl__intent_free(&job->intent);
     hpcl__decision_unref(job->decision);
     hpcl__jobinfo_clear(&job->info);
     free(job);
@@ -363,15 +366,57 @@ hpcl_rc hpcl_job_set_workdir(hpcl_job *job, const char *dir)
     return rc;
 }
 
+/* A number of an array range at *p (at most 9 digits: no overflow), *p
+ * moved past it; -1 when none. */
+static long array_number(const char **p)
+{
+    long v = 0;
+    int n = 0;
+
+    while (**p >= '0' && **p <= '9' && n < 9) {
+        v = v * 10 + (**p - '0');
+        (*p)++;
+        n++;
+    }
+    return n > 0 && !(**p >= '0' && **p <= '9') ? v : -1;
+}
+
+/* sbatch --array: ITEM[,ITEM...][%MAX], ITEM being N, A-B or A-B:STEP
+ * with A <= B, STEP and MAX >= 1.  Refused here, a typo is a usage
+ * error before anything is sent, not a site's refusal. */
+static int array_range_ok(const char *p)
+{
+    long first;
+
+    do {
+        if ((first = array_number(&p)) < 0)
+            return 0;
+        if (*p == '-') {
+            p++;
+            if (array_number(&p) < first)
+                return 0;
+            if (*p == ':') {
+                p++;
+                if (array_number(&p) < 1)
+                    return 0;
+            }
+        }
+    } while (*p == ',' && *p++ == ',');
+    if (*p == '%') {
+        p++;
+        if (array_number(&p) < 1)
+            return 0;
+    }
+    return *p == '\0';
+}
+
 hpcl_rc hpcl_job_set_array(hpcl_job *job, const char *range)
 {
     hpcl_rc rc = hpcl__job_editable(job);
 
     if (rc != HPCL_OK)
         return rc;
-    /* "0-15%4", "1,3,5", "0-15:2": Slurm parses the rest. */
-    if (range != NULL &&
-        (range[0] == '\0' || strspn(range, "0123456789,-:%") != strlen(range)))
+    if (range != NULL && !array_range_ok(range))
         return hpcl__fail(job->ctx, HPCL_E_INVAL, "invalid array range "
                           "'%s' (expected e.g. 0-15, 1,3,5, 0-15:2 or "
                           "0-15%%4)", range);
@@ -462,6 +507,13 @@ static hpcl_rc ref_site(hpcl_ctx *ctx, const char *ref, size_t len,
     if (len <= HPCL__SITE_NAME_MAX &&
         hpcl__site_index(ctx, name, site) == HPCL_OK)
         return HPCL_OK;
+    /* "local" is the home site's name without a site file: a job
+     * submitted then keeps its reference once a site file is loaded. */
+    if (strcmp(name, "local") == 0) {
+        hpcl__clear_error(ctx);
+        *site = hpcl__site_home(ctx);
+        return HPCL_OK;
+    }
     for (size_t i = 0; i < hpcl_ctx_site_count(ctx) && used < 200; i++)
         used += (size_t)snprintf(sites + used, sizeof sites - used, "%s%s",
                                  i ? ", " : "", hpcl__site_name(ctx, i));
@@ -592,6 +644,9 @@ static hpcl_rc set_end(hpcl_job *job, hpcl_state state, int exit_code,
     hpcl__jobinfo_clear(&job->info);
     job->info.state = state;
     job->info.exit_code = exit_code;
+    /* These sources keep the shell's number only: above 128 it may be a
+     * signal or a program's own code. */
+    job->info.term_signal = exit_code >= 0 && exit_code <= 128 ? 0 : -1;
     job->info.reason = reason;
     hpcl__clear_error(job->ctx);
     return HPCL_OK;
@@ -634,8 +689,42 @@ static hpcl_rc forgotten(hpcl_job *job, struct hpcl__site *site, hpcl_rc rc)
     return rc;
 }
 
+/* The error of a job whose id now names another job. */
+static hpcl_rc other_job(hpcl_job *job)
+{
+    return hpcl__fail(job->ctx, HPCL_E_NOJOB, "job %s is not the job "
+                      "submitted with key %s: its id now names another "
+                      "job (ids are re-issued after a controller crash); "
+                      "`hpclaunch jobs` tells what became of it", job->ref,
+                      job->key);
+}
+
+void hpcl__job_learn_key(hpcl_job *job)
+{
+    learn_key(job);
+}
+
+/* The rest of a refresh, once the site answered (rc) and its records
+ * were absorbed with hpcl__job_absorb_checked: the job at its id must
+ * still be the one submitted (after a controller crash ids are handed
+ * out again); one the controller forgot is looked up in the journal and
+ * accounting; an end seen is journaled. */
+hpcl_rc hpcl__job_refreshed(hpcl_job *job, struct hpcl__site *site,
+                            hpcl_rc rc)
+{
+    hpcl__site_mark(job->ctx, job->site, rc, hpcl_ctx_errmsg(job->ctx));
+    if (rc == HPCL_OK && job->other_key)
+        rc = other_job(job);
+    rc = forgotten(job, site, rc);
+    /* The end, kept in the journal: the site forgets it (MinJobAge). An
+     * array task's end is not the job's. */
+    if (rc == HPCL_OK && hpcl_state_is_terminal(job->info.state))
+        journal_end(job, HPCL__END_SEEN);
+    return rc;
+}
+
 /* Query the job's site, checking that the job at its id is still the one
- * submitted: after a controller crash ids are handed out again. */
+ * submitted (for cancel: nothing journaled, no accounting). */
 static hpcl_rc query_checked(hpcl_job *job, struct hpcl__site *site)
 {
     hpcl_rc rc;
@@ -645,11 +734,7 @@ static hpcl_rc query_checked(hpcl_job *job, struct hpcl__site *site)
                           hpcl__job_absorb_checked, job);
     hpcl__site_mark(job->ctx, job->site, rc, hpcl_ctx_errmsg(job->ctx));
     if (rc == HPCL_OK && job->other_key)
-        return hpcl__fail(job->ctx, HPCL_E_NOJOB, "job %s is not the job "
-                          "submitted with key %s: its id now names another "
-                          "job (ids are re-issued after a controller "
-                          "crash); `hpclaunch jobs` tells what became of "
-                          "it", job->ref, job->key);
+        return other_job(job);
     return rc;
 }
 
@@ -661,12 +746,10 @@ hpcl_rc hpcl_job_refresh(hpcl_job *job)
     if (rc != HPCL_OK ||
         (rc = hpcl__site_open(job->ctx, job->site, &site)) != HPCL_OK)
         return rc;
-    rc = forgotten(job, site, query_checked(job, site));
-    /* The end, kept in the journal: the site forgets it (MinJobAge). An
-     * array task's end is not the job's. */
-    if (rc == HPCL_OK && hpcl_state_is_terminal(job->info.state))
-        journal_end(job, HPCL__END_SEEN);
-    return rc;
+    learn_key(job);
+    rc = site->ops->query(site, job->ctx, job->id, job->ref,
+                          hpcl__job_absorb_checked, job);
+    return hpcl__job_refreshed(job, site, rc);
 }
 
 hpcl_rc hpcl_job_attach(hpcl_job **out, hpcl_ctx *ctx, const char *ref)

@@ -500,7 +500,12 @@ static hpcl_rc map_field(struct hpcl__jobdesc *d, const hpcl_job *job,
 
     if (*field == NULL)
         return HPCL_OK;
-    if ((rc = hpcl__site_map_path(&m, job->ctx, c, *field)) != HPCL_OK)
+    /* A staged path is named under the site's data root (intent.c). */
+    if ((rc = hpcl__intent_site_path(&m, job->ctx, &job->intent, c,
+                                     *field)) != HPCL_OK)
+        return rc;
+    if (m == NULL &&
+        (rc = hpcl__site_map_path(&m, job->ctx, c, *field)) != HPCL_OK)
         return rc;
     *field = own(d, m);
     return HPCL_OK;
@@ -526,6 +531,40 @@ static hpcl_rc map_argv0(const hpcl_job *job, const struct hpcl__site_conf *c,
     return HPCL_OK;
 }
 
+/* The words of *argv (n of them, a copy from map_argv0 or the job's own)
+ * that name staged paths, named under the site's data root: *argv becomes
+ * a copy (*made, which the caller frees with its strings in kept[]). */
+static hpcl_rc map_staged(const hpcl_job *job, const struct hpcl__site_conf *c,
+                          char ***argv, int n, char ***made, char ***kept)
+{
+    hpcl_rc rc = HPCL_OK;
+
+    *made = *kept = NULL;
+    if (job->intent.ninputs + job->intent.noutputs == 0 || n < 1 ||
+        c->econ.data_root == NULL)
+        return HPCL_OK;
+    if ((*made = calloc((size_t)n + 1, sizeof **made)) == NULL ||
+        (*kept = calloc((size_t)n + 1, sizeof **kept)) == NULL)
+        return hpcl__fail(job->ctx, HPCL_E_NOMEM, "out of memory");
+    memcpy(*made, *argv, (size_t)n * sizeof **made);
+    for (int i = 0; i < n && rc == HPCL_OK; i++) {
+        rc = hpcl__intent_site_path(&(*kept)[i], job->ctx, &job->intent, c,
+                                    (*made)[i]);
+        if ((*kept)[i] != NULL)
+            (*made)[i] = (*kept)[i];
+    }
+    *argv = *made;
+    return rc;
+}
+
+static void free_staged(char **made, char **kept, int n)
+{
+    for (int i = 0; kept != NULL && i < n; i++)
+        free(kept[i]);
+    free(kept);
+    free(made);
+}
+
 /* The batch script with the program and the task wrapper mapped. */
 static hpcl_rc mapped_script(struct hpcl__jobdesc *d, const hpcl_job *job,
                              const struct hpcl__site_conf *c,
@@ -533,6 +572,7 @@ static hpcl_rc mapped_script(struct hpcl__jobdesc *d, const hpcl_job *job,
 {
     hpcl_job copy = *job;
     char **argv = NULL, **wrap = NULL, *a0 = NULL, *w0 = NULL, *script;
+    char **made = NULL, **kept = NULL;
     hpcl_rc rc;
 
     rc = map_argv0(job, c, job->argv, job->argc, &argv, &a0);
@@ -542,9 +582,12 @@ static hpcl_rc mapped_script(struct hpcl__jobdesc *d, const hpcl_job *job,
         copy.argv = argv;
     if (wrap != NULL)
         copy.wrap_argv = wrap;
+    if (rc == HPCL_OK && copy.batch_script == NULL)
+        rc = map_staged(job, c, &copy.argv, copy.argc, &made, &kept);
     if (rc == HPCL_OK &&
         (rc = hpcl__job_script(job->ctx, &copy, mpi, &script)) == HPCL_OK)
         d->script = own(d, script);
+    free_staged(made, kept, job->argc);
     free(argv);
     free(wrap);
     free(a0);
@@ -586,7 +629,9 @@ hpcl_rc hpcl__jobdesc_site(struct hpcl__jobdesc *d, const hpcl_job *job,
         d->account = c->account;
     /* Home paths are the caller's own; another site sees them through
      * its maps (hpclaunch.conf(5), PATH MAPS). */
-    if (site == s->home || c->nmaps == 0)
+    if (site == s->home ||
+        (c->nmaps == 0 && (c->econ.data_root == NULL ||
+                           job->intent.ninputs + job->intent.noutputs == 0)))
         return HPCL_OK;
     if ((rc = mapped_script(d, job, c, c->mpi)) == HPCL_OK &&
         (rc = map_field(d, job, c, &d->work_dir)) == HPCL_OK &&

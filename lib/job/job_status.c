@@ -1,7 +1,8 @@
 /*
  * Folding a backend's job records into the handle: one state, reason,
- * node list, exit code and output paths, also for an array job whose
- * tasks each have their own record.
+ * node list, exit code, signal and output paths, also for an array job
+ * whose tasks each have their own record (kept one by one too); and the
+ * public getters of what was folded.
  */
 #include "config.h"
 
@@ -19,8 +20,15 @@ void hpcl__jobinfo_clear(struct hpcl__jobinfo *info)
     free(info->nodelist);
     free(info->out_path);
     free(info->err_path);
+    for (size_t i = 0; i < info->ntasks; i++) {
+        free(info->tasks[i].ref);
+        free(info->tasks[i].nodelist);
+        free(info->tasks[i].reason);
+    }
+    free(info->tasks);
     memset(info, 0, sizeof *info);
     info->exit_code = -1;
+    info->term_signal = -1;
 }
 
 /* How Slurm shows %a for a job that is not an array task (NO_VAL). */
@@ -220,7 +228,8 @@ static void add_nodes(FILE *f, char **seen, size_t *nseen, const char *nodes)
 struct fold {
     const struct hpcl__jobrec *lead;  /* decides state and reason */
     const struct hpcl__jobrec *first; /* lowest task: names the files */
-    int max_exit;
+    const struct hpcl__jobrec *worst; /* highest exit code: gives it and
+                                       * its signal */
     size_t used;
 };
 
@@ -231,8 +240,8 @@ static void fold_one(struct fold *fo, const struct hpcl__jobrec *r)
         fo->lead = r;
     if (fo->first == NULL || r->array_task_id < fo->first->array_task_id)
         fo->first = r;
-    if (r->exit_code > fo->max_exit)
-        fo->max_exit = r->exit_code;
+    if (fo->worst == NULL || r->exit_code > fo->worst->exit_code)
+        fo->worst = r;
 }
 
 /* The file a pattern names for record r, or for one task of the pending
@@ -257,8 +266,14 @@ static hpcl_rc fill_info(hpcl_job *job, const struct fold *fo,
     const struct hpcl__jobrec *r = fo->first;
 
     info->state = fo->lead->state;
-    info->exit_code = hpcl_state_is_terminal(info->state) ? fo->max_exit
-                                                          : -1;
+    /* A task cancelled before it ran has no code: 0, as Slurm shows. */
+    info->exit_code = !hpcl_state_is_terminal(info->state) ? -1
+                      : fo->worst->exit_code > 0 ? fo->worst->exit_code
+                                                 : 0;
+    info->term_signal = !hpcl_state_is_terminal(info->state) ? -1
+                        : fo->worst->exit_code > 0
+                            ? fo->worst->term_signal
+                            : 0;
     info->reason = reason_of(fo->lead);
     info->out_path = path_of(job, r, r->std_out);
     info->err_path = path_of(job, r, r->std_err != NULL ? r->std_err
@@ -291,12 +306,93 @@ static hpcl_rc collect_nodes(hpcl_job *job, const struct hpcl__jobrec *recs,
     return HPCL_OK;
 }
 
+static int by_task(const void *a, const void *b)
+{
+    const struct hpcl__jobrec *x = *(const struct hpcl__jobrec *const *)a;
+    const struct hpcl__jobrec *y = *(const struct hpcl__jobrec *const *)b;
+
+    /* The pending rest (HPCL__NO_TASK, the highest) comes last. */
+    return x->array_task_id < y->array_task_id   ? -1
+           : x->array_task_id > y->array_task_id ? 1
+                                                 : 0;
+}
+
+/* One task's reference: "SITE:42_3", or "SITE:42_[4-9]" for the tasks
+ * still pending (Slurm's list without its "%N" throttle). */
+static char *task_ref(const hpcl_job *job, const struct hpcl__jobrec *r)
+{
+    const char *colon = strchr(job->ref, ':');
+    int site = colon != NULL ? (int)(colon - job->ref + 1) : 0;
+    uint32_t array = r->array_job_id != 0 ? r->array_job_id : r->job_id;
+    char *s = NULL;
+    int len;
+
+    if (r->array_task_id != HPCL__NO_TASK)
+        len = asprintf(&s, "%.*s%" PRIu32 "_%" PRIu32, site, job->ref, array,
+                       r->array_task_id);
+    else
+        len = asprintf(&s, "%.*s%" PRIu32 "_[%.*s]", site, job->ref, array,
+                       (int)strcspn(r->array_tasks, "%"), r->array_tasks);
+    return len < 0 ? NULL : s;
+}
+
+static int task_from(struct hpcl__taskinfo *t, const hpcl_job *job,
+                     const struct hpcl__jobrec *r)
+{
+    t->state = r->state;
+    t->exit_code = hpcl_state_is_terminal(r->state) ? r->exit_code : -1;
+    t->term_signal = hpcl_state_is_terminal(r->state) ? r->term_signal : -1;
+    t->ref = task_ref(job, r);
+    t->nodelist = strdup(r->nodes != NULL ? r->nodes : "");
+    t->reason = reason_of(r);
+    return t->ref != NULL && t->nodelist != NULL && t->reason != NULL;
+}
+
+/* Every task of an array job, in index order: the whole array's state
+ * says "RUNNING" while some tasks have ended, failed or still pend. */
+static hpcl_rc collect_tasks(hpcl_job *job, const struct hpcl__jobrec *recs,
+                             size_t n, struct hpcl__jobinfo *info)
+{
+    const struct hpcl__jobrec **order;
+    size_t k = 0;
+
+    if (job->task != HPCL__NO_TASK)
+        return HPCL_OK; /* one task named: it is the whole answer */
+    for (size_t i = 0; i < n; i++)
+        if (recs[i].array_job_id != 0 ||
+            (recs[i].array_tasks != NULL && recs[i].array_tasks[0] != '\0'))
+            k++;
+    if (k == 0)
+        return HPCL_OK;
+    order = calloc(k, sizeof *order);
+    info->tasks = calloc(k, sizeof *info->tasks);
+    if (order == NULL || info->tasks == NULL) {
+        free(order);
+        return hpcl__fail(job->ctx, HPCL_E_NOMEM, "out of memory");
+    }
+    k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (recs[i].array_job_id != 0 ||
+            (recs[i].array_tasks != NULL && recs[i].array_tasks[0] != '\0'))
+            order[k++] = &recs[i];
+    qsort(order, k, sizeof *order, by_task);
+    for (size_t i = 0; i < k; i++)
+        if (order[i]->array_task_id != HPCL__NO_TASK ||
+            (order[i]->array_tasks != NULL && order[i]->array_tasks[0]))
+            if (!task_from(&info->tasks[info->ntasks++], job, order[i])) {
+                free(order);
+                return hpcl__fail(job->ctx, HPCL_E_NOMEM, "out of memory");
+            }
+    free(order);
+    return HPCL_OK;
+}
+
 hpcl_rc hpcl__job_absorb(void *arg, const struct hpcl__jobrec *recs,
                          size_t n)
 {
     hpcl_job *job = arg;
     struct hpcl__jobinfo info = {.exit_code = -1};
-    struct fold fo = {.max_exit = 0};
+    struct fold fo = {NULL, NULL, NULL, 0};
     hpcl_rc rc;
 
     for (size_t i = 0; i < n; i++)
@@ -313,6 +409,8 @@ hpcl_rc hpcl__job_absorb(void *arg, const struct hpcl__jobrec *recs,
                           job->ref);
     if ((rc = fill_info(job, &fo, &info)) == HPCL_OK)
         rc = collect_nodes(job, recs, n, &info);
+    if (rc == HPCL_OK)
+        rc = collect_tasks(job, recs, n, &info);
     if (rc != HPCL_OK) {
         hpcl__jobinfo_clear(&info);
         return rc;
@@ -344,4 +442,63 @@ hpcl_rc hpcl__job_absorb_checked(void *arg, const struct hpcl__jobrec *recs,
 
     job->other_key = job->key[0] != '\0' && !same_job(job, recs, n);
     return job->other_key ? HPCL_OK : hpcl__job_absorb(job, recs, n);
+}
+
+/* --- the public getters of what the last refresh learnt ---------------- */
+
+int hpcl_job_signal(const hpcl_job *job)
+{
+    return job != NULL ? job->info.term_signal : -1;
+}
+
+size_t hpcl_job_task_count(const hpcl_job *job)
+{
+    return job != NULL ? job->info.ntasks : 0;
+}
+
+static const struct hpcl__taskinfo *task_at(const hpcl_job *job, size_t i)
+{
+    return job != NULL && i < job->info.ntasks ? &job->info.tasks[i] : NULL;
+}
+
+const char *hpcl_job_task_ref(const hpcl_job *job, size_t i)
+{
+    const struct hpcl__taskinfo *t = task_at(job, i);
+
+    return t != NULL ? t->ref : "";
+}
+
+hpcl_state hpcl_job_task_state(const hpcl_job *job, size_t i)
+{
+    const struct hpcl__taskinfo *t = task_at(job, i);
+
+    return t != NULL ? t->state : HPCL_STATE_UNKNOWN;
+}
+
+int hpcl_job_task_exit_code(const hpcl_job *job, size_t i)
+{
+    const struct hpcl__taskinfo *t = task_at(job, i);
+
+    return t != NULL ? t->exit_code : -1;
+}
+
+int hpcl_job_task_signal(const hpcl_job *job, size_t i)
+{
+    const struct hpcl__taskinfo *t = task_at(job, i);
+
+    return t != NULL ? t->term_signal : -1;
+}
+
+const char *hpcl_job_task_nodelist(const hpcl_job *job, size_t i)
+{
+    const struct hpcl__taskinfo *t = task_at(job, i);
+
+    return t != NULL ? t->nodelist : "";
+}
+
+const char *hpcl_job_task_reason(const hpcl_job *job, size_t i)
+{
+    const struct hpcl__taskinfo *t = task_at(job, i);
+
+    return t != NULL ? t->reason : "";
 }

@@ -40,7 +40,11 @@ static void task_gpus(struct hpcl__jw *w, const hpcl_plan *plan,
         hpcl__jw_open(w, '{');
         hpcl__jw_kstr(w, "pci", g->pci);
         hpcl__jw_kstr(w, "name", g->name);
-        hpcl__jw_kint(w, "visible_index", g->visible);
+        hpcl__jw_key(w, "visible_index"); /* null: not visible */
+        if (g->visible >= 0)
+            hpcl__jw_int(w, g->visible);
+        else
+            hpcl__jw_null(w);
         hpcl__jw_kstr(w, "vendor", hpcl__vendor_name(g->vendor));
         hpcl__jw_close(w, '}');
     }
@@ -109,9 +113,10 @@ static void inputs_json(struct hpcl__jw *w, const hpcl_plan *plan)
     hpcl__jw_kint(w, "numa_nodes", (int)n[HPCL_TOPO_NUMA]);
     hpcl__jw_kint(w, "cores", (int)n[HPCL_TOPO_CORE]);
     hpcl__jw_kint(w, "pus", (int)n[HPCL_TOPO_PU]);
-    hpcl__jw_kint(w, "gpus", (int)n[HPCL_TOPO_GPU]);
-    hpcl__jw_kint(w, "node_gpus", (int)plan->topo->node_gpus);
-    hpcl__jw_kint(w, "nics", (int)n[HPCL_TOPO_NIC]);
+    /* counts are *_count: "gpus" is a list of GPUs everywhere */
+    hpcl__jw_kint(w, "gpu_count", (int)n[HPCL_TOPO_GPU]);
+    hpcl__jw_kint(w, "node_gpu_count", (int)plan->topo->node_gpus);
+    hpcl__jw_kint(w, "nic_count", (int)n[HPCL_TOPO_NIC]);
     hpcl__jw_close(w, '}');
 }
 
@@ -120,7 +125,9 @@ static void inputs_json(struct hpcl__jw *w, const hpcl_plan *plan)
 static int plan_json(struct hpcl__jw *w, const hpcl_plan *plan)
 {
     hpcl__jw_open(w, '{');
-    hpcl__jw_kint(w, "version", 1);
+    /* 2: topology counts renamed gpu_count, node_gpu_count, nic_count
+     * (1: gpus, node_gpus, nics), as hpclaunch-json(7) names them */
+    hpcl__jw_kint(w, "version", 2);
     inputs_json(w, plan);
     hpcl__jw_key(w, "tasks");
     hpcl__jw_open(w, '[');

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "submit/choice.h"
+#include "submit/econ.h"
 #include "job/decision.h"
 #include "job/job-internal.h"
 #include "registry/registry.h"
@@ -623,11 +624,22 @@ hpcl_rc hpcl__choose(hpcl_job *job, int probe_all_sites,
     d->not_before = job->begin;
     d->max_wait_s = job->max_wait_s >= 0 ? job->max_wait_s
                                          : s->site[s->home].max_wait_s;
-    if (job->site_name != NULL || s->nsites == 1 || bound_home(job))
+    if (job->site_name != NULL || s->nsites == 1 || bound_home(job)) {
         rc = no_choice(job, d, s);
-    else if ((rc = probe_all(job, d, probe_all_sites ? s->nsites : s->home)) ==
-             HPCL_OK)
-        rc = decide(job->ctx, d, s);
+        /* No choice, nothing to filter: say so rather than pretend. */
+        if (job->intent.deadline != 0 || job->intent.budget >= 0)
+            hpcl__log(job->ctx, HPCL_LOG_WARN, "the deadline and budget "
+                      "choose among sites: not checked for a job %s",
+                      job->site_name != NULL ? "sent to one site (--site)"
+                      : s->nsites == 1     ? "with only one site"
+                                           : "bound to its home site");
+    }
+    else if ((rc = probe_all(job, d, probe_all_sites ||
+                                          hpcl__intent_any(&job->intent)
+                                      ? s->nsites : s->home)) == HPCL_OK)
+        /* With intents, every site's figures count (lib/submit/econ.c). */
+        rc = hpcl__intent_any(&job->intent) ? hpcl__econ_decide(job, d, s)
+                                            : decide(job->ctx, d, s);
     if (d->norder > 0) {
         d->chosen = (int)d->order[0];
         snprintf(d->chosen_name, sizeof d->chosen_name, "%s",

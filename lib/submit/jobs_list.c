@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/jansson_load.h"
+#include "core/json_write.h"
 #include "submit/choice.h"
 #include "submit/cluster_id.h"
 #include "submit/journal.h"
@@ -390,6 +390,13 @@ static hpcl_rc take_listing(void *arg, const struct hpcl__jobrec *recs,
     return rc;
 }
 
+static int by_id(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
 /* Does the entry's state ask its controller about its id? */
 static int asks_controller(const struct hpcl__jentry *e)
 {
@@ -398,8 +405,9 @@ static int asks_controller(const struct hpcl__jentry *e)
             e->state == HPCL__J_LOST);
 }
 
-/* One list request per site for the selected entries that need their
- * controller's answer.  A site whose driver cannot list, or whose
+/* One list request per site (the driver may make it a few) for the
+ * selected entries that need their controller's answer, naming their
+ * ids.  A site whose driver cannot list, or whose
  * listing failed otherwise than by not answering, is left unasked: its
  * entries are queried one by one, as before. */
 static hpcl_rc list_sites(hpcl_ctx *ctx, struct run *run,
@@ -407,14 +415,17 @@ static hpcl_rc list_sites(hpcl_ctx *ctx, struct run *run,
                           size_t nsel)
 {
     size_t nsites = hpcl_ctx_site_count(ctx), *want, *sidx;
+    uint32_t *ids;
 
     if (nsel == 0)
         return HPCL_OK;
     want = malloc(nsel * sizeof *want);
     sidx = malloc(nsel * sizeof *sidx);
-    if (want == NULL || sidx == NULL) {
+    ids = malloc(nsel * sizeof *ids);
+    if (want == NULL || sidx == NULL || ids == NULL) {
         free(want);
         free(sidx);
+        free(ids);
         return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
     }
     for (size_t k = 0; k < nsel; k++) {
@@ -426,7 +437,7 @@ static hpcl_rc list_sites(hpcl_ctx *ctx, struct run *run,
     for (size_t i = 0; i < nsites; i++) {
         struct listing *l = &run->site[i];
         struct hpcl__site *site;
-        size_t nwant = 0;
+        size_t nwant = 0, nids = 0;
 
         for (size_t k = 0; k < nsel; k++)
             if (sidx[k] == i)
@@ -436,10 +447,16 @@ static hpcl_rc list_sites(hpcl_ctx *ctx, struct run *run,
             continue;
         *l = (struct listing){.ctx = ctx, .site = i, .s = s, .want = want,
                               .nwant = nwant, .ans = run->ans};
-        for (size_t w = 0; w < nwant; w++)
+        for (size_t w = 0; w < nwant; w++) {
             run->ans[want[w]] = (struct answer){HPCL__CTL_UNREACHABLE,
                                                 HPCL_STATE_UNKNOWN, -1};
-        l->rc = site->ops->list(site, ctx, take_listing, l);
+            ids[w] = (uint32_t)s->entry[want[w]].id;
+        }
+        qsort(ids, nwant, sizeof *ids, by_id);
+        for (size_t w = 0; w < nwant; w++) /* each id once */
+            if (nids == 0 || ids[nids - 1] != ids[w])
+                ids[nids++] = ids[w];
+        l->rc = site->ops->list(site, ctx, ids, nids, take_listing, l);
         l->want = NULL;
         if (l->rc == HPCL_OK || l->rc == HPCL_E_UNREACHABLE ||
             l->rc == HPCL_E_TIMEOUT)
@@ -452,6 +469,7 @@ static hpcl_rc list_sites(hpcl_ctx *ctx, struct run *run,
     }
     free(want);
     free(sidx);
+    free(ids);
     hpcl__clear_error(ctx);
     return HPCL_OK;
 }
@@ -509,62 +527,87 @@ static void judge(hpcl_ctx *ctx, struct run *run, size_t k,
     }
 }
 
+/* What an entry shows of its job: state, exit code, and where the end
+ * came from; NULL / -1 when not known. */
+struct shown {
+    char state[32];
+    long exit_code;
+    const char *source;
+};
+
 /* An ENDED note, "STATE" or "STATE exit N" (lib/submit/job_ends.c),
  * " (accounting)" after it when accounting gave it (record() above), as
  * the entry's state, exit code and source. */
-static void ended_json(json_t *o, const char *note)
+static void ended_note(struct shown *sh, const char *note)
 {
-    char state[32];
     size_t n = strcspn(note, " ");
-    int code;
+    char *end;
+    long code;
 
-    snprintf(state, sizeof state, "%.*s", (int)n, note);
-    json_object_set_new(o, "state", json_string(state));
-    if (sscanf(note + n, " exit %d", &code) == 1)
-        json_object_set_new(o, "exit_code", json_integer(code));
+    memcpy(sh->state, note, n < sizeof sh->state ? n : sizeof sh->state - 1);
+    sh->state[n < sizeof sh->state ? n : sizeof sh->state - 1] = '\0';
+    if (strncmp(note + n, " exit ", 6) == 0 &&
+        (code = strtol(note + n + 6, &end, 10), end != note + n + 6))
+        sh->exit_code = code;
     if (strstr(note, " (accounting)") != NULL)
-        json_object_set_new(o, "source", json_string("accounting"));
+        sh->source = "accounting";
 }
 
-static json_t *entry_json(const struct hpcl__jentry *e,
-                          const struct verdict *v)
+static void kstr_or_null(struct hpcl__jw *w, const char *key, const char *s)
 {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "key", e->key, "site",
-                          e->site, "journal", hpcl__jevent_name(e->state),
-                          "status", v->status);
+    hpcl__jw_kstr(w, key, s != NULL && s[0] != '\0' ? s : NULL);
+}
+
+static void kint_or_null(struct hpcl__jw *w, const char *key, long long v,
+                         int known)
+{
+    hpcl__jw_key(w, key);
+    if (known)
+        hpcl__jw_int(w, v);
+    else
+        hpcl__jw_null(w);
+}
+
+/* One entry, written straight into the listing's text: no JSON tree, as
+ * a journal of 100k settled jobs is listed in well under a second.
+ * Every key of the journal entry of hpclaunch-json(7), null when not
+ * known. */
+static void entry_json(struct hpcl__jw *w, const struct hpcl__jentry *e,
+                       const struct verdict *v)
+{
+    struct shown sh = {.exit_code = -1, .source = v->source};
     char ref[HPCL__REF_MAX];
 
-    if (o == NULL)
-        return NULL;
-    if (v->id != 0) {
-        snprintf(ref, sizeof ref, "%s:%llu", e->site,
-                 (unsigned long long)v->id);
-        json_object_set_new(o, "id", json_integer((json_int_t)v->id));
-        json_object_set_new(o, "ref", json_string(ref));
-    }
+    snprintf(ref, sizeof ref, "%s:%llu", e->site, (unsigned long long)v->id);
     if (v->state != HPCL_STATE_UNKNOWN) {
-        json_object_set_new(o, "state",
-                            json_string(hpcl_state_name(v->state)));
+        snprintf(sh.state, sizeof sh.state, "%s", hpcl_state_name(v->state));
         if (v->exit_code >= 0 && hpcl_state_is_terminal(v->state))
-            json_object_set_new(o, "exit_code", json_integer(v->exit_code));
+            sh.exit_code = v->exit_code;
     } else if (e->state == HPCL__J_ENDED) {
-        ended_json(o, e->note);
+        ended_note(&sh, e->note);
     }
-    if (v->source != NULL)
-        json_object_set_new(o, "source", json_string(v->source));
-    if (v->started)
-        json_object_set_new(o, "started", json_true());
-    if (v->reconciled != NULL)
-        json_object_set_new(o, "reconciled", json_string(v->reconciled));
-    if (v->error[0] != '\0')
-        json_object_set_new(o, "error", json_string(v->error));
-    else if (e->note != NULL && e->note[0] != '\0')
-        json_object_set_new(o, "note", json_string(e->note));
-    if (e->cluster[0] != '\0')
-        json_object_set_new(o, "cluster", json_string(e->cluster));
-    json_object_set_new(o, "first", json_integer(e->first));
-    json_object_set_new(o, "last", json_integer(e->last));
-    return o;
+    hpcl__jw_open(w, '{');
+    hpcl__jw_kstr(w, "key", e->key);
+    hpcl__jw_kstr(w, "site", e->site);
+    hpcl__jw_kstr(w, "journal_event", hpcl__jevent_name(e->state));
+    hpcl__jw_kstr(w, "journal_state", v->status);
+    kint_or_null(w, "id", (long long)v->id, v->id != 0);
+    kstr_or_null(w, "ref", v->id != 0 ? ref : NULL);
+    kstr_or_null(w, "name", e->name);
+    kstr_or_null(w, "state", sh.state);
+    kint_or_null(w, "exit_code", sh.exit_code, sh.exit_code >= 0);
+    kstr_or_null(w, "source", sh.source);
+    hpcl__jw_key(w, "started");
+    hpcl__jw_bool(w, v->started);
+    kstr_or_null(w, "reconciled", v->reconciled);
+    /* The INTENT's note is the name, shown as such. */
+    kstr_or_null(w, "note", e->name != NULL && e->note == e->name - 5
+                                ? NULL : e->note);
+    kstr_or_null(w, "error", v->error);
+    kstr_or_null(w, "cluster", e->cluster);
+    hpcl__jw_kint(w, "first_time", e->first);
+    hpcl__jw_kint(w, "last_time", e->last);
+    hpcl__jw_close(w, '}');
 }
 
 static void run_end(struct run *run)
@@ -625,10 +668,9 @@ static hpcl_rc jobs_json(char **out, hpcl_ctx *ctx, const char *site,
                          const char *fname)
 {
     struct hpcl__jsummary *s = NULL;
+    struct hpcl__jw w;
     struct run run;
     size_t *sel = NULL, nsel = 0;
-    const char *why;
-    json_t *all = NULL;
     hpcl_rc rc;
 
     if (out == NULL || ctx == NULL)
@@ -638,9 +680,6 @@ static hpcl_rc jobs_json(char **out, hpcl_ctx *ctx, const char *site,
     if (flags != 0)
         return hpcl__fail(ctx, HPCL_E_INVAL, "%s: flags must be 0 (got %#x)",
                           fname, flags);
-    if (hpcl__jansson_load(&why) != 0)
-        return hpcl__fail(ctx, HPCL_E_UNSUPPORTED, "the job list as JSON "
-                          "needs jansson: %s", why);
     if ((rc = load(ctx, &s)) != HPCL_OK)
         return rc;
     if ((rc = run_begin(ctx, &run, s->n)) != HPCL_OK) {
@@ -655,24 +694,27 @@ static hpcl_rc jobs_json(char **out, hpcl_ctx *ctx, const char *site,
             sel[nsel++] = k;
     if (rc == HPCL_OK)
         rc = list_sites(ctx, &run, s, sel, nsel);
-    if (rc == HPCL_OK && (all = json_array()) == NULL)
-        rc = hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
-    for (size_t w = 0; rc == HPCL_OK && w < nsel; w++) {
+    hpcl__jw_init(&w, 0);
+    hpcl__jw_open(&w, '[');
+    for (size_t j = 0; rc == HPCL_OK && j < nsel; j++) {
         struct verdict v = {.status = "unknown", .exit_code = -1};
-        size_t k = sel[w];
+        size_t k = sel[j];
         judge(ctx, &run, k, &s->entry[k], &v);
         if (state_matches(&s->entry[k], &v, state))
-            json_array_append_new(all, entry_json(&s->entry[k], &v));
+            entry_json(&w, &s->entry[k], &v);
     }
+    hpcl__jw_close(&w, ']');
     batch_flush(ctx, &run.batch);
     run_end(&run);
     free(sel);
-    if (rc == HPCL_OK &&
-        (*out = json_dumps(all, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
+    if ((*out = hpcl__jw_finish(&w)) == NULL && rc == HPCL_OK)
         rc = hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
-    if (rc == HPCL_OK) /* per-entry errors are in the entries */
+    if (rc != HPCL_OK) {
+        free(*out);
+        *out = NULL;
+    } else { /* per-entry errors are in the entries */
         hpcl__clear_error(ctx);
-    json_decref(all);
+    }
     hpcl__jsummary_free(s);
     return rc;
 }

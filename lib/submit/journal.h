@@ -62,11 +62,17 @@ hpcl_rc hpcl__journal_append(struct hpcl__journal *j, hpcl_ctx *ctx,
                              const struct hpcl__jrec *recs, size_t n);
 
 /* The same without the sync: the records reach the disk with the next
- * synced append, or when the journal is closed.  For outcomes, whose loss
- * in a crash is harmless: the synced INTENT and the job's key settle it
- * (hpcl_ctx_jobs_json). */
+ * synced append, or when the system writes them back (closing does not
+ * sync).  For outcomes, whose loss in a crash is harmless: the synced
+ * INTENT and the job's key settle it (hpcl_ctx_jobs_json). */
 hpcl_rc hpcl__journal_append_lazy(struct hpcl__journal *j, hpcl_ctx *ctx,
                                   const struct hpcl__jrec *recs, size_t n);
+
+/* Reserve room on disk for nrec more records before a submit is sent,
+ * so that its outcome can be written even if the disk fills up while it
+ * is out; HPCL_E_SYSTEM (nothing may be sent) when there is none. */
+hpcl_rc hpcl__journal_reserve(struct hpcl__journal *j, hpcl_ctx *ctx,
+                              size_t nrec);
 
 /* One record, synced. */
 hpcl_rc hpcl__journal_record(struct hpcl__journal *j, hpcl_ctx *ctx,
@@ -85,6 +91,9 @@ struct hpcl__jentry {
     char host[HPCL__JNAME_MAX];   /* writer of the last event */
     long pid;
     char *note;                   /* of the last event; "" if none */
+    const char *name;             /* the job's name, from the last INTENT's
+                                   * note ("name=NAME", lib/submit/submit.c);
+                                   * NULL in older journals */
     unsigned nevents;
     char cluster[HPCL__CLUSTER_MAX]; /* the site's identity when the job
                                    * was submitted (the SUBMITTED or
@@ -102,6 +111,8 @@ struct hpcl__jsummary {
     size_t n;
     size_t skipped; /* damaged lines, skipped with a warning */
     int torn;       /* the last line was incomplete (interrupted write) */
+    char *data;     /* the journal's text: the entries' notes point
+                     * into it */
     size_t cap;     /* the rest is the key index */
     uint32_t *slot;
     size_t nslots;
@@ -113,7 +124,8 @@ hpcl_rc hpcl__journal_load(struct hpcl__jsummary **out, hpcl_ctx *ctx,
                            const char *path);
 void hpcl__jsummary_free(struct hpcl__jsummary *s);
 
-/* The same from the journal's text, already read (data is modified). */
+/* The same from the journal's text, already read: data (malloc'd) is
+ * modified and taken over, freed with the summary even on failure. */
 hpcl_rc hpcl__journal_fold(struct hpcl__jsummary **out, hpcl_ctx *ctx,
                            const char *path, char *data, size_t len);
 
@@ -164,6 +176,11 @@ int hpcl__jevent_parse(const char *name); /* -1 if unknown */
 uint32_t hpcl__crc32(const char *buf, size_t n);
 void hpcl__journal_host(char out[HPCL__JNAME_MAX]);
 int hpcl__jname_valid(const char *name); /* site/host field syntax */
+/* Make the open file fd (st its fstat) mode 0600 if it is not, warning
+ * that it was, naming what and path: 0, or -1 (errno) if it cannot. */
+struct stat;
+int hpcl__private_mode(hpcl_ctx *ctx, int fd, const struct stat *st,
+                       const char *what, const char *path);
 /* Sync the directory holding path, so that a new name in it is durable. */
 void hpcl__journal_sync_dir(const char *path);
 

@@ -93,8 +93,7 @@ static hpcl_rc keep_lines(hpcl_ctx *ctx, const char *path, const char *data,
     if (copy == NULL)
         return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
     memcpy(copy, data, len);
-    rc = hpcl__journal_fold(&s, ctx, path, copy, len);
-    free(copy);
+    rc = hpcl__journal_fold(&s, ctx, path, copy, len); /* takes copy */
     if (rc != HPCL_OK)
         return rc;
     for (size_t k = 0; k < s->n; k++)
@@ -116,21 +115,6 @@ static hpcl_rc keep_lines(hpcl_ctx *ctx, const char *path, const char *data,
     return HPCL_OK;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t w = write(fd, buf, len);
-
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        buf += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
 /* out (len bytes) into path's place through a temporary file. */
 static hpcl_rc replace(hpcl_ctx *ctx, const char *path, const char *out,
                        size_t len)
@@ -147,7 +131,7 @@ static hpcl_rc replace(hpcl_ctx *ctx, const char *path, const char *out,
     if (fd < 0)
         rc = hpcl__fail(ctx, HPCL_E_SYSTEM, "cannot create %s: %s", tmp,
                         strerror(errno));
-    else if (fchmod(fd, 0600) != 0 || write_all(fd, out, len) != 0 ||
+    else if (fchmod(fd, 0600) != 0 || hpcl__write_all(fd, out, len) != 0 ||
              fsync(fd) != 0)
         rc = hpcl__fail(ctx, HPCL_E_SYSTEM, "cannot write %s: %s", tmp,
                         strerror(errno));

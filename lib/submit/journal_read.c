@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "submit/journal.h"
@@ -29,9 +30,16 @@ struct parsed {
 
 /* --- the file ---------------------------------------------------------- */
 
+/* Into one buffer sized from the file, so that a long journal is read
+ * in a few calls and never copied by a growing buffer. */
 static int read_all(int fd, char **data, size_t *len)
 {
+    struct stat st;
     size_t cap = 0;
+
+    if (fstat(fd, &st) == 0 && st.st_size > 0 &&
+        (*data = malloc(cap = (size_t)st.st_size + 4097)) == NULL)
+        return -1;
 
     for (;;) {
         ssize_t r;
@@ -142,26 +150,38 @@ static const char *field(char *f, const char *name)
     return strncmp(f, name, n) == 0 && f[n] == '=' ? f + n + 1 : NULL;
 }
 
+/* Compared digit by digit, not through snprintf: a listing of a long
+ * journal checks every line. */
 static int check_crc(const char *line, size_t len)
 {
-    char want[9];
+    uint32_t want;
 
-    if (len < CRC_SUFFIX || strncmp(line + len - CRC_SUFFIX, " crc=", 5) != 0)
+    if (len < CRC_SUFFIX || memcmp(line + len - CRC_SUFFIX, " crc=", 5) != 0)
         return -1;
-    snprintf(want, sizeof want, "%08x",
-             (unsigned)hpcl__crc32(line, len - CRC_SUFFIX));
-    return strncmp(line + len - 8, want, 8) == 0 ? 0 : -1;
+    want = hpcl__crc32(line, len - CRC_SUFFIX);
+    for (int i = 0; i < 8; i++)
+        if (line[len - 1 - i] != "0123456789abcdef"[want >> (4 * i) & 15])
+            return -1;
+    return 0;
 }
 
+/* Fields are separated by one space (the writer's format; the checksum
+ * vouches for the line), and none is empty. */
 static int split(char *line, char *f[NFIELDS])
 {
-    char *save;
     int n = 0;
 
-    for (char *s = strtok_r(line, " ", &save); s != NULL;
-         s = strtok_r(NULL, " ", &save))
-        if (n++ < NFIELDS)
-            f[n - 1] = s;
+    for (char *s = line;; s++) {
+        char *sp = strchr(s, ' ');
+
+        if (n == NFIELDS || sp == s || *s == '\0')
+            return -1;
+        f[n++] = s;
+        if (sp == NULL)
+            break;
+        *sp = '\0';
+        s = sp;
+    }
     return n == NFIELDS ? 0 : -1;
 }
 
@@ -264,31 +284,31 @@ static struct hpcl__jentry *entry_for(struct hpcl__jsummary *s,
 static int apply(struct hpcl__jsummary *s, const struct parsed *p)
 {
     struct hpcl__jentry *e = entry_for(s, p);
-    char *note = strdup(p->note);
 
-    if (e == NULL || note == NULL) {
-        free(note);
+    if (e == NULL)
         return -1;
-    }
     /* A new INTENT is a new attempt, perhaps at another site. */
     if (p->event == HPCL__J_INTENT) {
         e->id = 0;
         e->cluster[0] = '\0';
+        /* A resubmission's INTENT has no name: the job's stays. */
+        if (strncmp(p->note, "name=", 5) == 0)
+            e->name = p->note + 5;
     }
     if ((p->event == HPCL__J_SUBMITTED || p->event == HPCL__J_ADOPTED) &&
         strncmp(p->note, "cluster=", 8) == 0)
         snprintf(e->cluster, sizeof e->cluster, "%.*s",
                  (int)strcspn(p->note + 8, " "), p->note + 8);
+    /* Names were checked shorter than HPCL__JNAME_MAX (parse_line). */
     if (p->site[0] != '\0')
-        snprintf(e->site, sizeof e->site, "%s", p->site);
+        memcpy(e->site, p->site, strlen(p->site) + 1);
     if (p->id != 0)
         e->id = p->id;
     e->state = p->event;
     e->last = p->time;
-    snprintf(e->host, sizeof e->host, "%s", p->host);
+    memcpy(e->host, p->host, strlen(p->host) + 1);
     e->pid = p->pid;
-    free(e->note);
-    e->note = note;
+    e->note = (char *)p->note; /* into s->data, which s owns */
     e->nevents++;
     e->seen |= 1u << p->event;
     return 0;
@@ -316,6 +336,14 @@ static hpcl_rc fold(struct hpcl__jsummary *s, hpcl_ctx *ctx, const char *path,
             s->skipped++;
             hpcl__log(ctx, HPCL_LOG_WARN, "journal %s:%zu: damaged record, "
                       "skipped", path, lineno);
+        } else if (p.id > UINT32_MAX) {
+            /* Slurm's ids are 32 bits: never cut one down to another
+             * job's; the key settles the entry instead. */
+            s->skipped++;
+            hpcl__log(ctx, HPCL_LOG_WARN, "journal %s:%zu: field id %llu "
+                      "of site %s is out of range for a Slurm job id (at "
+                      "most %u), record skipped", path, lineno,
+                      (unsigned long long)p.id, p.site, UINT32_MAX);
         } else if (apply(s, &p) != 0) {
             return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
         }
@@ -330,8 +358,11 @@ hpcl_rc hpcl__journal_fold(struct hpcl__jsummary **out, hpcl_ctx *ctx,
     hpcl_rc rc;
 
     *out = NULL;
-    if ((s = calloc(1, sizeof *s)) == NULL)
+    if ((s = calloc(1, sizeof *s)) == NULL) {
+        free(data);
         return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+    }
+    s->data = data;
     if ((rc = fold(s, ctx, path, data, len)) != HPCL_OK) {
         hpcl__jsummary_free(s);
         return rc;
@@ -370,9 +401,9 @@ hpcl_rc hpcl__journal_load(struct hpcl__jsummary **out, hpcl_ctx *ctx,
     if ((s = calloc(1, sizeof *s)) == NULL)
         return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
     rc = read_locked(&data, &len, ctx, path);
+    s->data = data; /* the entries' notes point into it */
     if (rc == HPCL_OK)
         rc = fold(s, ctx, path, data, len);
-    free(data);
     if (rc != HPCL_OK) {
         hpcl__jsummary_free(s);
         return rc;
@@ -385,8 +416,7 @@ void hpcl__jsummary_free(struct hpcl__jsummary *s)
 {
     if (s == NULL)
         return;
-    for (size_t i = 0; i < s->n; i++)
-        free(s->entry[i].note);
+    free(s->data);
     free(s->entry);
     free(s->slot);
     free(s);
@@ -409,14 +439,56 @@ int hpcl__jentry_unresolved(const struct hpcl__jentry *e)
            (e->state == HPCL__J_INTENT || e->state == HPCL__J_AMBIGUOUS);
 }
 
+/* When process pid started, in unix seconds: the boot time ("btime" of
+ * /proc/stat) plus field 22 of /proc/PID/stat (clock ticks since boot);
+ * -1 when /proc cannot say. */
+static long long started(long pid)
+{
+    char path[64], buf[1024], *p;
+    unsigned long long ticks = 0, btime = 0;
+    long hz = sysconf(_SC_CLK_TCK);
+    FILE *f;
+    int ok = 0;
+
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    if ((f = fopen(path, "re")) != NULL) {
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+
+        buf[n] = '\0';
+        /* The name (field 2) may hold spaces and parentheses: count the
+         * fields from its closing one, field 3 on. */
+        if ((p = strrchr(buf, ')')) != NULL)
+            ok = sscanf(p + 2, "%*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
+                        "%*s %*s %*s %*s %*s %*s %*s %*s %*s %llu",
+                        &ticks) == 1;
+        fclose(f);
+    }
+    if (!ok || hz <= 0 || (f = fopen("/proc/stat", "re")) == NULL)
+        return -1;
+    ok = 0;
+    while (!ok && fgets(buf, sizeof buf, f) != NULL)
+        ok = sscanf(buf, "btime %llu", &btime) == 1;
+    fclose(f);
+    return ok ? (long long)(btime + ticks / (unsigned long long)hz) : -1;
+}
+
+/* The writer wrote the entry's last event, so it had started by then; a
+ * process that holds its pid and started later (or since a reboot) got
+ * the pid reused: the writer is gone.  Compared with the event's time,
+ * the journal format needs no field of its own (older readers keep
+ * reading it); 2 s of slack covers a boot time that drifts with NTP. */
 int hpcl__jentry_writer_alive(const struct hpcl__jentry *e)
 {
     char host[HPCL__JNAME_MAX];
+    long long t;
 
     if (e == NULL || e->pid <= 0)
         return 0;
     hpcl__journal_host(host);
     if (strcmp(host, e->host) != 0)
         return 0;
-    return kill((pid_t)e->pid, 0) == 0 || errno == EPERM;
+    if (kill((pid_t)e->pid, 0) != 0 && errno != EPERM)
+        return 0;
+    t = started(e->pid);
+    return t < 0 || t <= e->last + 2;
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -79,23 +80,41 @@ static json_t *to_json(const char *key, const char *site,
     return o;
 }
 
-/* One line, appended with one write(2): concurrent writers' lines do not
- * mix (O_APPEND writes to a regular file are atomic on Linux). */
-static int append_line(const char *path, const char *text)
+/* One line, appended with one write(2) under the file's lock: concurrent
+ * writers' lines do not mix, and the torn-tail check and the write are
+ * one step.  The file is checked (regular, 0600) as the journal is. */
+static int append_line(hpcl_ctx *ctx, const char *path, const char *text)
 {
     size_t len = strlen(text);
-    char *line = malloc(len + 2);
-    int fd, ok;
+    char *line = malloc(len + 3);
+    struct stat st;
+    int fd, ok = 0, torn, saved;
 
     if (line == NULL)
         return -1;
-    memcpy(line, text, len);
-    memcpy(line + len, "\n", 2);
-    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-    ok = fd >= 0 && write(fd, line, len + 1) == (ssize_t)(len + 1);
-    if (fd >= 0 && close(fd) != 0)
-        ok = 0;
+    line[0] = '\n';
+    memcpy(line + 1, text, len);
+    memcpy(line + 1 + len, "\n", 2);
+    fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY |
+                        O_NONBLOCK, 0600);
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)))
+        errno = EINVAL;
+    else if (fd >= 0 &&
+             hpcl__private_mode(ctx, fd, &st, "requests file", path) == 0 &&
+             flock(fd, LOCK_EX) == 0) {
+        /* After a torn write, a line of our own: glued to the torn one,
+         * this job's request could not be read back. */
+        torn = hpcl__tail_torn(fd) == 1;
+        ok = hpcl__write_all(fd, line + !torn, len + 1 + torn) == 0;
+        saved = errno;
+        flock(fd, LOCK_UN);
+        errno = saved;
+    }
+    saved = errno;
+    if (fd >= 0 && close(fd) != 0 && ok)
+        ok = 0, saved = errno;
     free(line);
+    errno = saved;
     return ok ? 0 : -1;
 }
 
@@ -123,7 +142,7 @@ hpcl_rc hpcl__sidecar_save(hpcl_ctx *ctx, const char *key, const char *site,
     if (o == NULL || (text = json_dumps(o, JSON_COMPACT)) == NULL)
         rc = hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
     else if ((rc = side_path(&path, ctx)) == HPCL_OK &&
-             append_line(path, text) != 0)
+             append_line(ctx, path, text) != 0)
         rc = hpcl__fail(ctx, HPCL_E_SYSTEM, "cannot write %s: %s", path,
                         strerror(errno));
     json_decref(o);
@@ -206,7 +225,7 @@ static json_t *find_request(const char *path, const char *key)
 {
     int fd = hpcl__open_regular(path);
     FILE *f = fd >= 0 ? fdopen(fd, "re") : NULL;
-    char *line = NULL, needle[64];
+    char *line = NULL, needle[64], *at;
     size_t cap = 0;
     json_t *found = NULL;
 
@@ -221,6 +240,11 @@ static json_t *find_request(const char *path, const char *key)
             continue;
         json_decref(found); /* a later line (a later attempt) wins */
         found = json_loads(line, 0, NULL);
+        /* A line glued to a torn one (written by an older hpclaunch):
+         * the request starts at its key, the first member. */
+        at = strstr(line, needle);
+        if (found == NULL && at > line && at[-1] == '{')
+            found = json_loads(at - 1, JSON_DISABLE_EOF_CHECK, NULL);
     }
     free(line);
     fclose(f);

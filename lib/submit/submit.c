@@ -18,6 +18,7 @@
 
 #include "submit/choice.h"
 #include "submit/cluster_id.h"
+#include "submit/econ.h"
 #include "submit/journal.h"
 #include "submit/requests.h"
 #include "registry/registry.h"
@@ -31,6 +32,8 @@ struct slot {
     char *comment;
     struct hpcl__jobdesc desc;
     int have_desc;
+    int staged_out; /* its files could not be staged at this site */
+    char intent[208]; /* the INTENT's note: "name=NAME" (`hpclaunch jobs`) */
 };
 
 static void sleep_s(double s)
@@ -169,6 +172,11 @@ static size_t submit_one(hpcl_ctx *ctx, struct hpcl__decision *d,
     size_t n = 1;
     hpcl_rc rc = site->ops->submit(site, ctx, &s->desc, &id);
 
+    /* Every driver checks its ids; this is the rule for any driver. */
+    if (rc == HPCL_OK && id == 0)
+        rc = hpcl__fail(ctx, HPCL_E_AMBIGUOUS, "site %s: the submit "
+                        "succeeded without a job id; the job may exist",
+                        name);
     if (rc == HPCL_E_AMBIGUOUS) {
         n = resolve(ctx, s, i, recs, &id);
     } else if (rc == HPCL_OK) {
@@ -189,6 +197,31 @@ static size_t submit_one(hpcl_ctx *ctx, struct hpcl__decision *d,
                                                     : "failed",
                            id, s->done == 1 ? NULL : s->err);
     return n;
+}
+
+/* The outcomes of a batch could not be journaled (the disk filled up
+ * despite the reservation, say): the jobs that exist are still the
+ * caller's, with their references; each INTENT and key lets `hpclaunch
+ * jobs` adopt them.  Jobs still pending stop here (batch_error says
+ * why): without a journal, nothing more is sent. */
+static hpcl_rc unrecorded(hpcl_ctx *ctx, struct slot *slots, size_t n)
+{
+    char *why = strdup(ctx->errmsg);
+
+    for (size_t k = 0; k < n; k++) {
+        if (slots[k].done == 1)
+            hpcl__log(ctx, HPCL_LOG_WARN, "job %s was submitted, but the "
+                      "journal could not record it (%s); run `hpclaunch "
+                      "jobs` once the journal is writable: it finds the job "
+                      "by its key %s", slots[k].job->ref, why ? why : "",
+                      slots[k].job->key);
+        if (slots[k].done == 0) {
+            slots[k].done = -2;
+            slot_fail(&slots[k], HPCL_E_SYSTEM, why ? why : "");
+        }
+    }
+    free(why);
+    return HPCL_OK;
 }
 
 /* Pending jobs to site i: requests, INTENTs (one sync), submits,
@@ -215,18 +248,36 @@ static hpcl_rc attempt(hpcl_ctx *ctx, struct hpcl__decision *d, size_t i,
         free(recs);
         return HPCL_OK;
     }
+    /* Files first: no INTENT for a job whose inputs are not verified
+     * there (lib/submit/stage_job.c); such a job tries the next site. */
+    for (size_t k = 0; k < n; k++) {
+        hpcl_rc src;
+        if (slots[k].done != 0 ||
+            (src = hpcl__stage_job(slots[k].job, i)) == HPCL_OK)
+            continue;
+        slots[k].staged_out = 1;
+        slot_fail(&slots[k], src, ctx->errmsg);
+        hpcl__decision_attempt(d, name, "failed", 0, slots[k].err);
+    }
     for (size_t k = 0; k < n && rc == HPCL_OK; k++) {
-        if (slots[k].done != 0)
+        if (slots[k].done != 0 || slots[k].staged_out)
             continue;
         rc = slot_prepare(ctx, &slots[k], i, jr != NULL);
+        snprintf(slots[k].intent, sizeof slots[k].intent, "name=%s",
+                 rc == HPCL_OK && slots[k].desc.name ? slots[k].desc.name
+                                                     : "");
         recs[nrec++] = (struct hpcl__jrec){HPCL__J_INTENT, slots[k].job->key,
-                                           name, 0, NULL};
+                                           name, 0, slots[k].intent};
     }
+    /* Room for the outcomes too, before anything is sent: a job that
+     * exists must get its record (journal.c, hpcl__journal_reserve). */
+    if (rc == HPCL_OK && jr != NULL)
+        rc = hpcl__journal_reserve(jr, ctx, 3 * nrec);
     if (rc == HPCL_OK && jr != NULL)
         rc = hpcl__journal_append(jr, ctx, recs, nrec);
     nrec = 0;
     for (size_t k = 0; k < n && rc == HPCL_OK; k++)
-        if (slots[k].done == 0)
+        if (slots[k].done == 0 && !slots[k].staged_out)
             nrec += submit_one(ctx, d, site, i, &slots[k], recs + nrec);
     /* Which cluster the site is, asked once for the batch, goes with each
      * submitted job (lib/submit/cluster_id.c). */
@@ -240,10 +291,13 @@ static hpcl_rc attempt(hpcl_ctx *ctx, struct hpcl__decision *d, size_t i,
     /* Outcomes need no sync of their own: the next INTENT's sync, or the
      * journal's close, covers them, and a crash before then leaves an
      * INTENT that the job's key settles. */
-    if (rc == HPCL_OK && jr != NULL)
-        rc = hpcl__journal_append_lazy(jr, ctx, recs, nrec);
-    for (size_t k = 0; k < n; k++)
+    if (rc == HPCL_OK && jr != NULL &&
+        hpcl__journal_append_lazy(jr, ctx, recs, nrec) != HPCL_OK)
+        rc = unrecorded(ctx, slots, n);
+    for (size_t k = 0; k < n; k++) {
         slot_clear(&slots[k]);
+        slots[k].staged_out = 0;
+    }
     free(recs);
     return rc;
 }
@@ -339,13 +393,28 @@ static hpcl_rc run_batch(hpcl_ctx *ctx, struct hpcl__decision *d,
     return batch_error(ctx, d, slots, n);
 }
 
+/* A journal that cannot be opened or has no room stops the submit
+ * before any site is asked anything, probes included. */
+static hpcl_rc journal_ready(hpcl_ctx *ctx, size_t n, unsigned flags)
+{
+    struct hpcl__journal *jr;
+    hpcl_rc rc;
+
+    if (flags & HPCL_SUBMIT_DRY_RUN)
+        return HPCL_OK;
+    if ((rc = hpcl__ctx_journal(ctx, &jr)) != HPCL_OK)
+        return rc;
+    return hpcl__journal_reserve(jr, ctx, 3 * n);
+}
+
 hpcl_rc hpcl_job_submit_many(hpcl_job **jobs, size_t n, unsigned flags)
 {
     struct hpcl__decision *d = NULL;
     struct slot *slots;
     hpcl_rc rc;
 
-    if ((rc = check_batch(jobs, n, flags)) != HPCL_OK)
+    if ((rc = check_batch(jobs, n, flags)) != HPCL_OK ||
+        (rc = journal_ready(jobs[0]->ctx, n, flags)) != HPCL_OK)
         return rc;
     rc = hpcl__choose(jobs[0], (flags & HPCL_SUBMIT_PROBE_ALL) != 0, &d);
     for (size_t k = 0; k < n && d != NULL; k++) {

@@ -113,6 +113,18 @@ hpcl_rc hpcl__topo_scan_cpus(hpcl_topo *topo);
 /* topo_devices.c: fill GPUs and NICs (after the CPU scan). */
 hpcl_rc hpcl__topo_scan_devices(hpcl_topo *topo);
 
+/* topo_xml.c: the hwloc XML file at path, read (bounded; a FIFO or a
+ * device refused, never waited on) into *buf (malloc'd, NUL-terminated,
+ * *len bytes before the NUL). */
+hpcl_rc hpcl__topo_xml_read(hpcl_ctx *ctx, const char *path, char **buf,
+                            size_t *len);
+
+/* topo_xml.c: load buf in a child process first: HPCL_E_TOPOLOGY when
+ * hwloc's importer crashes on it (hwloc 2.9 does on some malformed
+ * files), HPCL_OK otherwise (hwloc's own refusals come from the load). */
+hpcl_rc hpcl__topo_xml_try(hpcl_ctx *ctx, const char *path, const char *buf,
+                           size_t len);
+
 /* topo.c: free what the scans filled (not the hwloc topology). */
 void hpcl__topo_free_scan(hpcl_topo *topo);
 

@@ -234,6 +234,8 @@ hpcl_rc hpcl_topo_load(hpcl_topo **out, hpcl_ctx *ctx, unsigned flags)
 hpcl_rc hpcl_topo_load_xml(hpcl_topo **out, hpcl_ctx *ctx, const char *path,
                            unsigned flags)
 {
+    char *buf = NULL;
+    size_t len = 0;
     hpcl_rc rc;
 
     if (path == NULL) {
@@ -244,14 +246,25 @@ hpcl_rc hpcl_topo_load_xml(hpcl_topo **out, hpcl_ctx *ctx, const char *path,
     }
     if ((rc = topo_start(out, ctx, flags, 0, 1)) != HPCL_OK)
         return rc;
-    if (hwloc_topology_set_xml((*out)->hw, path) < 0) {
-        rc = hpcl__fail(ctx, HPCL_E_TOPOLOGY, "cannot read hwloc XML %s: %s",
-                        path, strerror(errno));
+    /* Read here (a FIFO must not block, a huge file is refused), tried in
+     * a child (hwloc's importer crashes on some malformed files), and
+     * only then given to hwloc: lib/topo/topo_xml.c. */
+    if ((rc = hpcl__topo_xml_read(ctx, path, &buf, &len)) != HPCL_OK ||
+        (rc = hpcl__topo_xml_try(ctx, path, buf, len)) != HPCL_OK ||
+        hwloc_topology_set_xmlbuffer((*out)->hw, buf, (int)len + 1) < 0) {
+        if (rc == HPCL_OK)
+            rc = hpcl__fail(ctx, HPCL_E_TOPOLOGY, "%s is not an hwloc "
+                            "topology hwloc can import (%s): export one "
+                            "with lstopo --of xml FILE", path,
+                            strerror(errno));
+        free(buf);
         hpcl_topo_destroy(*out);
         *out = NULL;
         return rc;
     }
-    return topo_load_finish(out, *out, BOUND_NONE, path);
+    rc = topo_load_finish(out, *out, BOUND_NONE, path);
+    free(buf); /* hwloc keeps no pointer into it once loaded */
+    return rc;
 }
 
 hpcl_rc hpcl_topo_load_synthetic(hpcl_topo **out, hpcl_ctx *ctx,

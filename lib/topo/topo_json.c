@@ -120,7 +120,11 @@ static void gpu_json(struct hpcl__jw *w, const hpcl_topo *topo, unsigned i)
     hpcl__jw_kstr(w, "pci", d->pci);
     hpcl__jw_kstr(w, "vendor", hpcl__vendor_name(d->vendor));
     hpcl__jw_kstr(w, "model", d->model);
-    hpcl__jw_kint(w, "visible_index", d->visible);
+    hpcl__jw_key(w, "visible_index"); /* null: not visible to the job */
+    if (d->visible >= 0)
+        hpcl__jw_int(w, d->visible);
+    else
+        hpcl__jw_null(w);
     hpcl__jw_kint(w, "partition", (int)d->part);
     hpcl__jw_kstr(w, "locality", d->locality);
     dev_place(w, topo, d);

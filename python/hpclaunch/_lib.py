@@ -148,6 +148,7 @@ _PROTOTYPES = {
     "hpcl_job_reason": (c_char_p, [c_void_p]),
     "hpcl_job_nodelist": (c_char_p, [c_void_p]),
     "hpcl_job_exit_code": (c_int, [c_void_p]),
+    "hpcl_job_signal": (c_int, [c_void_p]),
     "hpcl_job_wait": (c_int, [c_void_p, ctypes.c_double]),
     "hpcl_job_cancel": (c_int, [c_void_p]),
     "hpcl_state_name": (c_char_p, [c_int]),

@@ -151,6 +151,12 @@ class Job:
     def exit_code(self):
         return lib.hpcl_job_exit_code(self._ptr)
 
+    @property
+    def signal(self):
+        """The signal that ended the job (11: Slurm's ExitCode 0:11), 0
+        when none, -1 while not known (hpcl_job_signal(3))."""
+        return lib.hpcl_job_signal(self._ptr)
+
     def wait(self, timeout=None):
         """Wait for the end, at most timeout seconds (None: no limit);
         returns the final state.  Error with code E_TIMEOUT when it still

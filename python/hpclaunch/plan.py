@@ -18,8 +18,8 @@ _DIST = {"spread": 0, "compact": 1}
 class Plan:
     """A computed plan, read out of the library: tasks (a list of Task),
     notes (remarks on the plan), json and table (the library's own
-    renderings, as `hpclaunch plan --json` and `hpclaunch plan` print
-    them)."""
+    renderings: the "plan" member of `hpclaunch plan --json`, and what
+    `hpclaunch plan` prints)."""
 
     def __init__(self, tasks, notes, json, table):
         self.tasks = tasks

@@ -41,7 +41,7 @@ out=$("$H" topo 2>&1)
 check "topo of this machine" grep -q '^topology: *this machine$' <<<"$out"
 "$H" topo --json >"$tmp/self.json"
 check "topo --json of this machine is JSON with its PUs" \
-    grep -q '"pus": [1-9]' "$tmp/self.json"
+    grep -q '"pus":[1-9]' "$tmp/self.json"
 out=$("$H" topo --topology "$fixtures/gpu-edge-cases.xml")
 check "topo: fixture counts" grep -q '^hardware threads: *32 ' <<<"$out"
 check "topo: A100 row: name, PCI, vendor, NUMA, locality, index" \
@@ -69,7 +69,7 @@ check "plan: table header" grep -q '^RANK  *CPUSET  *PUS  *NUMA  *GPU  *VISIBLE 
 check "plan: 2 task rows" [ "$(grep -c '^[01] ' <<<"$out")" -eq 2 ]
 "$H" plan --synthetic "pack:2 core:4 pu:2" -n 4 --hint=multithread \
     --distribution compact --json >"$tmp/compact.json"
-check "plan --json: inputs echo the options" grep -q '"smt": 0' \
+check "plan --json: inputs echo the options" grep -q '"smt":0' \
     "$tmp/compact.json"
 out=$("$H" plan --topology "$fixtures/gpu-edge-cases.xml" -n 9 \
     --gpus-per-task 1 2>&1 >/dev/null); rc=$?
@@ -104,6 +104,7 @@ else
     out=$(python3 - "$tmp/xe.json" "$tmp/xe-topo.json" <<'PY' 2>&1
 import json, sys
 plan, topo = (json.load(open(f)) for f in sys.argv[1:3])
+plan, topo = plan["plan"], topo["topology"]  # hpclaunch-json(7)
 numa_of = {g["pci"]: g["numa"] for g in topo["gpus"]}
 cpus_of = {n["os_index"]: n["cpuset"] for n in topo["numa"]}
 def cpus(lst):
@@ -136,7 +137,7 @@ PY
         >"$tmp/alloc.json"
     out=$(python3 - "$tmp/alloc.json" <<'PY' 2>&1
 import json, sys
-plan = json.load(open(sys.argv[1]))
+plan = json.load(open(sys.argv[1]))["plan"]
 alloc = set(range(0, 16)) | set(range(112, 128))
 vis = {}
 for t in plan["tasks"]:
@@ -150,7 +151,8 @@ for t in plan["tasks"]:
     vis[g["pci"]] = g["visible_index"]
     assert t["env"]["CUDA_VISIBLE_DEVICES"] == str(g["visible_index"])
 assert vis == {"0000:4e:00.0": 0, "0000:5f:00.0": 1}, vis
-assert plan["topology"]["gpus"] == 2 and plan["topology"]["node_gpus"] == 4
+assert plan["topology"]["gpu_count"] == 2 and \
+    plan["topology"]["node_gpu_count"] == 4
 print(vis)
 PY
     ); rc=$?
@@ -171,7 +173,8 @@ else
 fi
 
 # --- pin, on this machine, as local rank 0 of 1 ---------------------------
-self_cpus=$("$H" plan -n 1 --json | sed -n 's/.*"cpuset": "\(.*\)".*/\1/p')
+self_cpus=$("$H" plan -n 1 --json |
+    sed -n 's/.*"tasks":\[{[^}]*"cpuset":"\([^"]*\)".*/\1/p')
 got=$(OMPI_COMM_WORLD_LOCAL_RANK=0 OMPI_COMM_WORLD_LOCAL_SIZE=1 \
     "$H" pin -- sh -c 'echo "$HPCL_PINNED"')
 check "pin exports HPCL_PINNED = the plan's CPU set ($self_cpus)" \

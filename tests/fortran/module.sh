@@ -23,8 +23,12 @@ rc=$?
 n=$(sed -n 's/^1\.\.//p' <<<"$out")
 grep -v '^1\.\.' <<<"$out"
 n=$((n + 1))
+# the CLI's document holds the library's plan (hpclaunch-json(7))
 if [ $rc -eq 0 ] && "$top_builddir/cli/hpclaunch" plan --topology "$xml" -n 4 \
-    --gpus-per-task 1 --json | cmp -s - "$tmp/plan.json"; then
+    --gpus-per-task 1 --json | python3 -c '
+import json, sys
+sys.exit(json.load(sys.stdin)["plan"] != json.load(open(sys.argv[1])))' \
+    "$tmp/plan.json"; then
     echo "ok $n - the module's plan JSON = hpclaunch plan --json ($(basename "$xml"))"
 else
     echo "not ok $n - the module's plan JSON = hpclaunch plan --json ($(basename "$xml"))"

@@ -26,8 +26,8 @@ cleanup() {
     for d in "${stopped[@]}"; do start "$d"; done
     mapfile -t refs < <("$H" jobs --json 2>/dev/null | python3 -c '
 import json, sys
-for e in json.load(sys.stdin):
-    if e.get("ref"): print(e["ref"])' 2>/dev/null)
+for e in json.load(sys.stdin)["jobs"]:
+    if e["ref"]: print(e["ref"])' 2>/dev/null)
     "$H" cancel "${refs[@]}" >/dev/null 2>&1
     rm -rf "$work"
 }
@@ -87,10 +87,9 @@ cp "$HPCLAUNCH_JOURNAL" "$work/journal.outage"
 for k in $(printf '%s\n' "${!REF[@]}" | sort); do
     read -r _ want_state want_ec <<<"${WANT[$k]}"
     [ "$want_state" = - ] && want_state=CANCELLED
-    got=$("$H" status --json "${REF[$k]}" 2>&1 | python3 -c '
+    got=$("$H" status --json "${REF[$k]}" 2>/dev/null | python3 -c '
 import json, sys
-j = json.load(sys.stdin)
-j = j[0] if isinstance(j, list) else j
+j = json.load(sys.stdin)["jobs"][0]
 print(j["state"], j["exit_code"], j["reason"])' 2>&1)
     read -r state ec _ <<<"$got"
     ok=1
@@ -106,10 +105,10 @@ diag <"$work/jobs.err"
 table() {
     python3 -c '
 import json, sys
-for e in json.load(open(sys.argv[1])):
-    ec = e.get("exit_code")
-    print(e.get("ref", "-"), e["status"], e.get("state", "-"),
-          "-" if ec is None else ec, e.get("source", "journal"), e["key"])' "$1"
+for e in json.load(open(sys.argv[1]))["jobs"]:
+    ec = e["exit_code"]
+    print(e["ref"] or "-", e["journal_state"], e["state"] or "-",
+          "-" if ec is None else ec, e["source"] or "journal", e["key"])' "$1"
 }
 table "$work/jobs.json" >"$work/table"
 diag <"$work/table"
@@ -157,21 +156,21 @@ sed "s|^slurm_conf = .*|slurm_conf = $HPCL_DEV_SITEB_CONF|" "$HPCLAUNCH_CONF" >"
 HPCLAUNCH_CONF=$work/other.conf "$H" jobs --json >"$work/other.json" 2>/dev/null
 line=$(python3 -c '
 import json, sys
-for e in json.load(open(sys.argv[1])):
-    if e.get("ref") == sys.argv[2]:
-        print(e["status"] + "|" + e.get("cluster", "") + "|" + e.get("error", ""))' "$work/other.json" "$held")
+for e in json.load(open(sys.argv[1]))["jobs"]:
+    if e["ref"] == sys.argv[2]:
+        print(e["journal_state"] + "|" + (e["cluster"] or "") + "|" + (e["error"] or ""))' "$work/other.json" "$held")
 echo "$held: $line" | diag
 check "other cluster, same label: $held is shown as other cluster" grep -q '^other cluster|slurm:sitea@' <<<"$line"
 key=$(python3 -c '
 import json, sys
-for e in json.load(open(sys.argv[1])):
-    if e.get("ref") == sys.argv[2]: print(e["key"])' "$work/other.json" "$held")
+for e in json.load(open(sys.argv[1]))["jobs"]:
+    if e["ref"] == sys.argv[2]: print(e["key"])' "$work/other.json" "$held")
 e=$(HPCLAUNCH_CONF=$work/other.conf "$H" jobs --resubmit "$key" 2>&1)
 check "other cluster, same label: --resubmit refuses it" grep -q "other cluster" <<<"$e"
 status=$("$H" jobs --json | python3 -c '
 import json, sys
-for e in json.load(sys.stdin):
-    if e.get("ref") == sys.argv[1]: print(e["status"])' "$held")
+for e in json.load(sys.stdin)["jobs"]:
+    if e["ref"] == sys.argv[1]: print(e["journal_state"])' "$held")
 check "with its own site file it is active ($status)" [ "$status" = active ]
 "$H" cancel "$held" >/dev/null 2>&1
 
@@ -187,8 +186,8 @@ check "slurmdbd stopped: the 8 unwatched jobs are unknown" [ "$bad" -eq 0 ]
 check "slurmdbd stopped: none is lost" [ "$(grep -c ' lost ' "$work/outage.table")" -eq 0 ]
 python3 -c '
 import json, sys
-for e in json.load(open(sys.argv[1])):
-    if e["status"] == "unknown": print(e.get("error", ""))' "$work/outage.json" >"$work/outage.why"
+for e in json.load(open(sys.argv[1]))["jobs"]:
+    if e["journal_state"] == "unknown": print(e["error"] or "")' "$work/outage.json" >"$work/outage.why"
 check "slurmdbd stopped: each says accounting could not be asked" \
     [ "$(grep -c 'accounting could not be asked' "$work/outage.why")" -eq 8 ]
 head -2 "$work/outage.why" | diag
@@ -210,9 +209,9 @@ for site in sitea siteb; do
     stopped=("$site-ctld"); start "$site-ctld"; stopped=()
     line=$("$H" jobs --json | python3 -c '
 import json, sys
-for e in json.load(sys.stdin):
-    if e.get("ref") == sys.argv[1]:
-        print(e["status"], e["key"], e.get("error", ""))' "$ref")
+for e in json.load(sys.stdin)["jobs"]:
+    if e["ref"] == sys.argv[1]:
+        print(e["journal_state"], e["key"], e["error"] or "")' "$ref")
     echo "$ref: $line" | diag
     read -r status key _ <<<"$line"
     check "$site crash: $ref is reported lost" [ "$status" = lost ]

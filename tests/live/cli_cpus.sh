@@ -44,7 +44,7 @@ echo \"rc=\$?\"" >"$out.sbatch" 2>&1
     while read -r t; do
         total=$((total + $(count "$t")))
         [ "$(count "$t")" -eq $((n / 2)) ] || bad=1
-    done < <(sed -n 's/^ *"cpuset": "\(.*\)",$/\1/p' "$out")
+    done < <(grep -o '"cpuset":"[^"]*"' "$out" | cut -d'"' -f4)
     check "$name: each task gets half of Slurm's $n CPUs, all of them used" \
         [ $bad -eq 0 -a "$total" -eq "$n" ]
     diag <"$out"
@@ -70,7 +70,9 @@ else
     cp "$xe" "$work/xe8640.xml" && xe=$work/xe8640.xml
     # gpus_of FILE: "PCI=VISIBLE CUDA_VISIBLE_DEVICES" per task
     gpus_of() {
-        sed -n 's/^ *"pci": "\(.*\)",$/\1/p;s/^ *"visible_index": \(.*\),$/\1/p;s/^ *"CUDA_VISIBLE_DEVICES": "\(.*\)",*$/cvd=\1/p' "$1" | paste -sd' '
+        grep -oE '"(pci|CUDA_VISIBLE_DEVICES)":"[^"]*"|"visible_index":[0-9a-z]+' "$1" |
+            sed -E 's/"pci":"(.*)"/\1/;s/"visible_index":(.*)/\1/;s/"CUDA_VISIBLE_DEVICES":"(.*)"/cvd=\1/' |
+            paste -sd' '
     }
     timeout 60 srun -N 1 -n 1 --gpus 2 "$H" plan --from-env -n 2 \
         --gpus-per-task 1 --topology "$xe" --json >"$work/step.json" \
@@ -86,7 +88,7 @@ else
         "$H" "$xe" "$work/pertask" >"$work/pertask.out" 2>&1
     ok1=1
     for i in 0 1; do
-        grep -q "\"CUDA_VISIBLE_DEVICES\": \"$i\"" "$work/pertask.$i" &&
+        grep -q "\"CUDA_VISIBLE_DEVICES\":\"$i\"" "$work/pertask.$i" &&
             grep -q "srun gave each task its own GPUs" "$work/pertask.$i" ||
             ok1=0
     done

@@ -23,8 +23,8 @@ failed=$("$H" submit --parsable -o /dev/null -J ends_exit3 -- /bin/sh -c 'exit 3
 diag <"$work/jobs.json"
 summary=$(python3 -c '
 import json, sys
-for e in json.load(open(sys.argv[1])):
-    print(e["journal"], e["status"], e.get("state"), e.get("exit_code"))' "$work/jobs.json")
+for e in json.load(open(sys.argv[1]))["jobs"]:
+    print(e["journal_event"], e["journal_state"], e["state"], e["exit_code"])' "$work/jobs.json")
 echo "$summary" | diag
 check "the completed job is journaled ENDED COMPLETED, exit 0" \
     grep -qx "ENDED ended COMPLETED 0" <<<"$summary"
@@ -35,7 +35,7 @@ check "the job that exited 3 is journaled ENDED FAILED, exit 3" \
 check "no job is lost" [ "$(grep -c lost <<<"$summary")" -eq 0 ]
 keys=$(python3 -c '
 import json, sys
-print(" ".join(e["key"] for e in json.load(open(sys.argv[1]))))' "$work/jobs.json")
+print(" ".join(e["key"] for e in json.load(open(sys.argv[1]))["jobs"]))' "$work/jobs.json")
 refused=0
 for k in $keys; do
     "$H" jobs --resubmit "$k" >/dev/null 2>&1 || refused=$((refused + 1))

@@ -49,7 +49,7 @@ out=$("$H" probe -H -n1 -t1 --json)
 echo "$out" | diag
 check "probe -H of an idle home: not unknown, not a wait over max_wait" \
     python3 -c 'import json, sys
-w = json.loads(sys.argv[1])["wait_seconds"]
+w = json.loads(sys.argv[1])["probe"]["wait_seconds"]
 sys.exit(not (w is not None and w <= 120))' "$out"
 
 mapfile -t run < <(burst home_run)

@@ -96,7 +96,7 @@ want_pus() {
     "$H" plan -n "$1" -c "$2" "${o[@]}" --json |
         python3 -c '
 import json, sys
-for t in json.load(sys.stdin)["tasks"]:
+for t in json.load(sys.stdin)["plan"]["tasks"]:
     print(",".join("{%d}" % pu for pu in t["pus"]))'
 }
 

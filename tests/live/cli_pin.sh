@@ -23,7 +23,7 @@ unset OMP_NUM_THREADS HPCL_THREADS_PER_TASK HPCL_GPUS_PER_TASK HPCL_SMT \
 # --- the plan every node should apply -------------------------------------
 plan=$("$H" plan -n 2 --json); rc=$?
 check "plan -n 2 --json on this machine" [ $rc -eq 0 ]
-mapfile -t want < <(sed -n 's/^ *"cpuset": "\(.*\)",$/\1/p' <<<"$plan")
+mapfile -t want < <(grep -o '"cpuset":"[^"]*"' <<<"$plan" | cut -d'"' -f4)
 check "the plan has 2 distinct CPU sets (${want[*]})" \
     [ "${#want[@]}" -eq 2 -a "${want[0]}" != "${want[1]}" ]
 
@@ -78,8 +78,8 @@ check_hello mpirun
 
 # --- OpenMP: each thread on its own PU of the plan ------------------------
 omp=$("$H" plan -n 1 -c 2 --json)
-omp_set=$(sed -n 's/^ *"cpuset": "\(.*\)",$/\1/p' <<<"$omp")
-mapfile -t omp_pus < <(sed -n '/"pus": \[/,/\]/p' <<<"$omp" | grep -o '[0-9]\+')
+omp_set=$(grep -o '"cpuset":"[^"]*"' <<<"$omp" | cut -d'"' -f4)
+mapfile -t omp_pus < <(grep -o '"pus":\[[0-9,]*\]' <<<"$omp" | grep -o '[0-9]\+')
 check "run -c 2 exits 0" [ "$(cat "$work/omp.rc" 2>/dev/null)" = 0 ]
 bad=0 n=0
 while read -r thread cpu allowed; do
@@ -144,7 +144,7 @@ check "pin --keep-binding keeps Open MPI's binding (${launcher[*]})" \
     [ "${#kept[@]}" -eq 2 -a "${kept[*]}" = "${launcher[*]}" ]
 grep -q 'binding kept' "$work/mpi.err"
 check "pin -v --keep-binding says so" [ $? -eq 0 ]
-two=$("$H" plan -n 1 -c 2 --json | sed -n 's/^ *"cpuset": "\(.*\)",$/\1/p')
+two=$("$H" plan -n 1 -c 2 --json | grep -o '"cpuset":"[^"]*"' | cut -d'"' -f4)
 mapfile -t got < <(bound_sets -np 1 "$H" pin -c 2)
 check "mpirun -np 1 hpclaunch pin -c 2: the plan's 2 CPUs ($two)" \
     [ "${#got[@]}" -eq 1 -a "$(cut -d' ' -f2 <<<"${got[0]}")" = "$two" ]

@@ -35,11 +35,11 @@ sys.exit(not hpclaunch._lib.lib._name.startswith('$prefix/'))"
 plan=$("$H" plan -n 2 --json)
 mapfile -t want_cpus < <(python3 -c '
 import json, sys
-for t in json.load(sys.stdin)["tasks"]:
+for t in json.load(sys.stdin)["plan"]["tasks"]:
     print(t["cpuset"])' <<<"$plan")
 mapfile -t want_places < <(python3 -c '
 import json, sys
-for t in json.load(sys.stdin)["tasks"]:
+for t in json.load(sys.stdin)["plan"]["tasks"]:
     print(",".join("{%d}" % p for p in t["pus"]))' <<<"$plan")
 (cd "$work" && timeout 300 srun -N 2 -n 4 --cpu-bind=none --mpi=pmix -t 4 \
     "${py:-python3}" "$prefix/share/doc/hpclaunch/examples/mpi4py_pin.py" \

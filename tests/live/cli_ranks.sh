@@ -35,7 +35,7 @@ chmod 755 "$work/rank.sh"
 plan_of() {
     "$H" plan -n "$1" -c 2 ${3:+--oversubscribe} --json | python3 -c '
 import json, sys
-t = json.load(sys.stdin)["tasks"][int(sys.argv[1])]
+t = json.load(sys.stdin)["plan"]["tasks"][int(sys.argv[1])]
 print(t["cpuset"], t["env"]["OMP_PLACES"])' "$2"
 }
 

@@ -34,8 +34,8 @@ cleanup() {
     [ -n "$proxy" ] && kill "$proxy" 2>/dev/null
     mapfile -t more < <("$H" jobs --json 2>/dev/null | python3 -c '
 import json, sys
-for e in json.load(sys.stdin):
-    if e.get("ref"): print(e["ref"])' 2>/dev/null)
+for e in json.load(sys.stdin)["jobs"]:
+    if e["ref"]: print(e["ref"])' 2>/dev/null)
     "$H" cancel "${refs[@]}" "${more[@]}" >/dev/null 2>&1
     ((${#sids[@]})) && "$RUN" scancel "${sids[@]}" >/dev/null 2>&1
 }
@@ -77,20 +77,12 @@ field() {
         sed -n "s/^$2=//p"
 }
 
-# shell_exit ID: the job's exit code as a shell (and hpclaunch) shows it,
-# from 24.11's ExitCode=STATUS:SIGNAL: 128 + SIGNAL when killed by one
-shell_exit() {
-    local ec
-    ec=$(field "$1" ExitCode)
-    if [ "${ec#*:}" != 0 ]; then echo $((128 + ${ec#*:})); else echo "${ec%%:*}"; fi
-}
-
 # --- the version each site speaks ---------------------------------------------
 out=$("$H" sites --json)
 echo "$out" | diag
 api=$(site_field sitec api_version <<<"$out")
 rel=$(site_field sitec slurm_release <<<"$out")
-check "sites: C answers" [ "$(site_field sitec status <<<"$out")" = ok ]
+check "sites: C answers" [ "$(site_field sitec probe <<<"$out")" = ok ]
 check "sites: C speaks v0.0.42 (auto: the newest it serves)" [ "$api" = v0.0.42 ]
 check "sites: C runs Slurm 24.11 ($rel)" grep -q '^24\.11\.' <<<"$rel"
 check "sites: B speaks v0.0.38, Slurm 22.05" \
@@ -116,15 +108,17 @@ check "pinned v0.0.38 at C: the error names site, version and what C serves" \
     grep -q "site sitec: api_version = v0.0.38 is not served .*(it serves: v0.0.42, v0.0.41, v0.0.40)" <<<"$e"
 
 # --- jobs that end every way, for each version -----------------------------------
-# ended REF STATE EXIT WAITRC: status and wait of an ended job
+# ended REF STATE EXIT:SIGNAL WAITRC: status and wait of an ended job
+# (EXIT:SIGNAL as Slurm's ExitCode: 0:9 for a job killed by SIGKILL)
 ended() {
     local ref=$1 st=$2 ex=$3 wrc=$4 s
     "$H" wait --timeout 60 "$ref" >/dev/null 2>&1
     check "$v: wait $ref ends with exit status $wrc" [ $? -eq "$wrc" ]
     s=$("$H" status --json "$ref")
     echo "$s" | diag
-    check "$v: status $ref: $st" [ "$(json 0.state <<<"$s")" = "$st" ]
-    check "$v: status $ref: exit code $ex" [ "$(json 0.exit_code <<<"$s")" = "$ex" ]
+    check "$v: status $ref: $st" [ "$(json jobs.0.state <<<"$s")" = "$st" ]
+    check "$v: status $ref: exit code:signal $ex" \
+        [ "$(json jobs.0.exit_code <<<"$s"):$(json jobs.0.signal <<<"$s")" = "$ex" ]
 }
 for v in auto v0.0.40 v0.0.41; do
     c=$work/$v.conf
@@ -141,13 +135,13 @@ for v in auto v0.0.40 v0.0.41; do
     export HPCLAUNCH_CONF=$c
     check "$v: the sleeping job runs" wait_state "$r_c" RUNNING 30
     check "$v: cancel of a running job exits 0" "$H" cancel "$r_c"
-    ended "$r_ok" COMPLETED 0 0
-    ended "$r_3" FAILED 3 3
-    ended "$r_9" FAILED 137 3
+    ended "$r_ok" COMPLETED 0:0 0
+    ended "$r_3" FAILED 3:0 3
+    ended "$r_9" FAILED 0:9 3
     # A cancel kills the job's shell with SIGTERM (143), or the shell
     # ends first on the signal its child got (Slurm records its status):
     # the code must be what 24.11 recorded.
-    ended "$r_c" CANCELLED "$(shell_exit "${r_c#sitec:}")" 3
+    ended "$r_c" CANCELLED "$(field "${r_c#sitec:}" ExitCode)" 3
     check "$v: 24.11 says job ${r_9#sitec:} died of signal 9 (ExitCode 0:9)" \
         [ "$(field "${r_9#sitec:}" ExitCode)" = 0:9 ]
     check "$v: 24.11 says job ${r_3#sitec:} exited 3 (ExitCode 3:0)" \
@@ -167,9 +161,9 @@ done
 p=$("$H" probe --site sitec -N 2 -n 2 -t 1 --json)
 echo "$p" | diag
 check "probe at C: partition batch (its only one: no default flag in v0.0.4x)" \
-    [ "$(json partition <<<"$p")" = batch ]
-check "probe at C: 2 nodes in all" [ "$(json total_nodes <<<"$p")" = 2 ]
-check "probe at C: an idle site starts now" [ "$(json wait_seconds <<<"$p")" = 0 ]
+    [ "$(json probe.partition <<<"$p")" = batch ]
+check "probe at C: 2 nodes in all" [ "$(json probe.total_nodes <<<"$p")" = 2 ]
+check "probe at C: an idle site starts now" [ "$(json probe.wait_seconds <<<"$p")" = 0 ]
 
 # --- the same job as 24.11's sbatch makes ---------------------------------------
 FIELDS=(NumNodes NumCPUs NumTasks CPUs/Task MinCPUsNode NtasksPerN:B:S:C ReqTRES
@@ -287,11 +281,11 @@ done
 "$H" jobs --json >"$work/kill.json"
 python3 - "$work/kill.json" >"$work/kill.summary" <<'EOF'
 import json, sys
-jobs = json.load(open(sys.argv[1]))
-print(len(jobs), sum(1 for j in jobs if j["status"] in
+jobs = json.load(open(sys.argv[1]))["jobs"]
+print(len(jobs), sum(1 for j in jobs if j["journal_state"] in
                      ("active", "ended", "not submitted", "lost")))
 for j in jobs:
-    print(j["key"], j["site"], j.get("id", 0), j["status"])
+    print(j["key"], j["site"], j["id"] or 0, j["journal_state"])
 EOF
 read -r total settled <"$work/kill.summary"
 echo "journal: $total jobs, $settled settled" | diag

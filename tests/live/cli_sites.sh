@@ -25,8 +25,8 @@ cleanup() {
     # Everything this test's journal knows of, and the fill jobs.
     mapfile -t more < <("$H" jobs --json 2>/dev/null | python3 -c '
 import json, sys
-for e in json.load(sys.stdin):
-    if e.get("ref"): print(e["ref"])' 2>/dev/null)
+for e in json.load(sys.stdin)["jobs"]:
+    if e["ref"]: print(e["ref"])' 2>/dev/null)
     "$H" cancel "${refs[@]}" "${more[@]}" >/dev/null 2>&1
     # Jobs whose submit was killed before the journal had their id: by
     # name, so that no held job of this test outlives it.
@@ -58,7 +58,7 @@ d = json.load(sys.stdin)
 d = d.get("decision", d)
 for s in d["sites"]:
     if s["site"] == sys.argv[1]:
-        print(s.get(sys.argv[2], ""))' "$1" "$2" 2>/dev/null; }
+        print("" if s.get(sys.argv[2]) is None else s[sys.argv[2]])' "$1" "$2" 2>/dev/null; }
 
 # keys_at_b NAME: "key id" of site B's jobs called NAME, from REST /jobs.
 keys_at_b() { python3 - "$1" <<'EOF'
@@ -91,8 +91,8 @@ cd "$work" || exit 1
 # --- both sites up ------------------------------------------------------------
 out=$("$H" sites --json)
 echo "$out" | diag
-check "sites: A answers" [ "$(site_field sitea status <<<"$out")" = ok ]
-check "sites: B answers" [ "$(site_field siteb status <<<"$out")" = ok ]
+check "sites: A answers" [ "$(site_field sitea probe <<<"$out")" = ok ]
+check "sites: B answers" [ "$(site_field siteb probe <<<"$out")" = ok ]
 
 # --- A idle: the job stays home -----------------------------------------------
 out=$("$H" submit --json -H -n1 -t1 -J sites_idle -- /bin/true)
@@ -112,7 +112,7 @@ ref=$(json ref <<<"$out"); refs+=("$ref")
 diag <"$work/explain"
 check "A full: the job lands on B ($ref)" grep -q '^siteb:' <<<"$ref"
 check "A full: rule earliest" [ "$(json decision.rule <<<"$out")" = earliest ]
-check "A full: the job completed" [ "$(json state <<<"$out")" = COMPLETED ]
+check "A full: the job completed" [ "$(json job.state <<<"$out")" = COMPLETED ]
 check "A full: its output names b1 and b2" \
     bash -c "grep -qx b1 '$work/b.out' && grep -qx b2 '$work/b.out'"
 check "--explain says A is saturated" grep -q "saturated" "$work/explain"
@@ -121,7 +121,7 @@ check "--explain says A is saturated" grep -q "saturated" "$work/explain"
 stop siteb-restd
 out=$("$H" submit --dry-run --json -n1 -t1 -- /bin/true)
 echo "$out" | diag
-check "B stopped: B failed in the decision" [ "$(site_field siteb status <<<"$out")" = failed ]
+check "B stopped: B failed in the decision" [ "$(site_field siteb probe <<<"$out")" = failed ]
 why=$(site_field siteb error <<<"$out")
 check "B stopped: the reason names slurmrestd and its URL" \
     contains "$why" slurmrestd "$HPCL_DEV_SITEB_URL"
@@ -140,7 +140,7 @@ echo "$out" | diag
 check "A down: the job goes to B ($ref)" grep -q '^siteb:' <<<"$ref"
 check "A down: the decision says A did not answer" \
     grep -q "not reachable" <<<"$(site_field sitea error <<<"$out")"
-wall=$(json decision.wall_s <<<"$out")
+wall=$(json decision.wall_seconds <<<"$out")
 check "A down: probes took ${wall}s, at most one probe timeout (1 s)" \
     python3 -c "import sys; sys.exit(not float('$wall') < 1.5)"
 check "A down: the whole submit took under 3 s" \
@@ -180,11 +180,11 @@ done
 "$H" jobs --json >"$work/kill.json"
 python3 - "$work/kill.json" >"$work/kill.summary" <<'EOF'
 import json, sys
-jobs = json.load(open(sys.argv[1]))
-print(len(jobs), sum(1 for j in jobs if j["status"] in
+jobs = json.load(open(sys.argv[1]))["jobs"]
+print(len(jobs), sum(1 for j in jobs if j["journal_state"] in
                      ("active", "ended", "not submitted", "lost")))
 for j in jobs:
-    print(j["key"], j["site"], j.get("id", 0), j["status"])
+    print(j["key"], j["site"], j["id"] or 0, j["journal_state"])
 EOF
 read -r total settled < "$work/kill.summary"
 echo "journal: $total jobs, $settled settled" | diag
@@ -210,19 +210,19 @@ kill -9 "$(cat "$HPCL_DEV_DIR/run/sitea-ctld.pid")"
 start sitea-ctld; stopped=()
 status=$("$H" jobs --json | python3 -c '
 import json, sys
-for e in json.load(sys.stdin):
+for e in json.load(sys.stdin)["jobs"]:
     if e["key"] == sys.argv[1]:
-        print(e["status"], e.get("error", ""))' "$key")
+        print(e["journal_state"], e["error"] or "")' "$key")
 echo "$ref $key: $status" | diag
 check "controller crash: the lost job is reported lost" grep -q '^lost ' <<<"$status"
 out=$("$H" jobs --resubmit "$key" --json)
-new=$(json ref <<<"$out"); refs+=("$new")
+new=$(json resubmitted.ref <<<"$out"); refs+=("$new")
 echo "$out" | diag
 check "controller crash: --resubmit submits it again ($new)" grep -q '^sitea:' <<<"$new"
 check "controller crash: the new job carries the same key" \
     grep -q "^$key " <(keys_at_a sites_lost)
 check "controller crash: jobs shows it active again" \
-    bash -c "'$H' jobs --json | grep -q '\"key\":\"$key\"[^}]*\"status\":\"active\"'"
+    bash -c "'$H' jobs --json | grep -q '\"key\":\"$key\"[^}]*\"journal_state\":\"active\"'"
 e=$("$H" jobs --resubmit "$key" 2>&1)
 check "--resubmit of a job that is not lost is refused" grep -q "not LOST" <<<"$e"
 

@@ -88,7 +88,7 @@ out=$("$H" sites --conf "$work/skew.conf" --json 2>"$work/err")
 why=$(python3 -c '
 import json, sys
 for s in json.load(sys.stdin)["sites"]:
-    print(s.get("error", ""))' <<<"$out" 2>/dev/null)
+    print(s["error"] or "")' <<<"$out" 2>/dev/null)
 check "sites: the site's error is the explanation" \
     contains "$why" "site $site: its slurmctld runs $theirs" "driver = slurmrestd"
 check "sites: nothing on stderr" [ ! -s "$work/err" ]
@@ -100,7 +100,7 @@ if [ "$site" = sitec ]; then
 import json, sys
 for s in json.load(sys.stdin)["sites"]:
     if s["site"] == "sitec":
-        print(s["driver"], s["status"])' <<<"$out" 2>/dev/null)
+        print(s["driver"], s["probe"])' <<<"$out" 2>/dev/null)
     check "the dev site file's sitec (driver = slurmrestd) answers: $st" \
         [ "$st" = "slurmrestd ok" ]
 fi

@@ -45,7 +45,7 @@ d = json.load(sys.stdin)
 d = d.get("decision", d)
 for s in d["sites"]:
     if s["site"] == sys.argv[1]:
-        print(s.get(sys.argv[2], ""))' "$1" "$2" 2>/dev/null; }
+        print("" if s.get(sys.argv[2]) is None else s[sys.argv[2]])' "$1" "$2" 2>/dev/null; }
 
 # An earlier test may have restarted site A's controller: wait until its
 # nodes answer again (a probe succeeds), so that its probe is an answer.
@@ -66,7 +66,7 @@ check "the helper is installed ($helper) and links libslurm" \
              readelf -d '$helper' | grep -q 'NEEDED.*libslurm'"
 out=$(env -u HPCL_SLURM_HELPER "$H" sites --json 2>"$work/err")
 check "without \$HPCL_SLURM_HELPER, the installed helper serves site A" \
-    [ "$(site_field sitea status <<<"$out")" = ok ]
+    [ "$(site_field sitea probe <<<"$out")" = ok ]
 
 # --- no helper -----------------------------------------------------------
 out=$(HPCL_SLURM_HELPER=$work/no-such-helper "$H" sites --json 2>/dev/null)
@@ -76,7 +76,7 @@ check "missing helper: site A fails naming the helper and the fix" \
     contains "$why" "site sitea: cannot run the libslurm helper" \
     "$work/no-such-helper" "make install" "driver = slurmrestd"
 check "missing helper: site B still answers" \
-    [ "$(site_field siteb status <<<"$out")" = ok ]
+    [ "$(site_field siteb probe <<<"$out")" = ok ]
 
 # --- a slurm.conf that makes libslurm fatal() -----------------------------
 printf 'ClusterName=broken\nFooBar=1\n' >"$work/broken.slurm.conf"
@@ -129,7 +129,7 @@ out=$("$H" submit --conf "$work/silent.conf" --dry-run --json -n1 -t1 \
     -- /bin/true 2>"$work/err")
 t1=$(date +%s.%N)
 echo "$out" | diag
-wall=$(json decision.wall_s <<<"$out")
+wall=$(json decision.wall_seconds <<<"$out")
 check "3 silent libslurm sites: the job stays home" \
     [ "$(json decision.chosen <<<"$out")" = sitea ]
 # Home (idle) answers first and decides alone: the decision does not
@@ -139,7 +139,7 @@ check "3 silent libslurm sites: decided in ${wall}s, without waiting for them" \
     python3 -c "import sys; sys.exit(not float('$wall') < 1.0)"
 unneeded=0
 for i in 1 2 3; do
-    [ "$(site_field "silent$i" status <<<"$out")" = "not needed" ] &&
+    [ "$(site_field "silent$i" probe <<<"$out")" = "not needed" ] &&
         unneeded=$((unneeded + 1))
 done
 check "3 silent libslurm sites: reported not needed ($unneeded of 3)" \

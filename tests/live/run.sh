@@ -11,7 +11,8 @@ builddir=$(cd "$1" && pwd); prefix=$2
 . "$HPCL_DEV_DIR/env.sh" || { echo "live: no dev cluster ($HPCL_DEV_DIR/env.sh)"; exit 1; }
 
 make -C "$builddir" -j"$(nproc)" examples/mpi_hello tests/live/test_live_job \
-    tests/live/test_live_rest libexec/hpclaunch-slurm >/dev/null || exit 1
+    tests/live/test_live_rest libexec/hpclaunch-slurm bench/bench_submit \
+    >/dev/null || exit 1
 mkdir -p "$HPCL_DEV_WORK/bin"
 cp "$builddir/examples/mpi_hello" "$HPCL_DEV_WORK/bin/"
 export PATH="$prefix/bin:$PATH" HPCLAUNCH="$prefix/bin/hpclaunch"
@@ -19,6 +20,8 @@ export HPCL_DEV_BIN="$HPCL_DEV_WORK/bin"
 # libslurm sites are served by the build tree's helper, as in make check
 # (cli_slurm_helper.sh also checks the installed one).
 export HPCL_SLURM_HELPER="$builddir/libexec/hpclaunch-slurm"
+# cli_scale.sh fills a site through the library's batch call.
+export HPCL_BENCH_SUBMIT="$builddir/bench/bench_submit"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 
 cd "$HPCL_DEV_WORK"

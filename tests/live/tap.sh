@@ -23,6 +23,18 @@ fi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 : "${HPCLAUNCH:=hpclaunch}"
 
+# cancel_named NAME...: cancel this user's jobs of these names at the three
+# sites (scancel --name takes one name, not a list)
+cancel_named() {
+    local n
+    for n in "$@"; do
+        scancel -u "$(id -un)" -n "$n" 2>/dev/null
+        SLURM_CONF=$HPCL_DEV_SITEB_CONF scancel -u "$(id -un)" -n "$n" 2>/dev/null
+        "$HPCL_DEV_SITEC_RUN" scancel -u "$(id -un)" -n "$n" 2>/dev/null
+    done
+    return 0
+}
+
 # wait_state REF STATE SECONDS: poll until the job reaches STATE
 wait_state() {
     local i

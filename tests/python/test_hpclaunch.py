@@ -2,6 +2,7 @@
 built library (HPCLAUNCH_LIBRARY), against the built hpclaunch command
 (HPCLAUNCH) and the real-machine XMLs (HPCL_SHARED_TOPOLOGIES).  TAP."""
 import glob
+import json
 import os
 import re
 import subprocess
@@ -75,7 +76,8 @@ for xml in xmls:
         except hpclaunch.Error as e:
             got, code = e.message, e.code
         if rc == 0:
-            ok(code == 0 and got.strip() == want,
+            # the CLI's document holds the library's plan (hpclaunch-json(7))
+            ok(code == 0 and json.loads(got) == json.loads(want)["plan"],
                "%s %s: plan() JSON = hpclaunch plan --json" % (name, kw),
                got)
         else:

@@ -7,6 +7,8 @@
  *   errno=N      submit, load_job(s) and will_run fail with Slurm error N;
  *                without it, load_jobs lists no job
  *   resp=N       submit succeeds (job 77) with warning code N
+ *   job_id=N     submit succeeds with job id N (not 77); job_id=none:
+ *                returns 0 without a response
  *   crash=NAME   the call NAME (submit, load_job) kills the helper (SIGSEGV)
  *   sleep_ms=N   submit and will_run take N ms first
  *   log=TEXT     every wrapped call first writes the line TEXT to stderr,
@@ -31,6 +33,7 @@ struct mock {
     int on;
     int err;
     uint32_t resp;
+    long job_id; /* -1: no response at all */
     char crash[32];
     long sleep_ms;
     char log[512];
@@ -49,7 +52,7 @@ static job_info_msg_t fake_jobs; /* no job at all */
 
 static struct mock mock_read(void)
 {
-    struct mock m = {0};
+    struct mock m = {.job_id = 77};
     const char *path = getenv("HPCL_MOCK_CONF");
     FILE *f = path != NULL ? fopen(path, "r") : NULL;
     char line[600];
@@ -63,6 +66,8 @@ static struct mock mock_read(void)
             m.err = atoi(line + 6);
         else if (strncmp(line, "resp=", 5) == 0)
             m.resp = (uint32_t)atoi(line + 5);
+        else if (strncmp(line, "job_id=", 7) == 0)
+            m.job_id = strcmp(line + 7, "none") == 0 ? -1 : atol(line + 7);
         else if (strncmp(line, "crash=", 6) == 0)
             snprintf(m.crash, sizeof m.crash, "%.31s", line + 6);
         else if (strncmp(line, "sleep_ms=", 9) == 0)
@@ -117,9 +122,9 @@ int __wrap_slurm_submit_batch_job(job_desc_msg_t *d,
         errno = m.err;
         return -1;
     }
-    fake_resp.job_id = 77;
+    fake_resp.job_id = (uint32_t)m.job_id;
     fake_resp.error_code = m.resp;
-    *resp = &fake_resp;
+    *resp = m.job_id >= 0 ? &fake_resp : NULL;
     return 0;
 }
 

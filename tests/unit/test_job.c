@@ -133,6 +133,18 @@ static void job_string_setters(void **state)
     assert_int_equal(hpcl_job_set_array(job, "0-15%4"), HPCL_OK);
     assert_int_equal(hpcl_job_set_array(job, "1,3,5"), HPCL_OK);
     assert_int_equal(hpcl_job_set_array(job, "0-7;rm"), HPCL_E_INVAL);
+    /* sbatch's grammar, whole: a range that Slurm would refuse later is
+     * refused here (a usage error of the CLI, not a site's refusal). */
+    {
+        const char *good[] = {"7", "0-15:2", "1-3:2,7%2", "0-0"};
+        const char *bad[] = {"", "1-x", "5-1", "1-", "-3", "1-3:0", "%4",
+                             "1,3,", "1,,2", "0-15%0", "1234567890"};
+        for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+            assert_int_equal(hpcl_job_set_array(job, good[i]), HPCL_OK);
+        for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+            assert_int_equal(hpcl_job_set_array(job, bad[i]), HPCL_E_INVAL);
+        assert_int_equal(hpcl_job_set_array(job, "1,3,5"), HPCL_OK);
+    }
     assert_string_equal(job->array, "1,3,5"); /* kept on error */
     assert_int_equal(hpcl_job_set_workdir(job, "/scratch/x"), HPCL_OK);
     assert_string_equal(job->workdir, "/scratch/x");
@@ -368,6 +380,7 @@ static struct hpcl__jobrec rec(hpcl_state st, uint32_t id, uint32_t task)
 {
     struct hpcl__jobrec r = {.state = st,
                              .exit_code = -1,
+                             .term_signal = -1,
                              .job_id = id,
                              .array_job_id = task != HPCL__NO_TASK ? 100 : 0,
                              .array_task_id = task,
@@ -420,6 +433,7 @@ static void job_absorb_single_record(void **state)
 
     job->id = 123;
     r.exit_code = 3;
+    r.term_signal = 0;
     r.reason = "NonZeroExitCode";
     r.reason_desc = NULL;
     r.nodes = "a[1-2]";
@@ -427,6 +441,8 @@ static void job_absorb_single_record(void **state)
     assert_int_equal(hpcl__job_absorb(job, &r, 1), HPCL_OK);
     assert_int_equal(hpcl_job_state(job), HPCL_STATE_FAILED);
     assert_int_equal(hpcl_job_exit_code(job), 3);
+    assert_int_equal(hpcl_job_signal(job), 0);
+    assert_int_equal(hpcl_job_task_count(job), 0); /* not an array */
     assert_string_equal(hpcl_job_reason(job), "NonZeroExitCode");
     assert_string_equal(hpcl_job_nodelist(job), "a[1-2]");
     assert_string_equal(hpcl_job_output_path(job), "/w/slurm-123.out");
@@ -465,6 +481,91 @@ static void job_absorb_folds_array_tasks(void **state)
     r[1].state = HPCL_STATE_COMPLETED;
     assert_int_equal(hpcl__job_absorb(job, r, 3), HPCL_OK);
     assert_int_equal(hpcl_job_state(job), HPCL_STATE_COMPLETED);
+    hpcl_job_destroy(job);
+}
+
+/* Slurm's 0:11 and 139:0: the same shell code, told apart by the signal;
+ * a job still running has neither. */
+static void job_absorb_tells_a_signal_from_an_exit_code(void **state)
+{
+    hpcl_job *job = new_job(state);
+    struct hpcl__jobrec r = rec(HPCL_STATE_RUNNING, 123, HPCL__NO_TASK);
+
+    job->id = 123;
+    assert_int_equal(hpcl__job_absorb(job, &r, 1), HPCL_OK);
+    assert_int_equal(hpcl_job_exit_code(job), -1);
+    assert_int_equal(hpcl_job_signal(job), -1);
+    r.state = HPCL_STATE_FAILED;
+    r.exit_code = 139;
+    r.term_signal = 11;
+    assert_int_equal(hpcl__job_absorb(job, &r, 1), HPCL_OK);
+    assert_int_equal(hpcl_job_exit_code(job), 139);
+    assert_int_equal(hpcl_job_signal(job), 11);
+    r.term_signal = 0;
+    assert_int_equal(hpcl__job_absorb(job, &r, 1), HPCL_OK);
+    assert_int_equal(hpcl_job_exit_code(job), 139);
+    assert_int_equal(hpcl_job_signal(job), 0);
+    hpcl_job_destroy(job);
+}
+
+/* Every task of an array, in index order, the pending rest last (its
+ * throttle dropped); the fold's exit code and signal from one task. */
+static void job_absorb_lists_array_tasks(void **state)
+{
+    hpcl_job *job = new_job(state);
+    struct hpcl__jobrec r[4] = {rec(HPCL_STATE_PENDING, 100, HPCL__NO_TASK),
+                                rec(HPCL_STATE_FAILED, 103, 3),
+                                rec(HPCL_STATE_RUNNING, 101, 1),
+                                rec(HPCL_STATE_COMPLETED, 102, 2)};
+
+    job->id = 100;
+    snprintf(job->ref, sizeof job->ref, "sitea:100");
+    r[0].array_job_id = 100;
+    r[0].array_tasks = "4-10:2%2";
+    r[0].reason = "JobArrayTaskLimit";
+    r[1].exit_code = 139;
+    r[1].term_signal = 11;
+    r[1].nodes = "a3";
+    r[2].nodes = "a1";
+    r[3].exit_code = 0;
+    r[3].term_signal = 0;
+    assert_int_equal(hpcl__job_absorb(job, r, 4), HPCL_OK);
+    assert_int_equal(hpcl_job_state(job), HPCL_STATE_RUNNING);
+    assert_int_equal(hpcl_job_task_count(job), 4);
+    assert_string_equal(hpcl_job_task_ref(job, 0), "sitea:100_1");
+    assert_int_equal(hpcl_job_task_state(job, 0), HPCL_STATE_RUNNING);
+    assert_int_equal(hpcl_job_task_exit_code(job, 0), -1);
+    assert_int_equal(hpcl_job_task_signal(job, 0), -1);
+    assert_string_equal(hpcl_job_task_nodelist(job, 0), "a1");
+    assert_string_equal(hpcl_job_task_ref(job, 1), "sitea:100_2");
+    assert_int_equal(hpcl_job_task_exit_code(job, 1), 0);
+    assert_int_equal(hpcl_job_task_signal(job, 1), 0);
+    assert_string_equal(hpcl_job_task_ref(job, 2), "sitea:100_3");
+    assert_int_equal(hpcl_job_task_state(job, 2), HPCL_STATE_FAILED);
+    assert_int_equal(hpcl_job_task_exit_code(job, 2), 139);
+    assert_int_equal(hpcl_job_task_signal(job, 2), 11);
+    assert_string_equal(hpcl_job_task_ref(job, 3), "sitea:100_[4-10:2]");
+    assert_int_equal(hpcl_job_task_state(job, 3), HPCL_STATE_PENDING);
+    assert_string_equal(hpcl_job_task_reason(job, 3), "JobArrayTaskLimit");
+    assert_string_equal(hpcl_job_task_nodelist(job, 3), "");
+    /* Out of range: the unknown values, never a crash. */
+    assert_string_equal(hpcl_job_task_ref(job, 4), "");
+    assert_int_equal(hpcl_job_task_state(job, 4), HPCL_STATE_UNKNOWN);
+    assert_int_equal(hpcl_job_task_signal(NULL, 0), -1);
+    /* All ended: the job's code and signal are its worst task's. */
+    r[0] = rec(HPCL_STATE_COMPLETED, 104, 4);
+    r[0].exit_code = 0;
+    r[2].state = HPCL_STATE_COMPLETED;
+    r[2].exit_code = 0;
+    assert_int_equal(hpcl__job_absorb(job, r, 4), HPCL_OK);
+    assert_int_equal(hpcl_job_state(job), HPCL_STATE_FAILED);
+    assert_int_equal(hpcl_job_exit_code(job), 139);
+    assert_int_equal(hpcl_job_signal(job), 11);
+    assert_int_equal(hpcl_job_task_count(job), 4);
+    /* One task named: that task alone, no list. */
+    job->task = 3;
+    assert_int_equal(hpcl__job_absorb(job, r, 4), HPCL_OK);
+    assert_int_equal(hpcl_job_task_count(job), 0);
     hpcl_job_destroy(job);
 }
 
@@ -541,5 +642,7 @@ HPCL_TEST_MAIN(setup, teardown,
                cmocka_unit_test(job_expand_path_fields),
                cmocka_unit_test(job_absorb_single_record),
                cmocka_unit_test(job_absorb_folds_array_tasks),
+               cmocka_unit_test(job_absorb_tells_a_signal_from_an_exit_code),
+               cmocka_unit_test(job_absorb_lists_array_tasks),
                cmocka_unit_test(job_absorb_one_task_of_an_array),
                cmocka_unit_test(job_reason_includes_controller_detail))

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "hpcl_test.h"
+#include "job/job-internal.h"
 #include "submit/journal.h"
 #include "registry/registry.h"
 
@@ -30,13 +31,16 @@ int __wrap_fdatasync(int fd)
 
 struct fake {
     int lists, queries;
+    size_t nids;    /* of the last list request: the ids it named, */
+    int ids_sorted; /* sorted, each once, all journaled ones (1000+i) */
     hpcl_state state[NJOBS]; /* of job id 1000 + i */
     char comment[NJOBS][64];
 };
 static struct fake fakes[2];
 
 static hpcl_rc f_list(struct hpcl__site *s, hpcl_ctx *ctx,
-                      hpcl__jobrec_fn fn, void *arg)
+                      const uint32_t *ids, size_t nids, hpcl__jobrec_fn fn,
+                      void *arg)
 {
     struct fake *f = s->state;
     struct hpcl__jobrec *r = calloc(NJOBS + 1, sizeof *r);
@@ -44,6 +48,11 @@ static hpcl_rc f_list(struct hpcl__site *s, hpcl_ctx *ctx,
 
     (void)ctx;
     f->lists++;
+    f->nids = nids;
+    f->ids_sorted = 1;
+    for (size_t k = 0; k < nids; k++)
+        f->ids_sorted &= ids[k] >= 1000 && ids[k] < 1000 + NJOBS &&
+                         (k == 0 || ids[k - 1] < ids[k]);
     for (int i = 0; i < NJOBS; i++) { /* in reverse: the order is free */
         struct hpcl__jobrec *x = &r[NJOBS - 1 - i];
         x->job_id = 1000 + (uint32_t)i;
@@ -174,8 +183,11 @@ static void jobs_one_request_per_site(void **state)
     assert_int_equal(hpcl_ctx_jobs_json(&json, x->ctx, 0), HPCL_OK);
     assert_int_equal(fakes[0].lists, 1);
     assert_int_equal(fakes[1].lists, 1);
+    assert_int_equal(fakes[0].nids, NJOBS); /* the site's entries, named */
+    assert_int_equal(fakes[1].nids, NJOBS);
+    assert_true(fakes[0].ids_sorted && fakes[1].ids_sorted);
     assert_int_equal(fakes[0].queries + fakes[1].queries, 0);
-    assert_int_equal(count(json, "\"status\":\"active\",\"id\""),
+    assert_int_equal(count(json, "\"journal_state\":\"active\",\"id\""),
                      2 * NJOBS);
     assert_int_equal(sync_calls, 0); /* nothing to journal */
     free(json);
@@ -195,7 +207,7 @@ static void jobs_ends_in_one_sync(void **state)
     strcpy(fakes[0].comment[7], "hpcl-key=hpcl-00000000000000000000000000000000");
     assert_int_equal(hpcl_ctx_jobs_json(&json, x->ctx, 0), HPCL_OK);
     assert_int_equal(count(json, "\"reconciled\":\"ENDED\""), NJOBS / 2);
-    assert_int_equal(count(json, "\"status\":\"unknown\""), 1);
+    assert_int_equal(count(json, "\"journal_state\":\"unknown\""), 1);
     assert_int_equal(count(json, "the site has no accounting"), 1);
     assert_int_equal(sync_calls, 1);
     free(json);
@@ -210,7 +222,7 @@ static void jobs_ends_in_one_sync(void **state)
     /* Journaled once: the next listing adds nothing. */
     sync_calls = 0;
     assert_int_equal(hpcl_ctx_jobs_json(&json, x->ctx, 0), HPCL_OK);
-    assert_int_equal(count(json, "\"reconciled\""), 0);
+    assert_int_equal(count(json, "\"reconciled\":\""), 0); /* null */
     assert_int_equal(sync_calls, 0);
     free(json);
 }
@@ -276,7 +288,47 @@ static void jobs_prune(void **state)
                      HPCL_E_INVAL);
 }
 
+/* status and wait of many jobs (hpcl_jobs_refresh): one list request
+ * per site, naming the site's jobs, none job by job; each handle gets
+ * its own record; a job its site does not know is NOJOB alone. */
+static void jobs_refresh_many(void **state)
+{
+    struct fx *x = *state;
+    enum { M = 20 };
+    hpcl_job *jobs[2 * M + 1];
+    hpcl_rc rcs[2 * M + 1];
+
+    for (int s = 0; s < 2; s++)
+        for (int i = 0; i < M; i++) {
+            assert_int_equal(hpcl_job_create(&jobs[s * M + i], x->ctx),
+                             HPCL_OK);
+            hpcl__job_set_ref(jobs[s * M + i], (size_t)s,
+                              1000 + (uint32_t)i * 7, HPCL__NO_TASK);
+        }
+    fakes[1].state[7] = HPCL_STATE_RUNNING;
+    /* Unknown to site alpha (past its NJOBS jobs). */
+    assert_int_equal(hpcl_job_create(&jobs[2 * M], x->ctx), HPCL_OK);
+    hpcl__job_set_ref(jobs[2 * M], 0, 1000 + NJOBS + 5, HPCL__NO_TASK);
+    assert_int_equal(hpcl_jobs_refresh(jobs, 2 * M + 1, rcs, 0),
+                     HPCL_E_NOJOB);
+    assert_int_equal(fakes[0].lists, 1);
+    assert_int_equal(fakes[1].lists, 1);
+    assert_int_equal(fakes[0].nids, M + 1);
+    assert_int_equal(fakes[1].nids, M);
+    assert_int_equal(fakes[0].queries + fakes[1].queries, 0);
+    for (int k = 0; k < 2 * M; k++)
+        assert_int_equal(rcs[k], HPCL_OK);
+    assert_int_equal(rcs[2 * M], HPCL_E_NOJOB);
+    assert_int_equal(hpcl_job_state(jobs[0]), HPCL_STATE_PENDING);
+    assert_int_equal(hpcl_job_state(jobs[M + 1]), HPCL_STATE_RUNNING);
+    assert_int_equal(hpcl_job_state(jobs[M + 2]), HPCL_STATE_PENDING);
+    assert_int_equal(hpcl_jobs_refresh(jobs, 2, rcs, 1), HPCL_E_INVAL);
+    for (int k = 0; k <= 2 * M; k++)
+        hpcl_job_destroy(jobs[k]);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 HPCL_TEST_MAIN(NULL, NULL, T(jobs_one_request_per_site),
-               T(jobs_ends_in_one_sync), T(jobs_filters), T(jobs_prune))
+               T(jobs_ends_in_one_sync), T(jobs_filters), T(jobs_prune),
+               T(jobs_refresh_many))

@@ -592,6 +592,56 @@ static void journal_writer_alive(void **state)
     hpcl__journal_close(j);
 }
 
+/* Job ids are read as 64-bit numbers: 2^32 + 5 is never job 5 (a
+ * record with an id Slurm cannot have is skipped, naming the site and
+ * the field; the entry is then settled by its key). */
+static void journal_id_out_of_range(void **state)
+{
+    struct fixture *f = *state;
+    struct hpcl__journal *j = open_ok(f);
+    struct hpcl__jsummary *s;
+    char key[40], other[40];
+
+    new_key(f, key);
+    new_key(f, other);
+    record(f, j, HPCL__J_INTENT, key, "alpha", 0, NULL);
+    record(f, j, HPCL__J_SUBMITTED, key, "alpha", 4294967301ull, NULL);
+    record(f, j, HPCL__J_INTENT, other, "alpha", 0, NULL);
+    record(f, j, HPCL__J_SUBMITTED, other, "alpha", 4294967295ull, NULL);
+    hpcl__journal_close(j);
+    s = load_ok(f);
+    assert_int_equal(s->skipped, 1);
+    assert_int_equal(f->warnings, 1);
+    assert_int_equal(hpcl__jsummary_get(s, key)->state, HPCL__J_INTENT);
+    assert_int_equal(hpcl__jsummary_get(s, key)->id, 0);
+    assert_true(hpcl__jsummary_get(s, other)->id == 4294967295ull);
+    hpcl__jsummary_free(s);
+}
+
+/* A pid reused by a process that started after the entry's last event
+ * is not its writer: the entry is not "in flight" forever.  Entries made
+ * by hand: pid 1 started at boot, before any event of this test. */
+static void journal_writer_pid_reused(void **state)
+{
+    struct hpcl__jentry e;
+
+    (void)state;
+    memset(&e, 0, sizeof e);
+    hpcl__journal_host(e.host);
+    e.pid = (long)getpid();
+    e.last = (long long)time(NULL);
+    assert_true(hpcl__jentry_writer_alive(&e));
+    /* Written an hour before this process started: the pid was reused. */
+    e.last -= 3600;
+    assert_false(hpcl__jentry_writer_alive(&e));
+    /* Written before the last boot: every pid has been reused. */
+    e.pid = 1;
+    e.last = 1000;
+    assert_false(hpcl__jentry_writer_alive(&e));
+    e.last = (long long)time(NULL);
+    assert_true(hpcl__jentry_writer_alive(&e));
+}
+
 static double seconds(void)
 {
     struct timespec ts;
@@ -754,6 +804,7 @@ HPCL_TEST_MAIN(NULL, NULL, T(journal_round_trip), T(journal_note_decodes),
                T(journal_rejects_invalid_records),
                T(keys_are_unique_and_well_formed),
                T(key_comment_round_trip), T(journal_path_precedence),
-               T(journal_writer_alive),
+               T(journal_writer_alive), T(journal_writer_pid_reused),
+               T(journal_id_out_of_range),
                T(journal_prune_drops_old_settled),
                T(journal_prune_keeps_concurrent_appends), T(journal_timing))

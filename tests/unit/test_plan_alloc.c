@@ -130,8 +130,8 @@ static void alloc_acceptance_xe8640(void **state)
     assert_int_equal(hpcl_plan_to_json(&json, p, 0), HPCL_OK);
     assert_non_null(strstr(json, "\"visible_index\": 0"));
     assert_non_null(strstr(json, "\"visible_index\": 1"));
-    assert_non_null(strstr(json, "\"gpus\": 2,"));
-    assert_non_null(strstr(json, "\"node_gpus\": 4,"));
+    assert_non_null(strstr(json, "\"gpu_count\": 2,"));
+    assert_non_null(strstr(json, "\"node_gpu_count\": 4,"));
     free(json);
     hpcl_plan_destroy(p);
     hpcl_topo_destroy(t);

@@ -73,6 +73,7 @@ static void rest_query_records(void **state)
     assert_int_equal(g.n, 1);
     assert_int_equal(g.rec[0].state, HPCL_STATE_FAILED);
     assert_int_equal(g.rec[0].exit_code, 3); /* raw wait status 768 */
+    assert_int_equal(g.rec[0].term_signal, 0);
     assert_int_equal(g.rec[0].job_id, 2);
     assert_int_equal(g.rec[0].array_job_id, 0);
     assert_int_equal(g.rec[0].array_task_id, HPCL__NO_TASK);
@@ -281,6 +282,17 @@ static void rest_probe_over_http(void **state)
     /* v0.0.38 names the release in "meta": {"Slurm": ...} */
     assert_string_equal(pr.api_version, "v0.0.38");
     assert_string_equal(pr.slurm_release, "22.05.8");
+    free(pr.partition);
+    free(pr.nodelist);
+    free(pr.api_version);
+    free(pr.slurm_release);
+    /* Probed again at once (the next job of a batch): the reads of a
+     * moment ago serve, no request goes out, the answer is the same. */
+    memset(&pr, 0, sizeof pr);
+    assert_int_equal(f->site.ops->probe(&f->site, f->ctx, &d, &pr), HPCL_OK);
+    assert_int_equal(rest_server_nreq(&f->srv), 3);
+    assert_string_equal(pr.nodelist, "b1,b2");
+    assert_int_equal(pr.pending_jobs, 3);
     free(pr.partition);
     free(pr.nodelist);
     free(pr.api_version);

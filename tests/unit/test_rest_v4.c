@@ -231,21 +231,26 @@ static void v4_job_records(void **state)
         query_one(f, v, "job_completed.200.json", &g);
         assert_int_equal(g.rec[0].state, HPCL_STATE_COMPLETED);
         assert_int_equal(g.rec[0].exit_code, 0);
+        assert_int_equal(g.rec[0].term_signal, 0);
         assert_int_equal(g.rec[0].array_job_id, 0);
         assert_int_equal(g.rec[0].array_task_id, HPCL__NO_TASK);
         query_one(f, v, "job_failed_exit3.200.json", &g);
         assert_int_equal(g.rec[0].state, HPCL_STATE_FAILED);
         assert_int_equal(g.rec[0].exit_code, 3);
+        assert_int_equal(g.rec[0].term_signal, 0);
         query_one(f, v, "job_signal9.200.json", &g);
         assert_int_equal(g.rec[0].state, HPCL_STATE_FAILED);
         assert_int_equal(g.rec[0].exit_code, 128 + 9);
+        assert_int_equal(g.rec[0].term_signal, 9); /* Slurm's 0:9 */
         assert_string_equal(g.reason[0], "RaisedSignal");
         query_one(f, v, "job_cancelled.200.json", &g);
         assert_int_equal(g.rec[0].state, HPCL_STATE_CANCELLED);
         assert_int_equal(g.rec[0].exit_code, 128 + 15);
+        assert_int_equal(g.rec[0].term_signal, 15);
         query_one(f, v, "job_running.200.json", &g);
         assert_int_equal(g.rec[0].state, HPCL_STATE_RUNNING);
         assert_int_equal(g.rec[0].exit_code, -1);
+        assert_int_equal(g.rec[0].term_signal, -1);
         query_one(f, v, "job_pending_held.200.json", &g);
         assert_int_equal(g.rec[0].state, HPCL_STATE_PENDING);
         assert_string_equal(g.reason[0], "JobHeldUser");

@@ -184,6 +184,25 @@ static void sites_defaults_apply_wherever_they_are(void **state)
     hpcl__sites_free(s);
 }
 
+/* The one time grammar (hpclaunch(7)): Slurm's forms and unit forms
+ * give the same durations; a bare number is seconds. */
+static void sites_durations_take_slurm_and_unit_forms(void **state)
+{
+    struct fixture *f = *state;
+    struct hpcl__sites *s = parse_ok(f,
+        "[site a]\ndriver = slurm\nmax_wait = 1:30:00\ntimeout = 1:30\n"
+        "[site b]\ndriver = slurm\nmax_wait = 90m\ntimeout = 90m\n"
+        "[site c]\ndriver = slurm\nmax_wait = 0-1:30\ntimeout = 90\n");
+
+    assert_int_equal(s->site[0].max_wait_s, 5400);
+    assert_int_equal(s->site[0].timeout_ms, 90000);
+    assert_int_equal(s->site[1].max_wait_s, 5400);
+    assert_int_equal(s->site[1].timeout_ms, 5400000);
+    assert_int_equal(s->site[2].max_wait_s, 5400);
+    assert_int_equal(s->site[2].timeout_ms, 90000);
+    hpcl__sites_free(s);
+}
+
 static void sites_preference_orders_sites(void **state)
 {
     struct fixture *f = *state;
@@ -271,7 +290,8 @@ static void sites_errors_name_file_line_and_key(void **state)
          "slurm_conf, url"},
         {"[defaults]\ndriver = slurm\n", 2,
          "unknown key 'driver' in [defaults] (known keys: max_wait, "
-         "timeout, home, journal)"},
+         "timeout, home, journal, currency, power_per_core, "
+         "power_per_gpu)"},
         {"[site a]\ndriver = slurm\n\n[site a]\ndriver = slurm\n", 4,
          "site 'a' is already defined at line 1"},
         {"[site a]\npartition = x\n[site b]\ndriver = slurm\n", 1,
@@ -304,8 +324,12 @@ static void sites_errors_name_file_line_and_key(void **state)
         {"[defaults]\n[defaults]\n", 2, "section [defaults] is already "
          "given at line 1"},
         {"[defaults]\nmax_wait = 10 minutes\n", 2,
-         "key 'max_wait' must be a duration"},
-        {"[defaults]\nmax_wait = 1500ms\n", 2, "must be whole seconds"},
+         "key 'max_wait': '10 minutes' is not a duration; a bare number "
+         "counts seconds; accepted: 90, 1:30 (MM:SS)"},
+        {"[defaults]\nmax_wait = 1500ms\n", 2, "key 'max_wait': '1500ms' "
+         "is finer than a second"},
+        {"[defaults]\ntimeout = UNLIMITED\n", 2, "key 'timeout': "
+         "'UNLIMITED' is unlimited, which is not allowed here"},
         {"[defaults]\ntimeout = 0\n", 2, "key 'timeout' must be more than 0"},
         {"[site a]\ndriver = slurm\nmap = /a -> /b\n", 3,
          "key 'map' must be FROM => TO"},
@@ -358,31 +382,6 @@ static void sites_unreadable_files(void **state)
     assert_int_equal(hpcl__sites_parse(&s, f->ctx, f->dir), HPCL_E_CONFIG);
     assert_non_null(strstr(hpcl_ctx_errmsg(f->ctx), "not a regular file"));
     assert_int_equal(hpcl__sites_parse(NULL, f->ctx, path), HPCL_E_INVAL);
-}
-
-static void sites_durations(void **state)
-{
-    static const struct {
-        const char *text;
-        long ms;
-    } good[] = {{"0", 0},           {"90", 90000},    {"30s", 30000},
-                {"10m", 600000},    {"1h", 3600000},  {"1h30m", 5400000},
-                {"2d", 172800000},  {"500ms", 500},   {"1m30s", 90000},
-                {"1d2h3m4s5ms", 93784005}};
-    static const char *const bad[] = {
-        "", "s", "-5", "1.5h", "10 m", "1h30", "5x", "10min", " 5",
-        "999999999999999999999", "400d", "30m1h", "1h1h"};
-    long ms;
-
-    (void)state;
-    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
-        ms = -1;
-        assert_int_equal(hpcl__duration_parse(&ms, good[i].text), 0);
-        assert_int_equal(ms, good[i].ms);
-    }
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        if (hpcl__duration_parse(&ms, bad[i]) != -1)
-            fail_msg("'%s' was accepted", bad[i]);
 }
 
 /* --- lookup order ------------------------------------------------------ */
@@ -688,9 +687,51 @@ static void sites_accounting_key(void **state)
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
+/* Economics and data keys (site_econ.c): units, the endpoint's parts,
+ * [defaults] inheritance and the one-currency rule. */
+static void sites_econ_keys(void **state)
+{
+    struct fixture *f = *state;
+    struct hpcl__sites *s = parse_ok(f,
+        "[defaults]\ncurrency = EUR\npower_per_core = 12\n"
+        "[site a]\ndriver = slurm\nprice_core_hour = 0.02\n"
+        "carbon_intensity = 400\n"
+        "[site b]\ndriver = slurm\nprice_gpu_hour = 2.5\n"
+        "data_endpoint = alice@dtn.example.org:2222:/scratch/stage/\n"
+        "identity_file = /home/alice/.ssh/id_stage\nbandwidth = 125M\n"
+        "rtt = 20ms\nbwlimit = 20M\n");
+    const struct hpcl__site_econ *a = &s->site[0].econ, *b = &s->site[1].econ;
+
+    assert_true(a->price_core_hour == 0.02 && a->have_carbon &&
+                a->carbon_g_kwh == 400 && a->power_core_w == 12 &&
+                a->power_gpu_w == 300);
+    assert_string_equal(a->currency, "EUR");
+    assert_null(a->data_host);
+    assert_false(b->have_carbon);
+    assert_string_equal(b->data_user, "alice");
+    assert_string_equal(b->data_host, "dtn.example.org");
+    assert_int_equal(b->data_port, 2222);
+    assert_string_equal(b->data_root, "/scratch/stage");
+    assert_true(b->bandwidth_bps == 125e6 && b->rtt_ms == 20 &&
+                b->bwlimit_kbps == 20000 && b->price_gpu_hour == 2.5);
+    hpcl__sites_free(s);
+    parse_fails(f, "[site a]\ndriver = slurm\ndata_endpoint = dtn:22:/x\n",
+                3, "USER@HOST:PORT:/ROOT");
+    parse_fails(f, "[site a]\ndriver = slurm\n"
+                "data_endpoint = u@dtn:99999:/x\n", 3, "from 1 to 65535");
+    parse_fails(f, "[site a]\ndriver = slurm\nbandwidth = fast\n", 3,
+                "bytes per second");
+    parse_fails(f, "[site a]\ndriver = slurm\nprice_core_hour = -1\n", 3,
+                "a price per core-hour");
+    parse_fails(f, "[site a]\ndriver = slurm\ncurrency = EUR\n"
+                "[site b]\ndriver = slurm\ncurrency = USD\n", 4,
+                "does not convert currencies");
+}
+
 HPCL_TEST_MAIN(NULL, NULL,
                T(sites_example_parses),
                T(sites_defaults_apply_wherever_they_are),
+               T(sites_durations_take_slurm_and_unit_forms),
                T(sites_preference_orders_sites),
                T(sites_indented_keys_and_comments),
                T(sites_only_defaults_keeps_local),
@@ -698,7 +739,6 @@ HPCL_TEST_MAIN(NULL, NULL,
                T(sites_errors_name_file_line_and_key),
                T(sites_long_lines_are_refused_not_split),
                T(sites_unreadable_files),
-               cmocka_unit_test(sites_durations),
                T(sites_lookup_order),
                T(sites_named_file_must_exist),
                T(sites_load_follows_lookup),
@@ -709,4 +749,5 @@ HPCL_TEST_MAIN(NULL, NULL,
                T(token_env_is_read),
                T(map_longest_prefix_wins),
                T(sites_http_url_warns),
-               T(sites_accounting_key))
+               T(sites_accounting_key),
+               T(sites_econ_keys))

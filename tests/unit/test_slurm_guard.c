@@ -748,6 +748,27 @@ static void guard_submit_that_can_never_start_is_cancelled(void **state)
     hpcl_job_destroy(job);
 }
 
+/* libslurm's success without a job id (no response, or job id 0) proves
+ * nothing: ambiguous, and the key is asked for (the mock lists no job:
+ * not created). */
+static void guard_submit_without_id_is_ambiguous(void **state)
+{
+    struct fixture *fx = *state;
+    hpcl_job *job = simple_job(fx->ctx);
+
+    assert_int_equal(hpcl_ctx_set_slurm_conf(fx->ctx, fx->conf), HPCL_OK);
+    mock_use(fx, "job_id=0\n");
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_E_AMBIGUOUS);
+    assert_has(hpcl_ctx_errmsg(fx->ctx), "success without a job id");
+    assert_has(hpcl_ctx_errmsg(fx->ctx), "so it was not created");
+    assert_true(mock_calls(fx, "load_jobs") >= 1); /* asked for the key */
+    mock_set(fx, "job_id=none\n");
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_E_AMBIGUOUS);
+    assert_has(hpcl_ctx_errmsg(fx->ctx), "success without an answer");
+    assert_null(hpcl_job_ref(job));
+    hpcl_job_destroy(job);
+}
+
 static void guard_lost_submit_answer_is_ambiguous(void **state)
 {
     struct fixture *fx = *state;
@@ -904,6 +925,7 @@ HPCL_TEST_MAIN(NULL, NULL,
                GUARD_TEST(guard_reads_controllers_in_every_form),
                GUARD_TEST(guard_rejects_confs_it_cannot_use),
                GUARD_TEST(guard_submit_that_can_never_start_is_cancelled),
+               GUARD_TEST(guard_submit_without_id_is_ambiguous),
                GUARD_TEST(guard_lost_submit_answer_is_ambiguous),
                GUARD_TEST(guard_connection_lost_mid_call_marks_site_down),
                GUARD_TEST(guard_contexts_have_their_own_slurm_conf),

@@ -7,7 +7,8 @@
  *   rest_version.c  which API version a site speaks (asked once, or pinned
  *                   by the site file) and its Slurm release;
  *   rest_json.c     reading replies (errors, warnings, numbers in either
- *                   shape, job records, job states);
+ *                   shape, ids range-checked, job records, job states);
+ *   rest_slim.c     job lists cut down to the members read, before parsing;
  *   rest_body.c     the submit request, per version;
  *   rest_probe.c    the start-time estimate (REST has no will-run);
  *   rest_answer.c   what slurmrestd's answers and errors mean;
@@ -59,6 +60,9 @@ struct hpcl__rest_reply {
     long status;
     char *body;
     size_t len;
+    size_t cap;    /* allocated for body */
+    size_t max;    /* the most read for this request (rest_http.c) */
+    int too_large; /* the answer went past max: not read */
 };
 
 /* What a request is, for messages and for the "sent" rule: changes
@@ -104,6 +108,9 @@ const char *hpcl__rest_quote(const struct hpcl__rest *r, const char *text,
 /* The site's name, user name and base URL, for messages. */
 const char *hpcl__rest_site_name(const struct hpcl__rest *r);
 const char *hpcl__rest_user(const struct hpcl__rest *r);
+/* Where the token comes from, for messages: its file, or the variable's
+ * name (token_env). */
+const char *hpcl__rest_token_from(const struct hpcl__rest *r);
 const char *hpcl__rest_url(const struct hpcl__rest *r);
 
 /* The API version requests go to (HPCL__API_AUTO: not chosen yet), and
@@ -150,6 +157,20 @@ hpcl_rc hpcl__rest_answer_fail(struct hpcl__rest *r, hpcl_ctx *ctx,
 hpcl_rc hpcl__rest_slurm_fail(struct hpcl__rest *r, hpcl_ctx *ctx,
                               const struct hpcl__rest_req *req, long code,
                               const char *text);
+
+/* --- lib/backend/rest/rest_submit_reply.c --------------------------------- */
+
+/* What an answer to a submit proves (see the file's top). */
+enum hpcl__rest_verdict {
+    HPCL__REST_CREATED,  /* *id is the job's id */
+    HPCL__REST_REFUSED,  /* an error says what happened: read it with
+                          * hpcl__rest_answer_fail() */
+    HPCL__REST_UNPROVEN  /* neither: why says what the answer lacks
+                          * ("has no job_id and no error") */
+};
+enum hpcl__rest_verdict hpcl__rest_submit_verdict(
+    const struct hpcl__rest *r, const struct hpcl__rest_answer *a,
+    uint32_t *id, char *why, size_t len);
 
 /* --- lib/backend/rest/rest_version.c -------------------------------------- */
 
@@ -206,10 +227,22 @@ int hpcl__rest_error(const json_t *root, long *code, const char **text);
 enum hpcl__num {
     HPCL__NUM_UNSET = 0, /* absent, null, or set:false */
     HPCL__NUM_SET,       /* *out holds it */
-    HPCL__NUM_INFINITE   /* infinite:true: no limit */
+    HPCL__NUM_INFINITE,  /* infinite:true: no limit */
+    HPCL__NUM_BAD        /* a number out of range (a float past long
+                          * long, an id past 32 bits) or not a number
+                          * where one must be */
 };
 enum hpcl__num hpcl__json_num(const json_t *obj, const char *key,
                               long long *out);
+
+/* A job, array job or task id member (Slurm's ids are 32-bit): SET with
+ * *out (0 included: "not an array" in array_job_id), UNSET when absent,
+ * null or set:false (*out 0), BAD when it is anything else: a string, a
+ * float, infinite, negative or past HPCL__ID_MAX.  Every id read from a
+ * reply goes through here, so that 2^32 + 5 is never job 5. */
+#define HPCL__ID_MAX 0xFFFFFFFDu /* NO_VAL and INFINITE are no id */
+enum hpcl__num hpcl__json_id(const json_t *obj, const char *key,
+                             uint32_t *out);
 
 /* Integer and string members, with defaults for absent, null, unset or
  * infinite numbers (either shape).  Strings: "" counts as absent (NULL
@@ -238,11 +271,29 @@ hpcl_state hpcl__rest_state(const char *job_state);
  * anywhere counts as running, as for libslurm; else the base state. */
 hpcl_state hpcl__rest_job_state(const json_t *job);
 
-/* One record of GET /job/{id} or /jobs; strings borrowed from job. */
-void hpcl__rest_jobrec(struct hpcl__jobrec *rec, const json_t *job);
+/* The members of a job record that the driver reads (NULL-terminated). */
+extern const char *const hpcl__rest_job_keys[];
+
+/* --- lib/backend/rest/rest_slim.c ----------------------------------------- */
+
+/* In place: every object of reply's top-level "jobs" array loses the
+ * members not in keep (NULL-terminated), and whitespace goes; anything
+ * else of the answer stays.  Text that is not a JSON object is left as it
+ * is.  A /jobs answer then parses in a fraction of the memory. */
+void hpcl__rest_slim_jobs(struct hpcl__rest_reply *reply,
+                          const char *const *keep);
+
+/* --- lib/backend/rest/rest_json.c (job records) --------------------------- */
+
+/* One record of GET /job/{id} or /jobs; strings borrowed from job.
+ * NULL, or the name of the id member that is not a valid id
+ * (hpcl__json_id): the caller refuses the reply, naming it and the site. */
+const char *hpcl__rest_jobrec(struct hpcl__jobrec *rec, const json_t *job);
 
 /* The job in /jobs whose comment carries key: 1 and *id (the array job
- * for an array), else 0. */
+ * for an array), 0 when none carries it, -1 when the one that does has
+ * an id that is not valid (hpcl__json_id): the job exists, its id is not
+ * known. */
 int hpcl__rest_find_key(const json_t *jobs, const char *key, uint32_t *id);
 
 /* --- lib/backend/rest/rest_probe.c ---------------------------------------- */
@@ -270,6 +321,15 @@ hpcl_rc hpcl__rest_estimate(hpcl_ctx *ctx, const char *site,
                             const struct hpcl__jobdesc *desc,
                             const char *partition, time_t now,
                             struct hpcl_probe *probe, int *need_jobs);
+
+/* The probe's reads of a site (/partitions, /nodes, /diag), kept by its
+ * connection for PROBE_CACHE_S (rest_driver.c): the decisions of a batch
+ * of jobs (hpcl_job_submit_many) probe each site once, not once a job. */
+struct hpcl__rest_probe_cache {
+    json_t *partitions, *nodes, *diag; /* NULL: none (diag: not served) */
+    double at;                         /* hpcl__now() of the reads */
+};
+struct hpcl__rest_probe_cache *hpcl__rest_probe_cache(struct hpcl__rest *r);
 
 /* slurmctld's count of pending jobs, cluster-wide, in a /diag reply
  * (statistics.jobs_pending, either number shape); -1 when absent. */

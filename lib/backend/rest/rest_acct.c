@@ -53,7 +53,7 @@ static int exit_of(const json_t *job, hpcl_state state)
     if (says(st, "SIGNALED") || says(st, "CORE_DUMPED")) {
         n = hpcl__json_int(sig, "signal_id", -1);
         n = n >= 0 ? n : hpcl__json_int(sig, "id", -1);
-        return n > 0 ? 128 + (int)n : -1;
+        return n > 0 && n < 128 ? 128 + (int)n : -1; /* a signal number */
     }
     if (says(st, "SUCCESS"))
         return state == HPCL_STATE_COMPLETED ? 0 : -1;

@@ -37,6 +37,12 @@ hpcl_rc hpcl__rest_ask(struct hpcl__rest *r, hpcl_ctx *ctx,
     if ((rc = hpcl__rest_negotiate(r, ctx)) != HPCL_OK ||
         (rc = hpcl__rest_send(r, ctx, req, &a->reply)) != HPCL_OK)
         return rc;
+    /* Job lists: only the members read, before the tree is built (a
+     * large site's /jobs is hundreds of MB of text). */
+    if (strcmp(req->method, "GET") == 0 &&
+        (strcmp(req->path, "/jobs") == 0 ||
+         strncmp(req->path, "/job/", 5) == 0))
+        hpcl__rest_slim_jobs(&a->reply, hpcl__rest_job_keys);
     if ((a->root = hpcl__rest_parse(&a->reply)) != NULL)
         hpcl__rest_note_meta(r, a->root);
     return HPCL_OK;
@@ -97,13 +103,15 @@ static hpcl_rc token_rejected(struct hpcl__rest *r, hpcl_ctx *ctx,
         return hpcl__fail(ctx, HPCL_E_AUTH, "site %s: token rejected (bad or "
                           "expired?): slurmrestd answers HTTP 511 \"%s\" "
                           "(error %ld); make a new token with `scontrol token "
-                          "username=%s`", hpcl__rest_site_name(r), text, code,
-                          hpcl__rest_user(r));
+                          "username=%s` into %s", hpcl__rest_site_name(r),
+                          text, code, hpcl__rest_user(r),
+                          hpcl__rest_token_from(r));
     return hpcl__fail(ctx, HPCL_E_AUTH, "site %s: token rejected (bad or "
                       "expired?): slurmrestd says \"%s\" (error %ld) and "
                       "slurmctld closes the connection; make a new token with "
-                      "`scontrol token username=%s`", hpcl__rest_site_name(r),
-                      text, code, hpcl__rest_user(r));
+                      "`scontrol token username=%s` into %s",
+                      hpcl__rest_site_name(r), text, code, hpcl__rest_user(r),
+                      hpcl__rest_token_from(r));
 }
 
 /* v0.0.38: the answer (code, text) to req may mean a refused token: ask
@@ -201,7 +209,8 @@ hpcl_rc hpcl__rest_answer_fail(struct hpcl__rest *r, hpcl_ctx *ctx,
     if (st == 401) {
         hpcl__rest_drop_token(r);
         return hpcl__fail(ctx, HPCL_E_AUTH, "site %s: no token accepted "
-                          "(HTTP 401) for user %s", name, hpcl__rest_user(r));
+                          "(HTTP 401) for user %s (token from %s)", name,
+                          hpcl__rest_user(r), hpcl__rest_token_from(r));
     }
     if (st == 404 && a->root == NULL && hpcl__rest_api_pinned(r))
         return hpcl__rest_not_served(r, ctx);

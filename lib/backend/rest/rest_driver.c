@@ -178,9 +178,9 @@ static hpcl_rc dropped_fields(struct hpcl__site *site, hpcl_ctx *ctx,
  * gave 500 with 9207 and a job_id). */
 static hpcl_rc submit_answer(struct hpcl__site *site, hpcl_ctx *ctx,
                              const struct hpcl__jobdesc *d,
-                             const struct hpcl__rest_answer *a, uint32_t *id)
+                             const struct hpcl__rest_answer *a, uint32_t jid,
+                             uint32_t *id)
 {
-    uint32_t jid = (uint32_t)hpcl__json_int(a->root, "job_id", 0);
     const char *text, *msg = hpcl__json_str(a->root, "job_submit_user_msg");
     long code = hpcl__rest_answer_code(a, &text);
     char buf[200], dropped[400];
@@ -238,7 +238,8 @@ static hpcl_rc rest_submit(struct hpcl__site *site, hpcl_ctx *ctx,
         "POST", "/job/submit", NULL, 1, what,
         "the job may exist (look it up by key)", 0};
     struct hpcl__rest_answer a = {{0}, NULL};
-    char *body = NULL;
+    char *body = NULL, why[200];
+    uint32_t jid = 0;
     hpcl_rc rc;
 
     /* The body depends on the version: choose it first. */
@@ -251,10 +252,20 @@ static hpcl_rc rest_submit(struct hpcl__site *site, hpcl_ctx *ctx,
     req.body = body;
     if ((rc = hpcl__rest_ask(r, ctx, &req, &a)) != HPCL_OK)
         goto out;
-    if (a.root != NULL && hpcl__json_int(a.root, "job_id", 0) > 0)
-        rc = submit_answer(site, ctx, desc, &a, id);
-    else
+    switch (hpcl__rest_submit_verdict(r, &a, &jid, why, sizeof why)) {
+    case HPCL__REST_CREATED:
+        rc = submit_answer(site, ctx, desc, &a, jid, id);
+        break;
+    case HPCL__REST_REFUSED:
         rc = submit_refused(site, ctx, &req, desc, &a);
+        break;
+    default:
+        rc = hpcl__fail(ctx, HPCL_E_AMBIGUOUS, "site %s: slurmrestd's answer "
+                        "to %s (HTTP %ld) %s, which proves neither that the "
+                        "job was created nor that it was not; %s",
+                        site->conf->name, what, a.reply.status, why,
+                        req.maybe);
+    }
 out:
     hpcl__rest_answer_free(&a);
     free(body);
@@ -263,20 +274,31 @@ out:
 
 /* --- query ------------------------------------------------------------- */
 
-static hpcl_rc deliver(hpcl_ctx *ctx, const json_t *jobs, hpcl__jobrec_fn fn,
-                       void *arg)
+/* A record whose id is out of range is refused whole: read as 32 bits it
+ * would name another job. */
+static hpcl_rc deliver(struct hpcl__site *site, hpcl_ctx *ctx,
+                       const json_t *jobs, hpcl__jobrec_fn fn, void *arg)
 {
     size_t n = json_array_size(jobs), i;
     struct hpcl__jobrec *recs;
     const json_t *j;
+    const char *bad;
     hpcl_rc rc;
 
     if (n == 0)
         return fn(arg, NULL, 0);
     if ((recs = calloc(n, sizeof *recs)) == NULL)
         return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
-    json_array_foreach(jobs, i, j)
-        hpcl__rest_jobrec(&recs[i], j);
+    json_array_foreach(jobs, i, j) {
+        if ((bad = hpcl__rest_jobrec(&recs[i], j)) != NULL) {
+            free(recs);
+            return hpcl__fail(ctx, HPCL_E_REST, "site %s: slurmrestd sent a "
+                              "job record whose %s is not a job id (an "
+                              "integer from 0 to 4294967293): the reply is "
+                              "not used; check the site's slurmrestd",
+                              site->conf->name, bad);
+        }
+    }
     rc = fn(arg, recs, n);
     free(recs);
     return rc;
@@ -297,7 +319,7 @@ static hpcl_rc rest_query(struct hpcl__site *site, hpcl_ctx *ctx,
     if ((rc = hpcl__rest_ask(site->state, ctx, &req, &a)) != HPCL_OK)
         goto out;
     if (answer_ok(&a))
-        rc = deliver(ctx, json_object_get(a.root, "jobs"), fn, arg);
+        rc = deliver(site, ctx, json_object_get(a.root, "jobs"), fn, arg);
     /* v0.0.38: 500, v0.0.4x: 404; both with 2017. */
     else if (hpcl__rest_answer_code(&a, &text) == HPCL__SE_INVALID_JOB_ID)
         rc = not_found(ctx, ref);
@@ -308,24 +330,103 @@ out:
     return rc;
 }
 
-/* Every job the site knows, in one GET /jobs: the caller picks its own
- * by id and key (hpclaunch jobs asks once per site, not once per job). */
+/* Pending and running jobs in a /diag answer; -1 when it has none. */
+static long long queue_of(const json_t *diag)
+{
+    const json_t *st = json_object_get(diag, "statistics");
+
+    if (json_object_get(st, "jobs_pending") == NULL ||
+        json_object_get(st, "jobs_running") == NULL)
+        return -1;
+    return hpcl__json_int(st, "jobs_pending", 0) +
+           hpcl__json_int(st, "jobs_running", 0);
+}
+
+/* The queue's length by /diag (pending and running jobs); -1 when the
+ * site does not serve it. */
+static long long queue_length(struct hpcl__site *site, hpcl_ctx *ctx)
+{
+    struct hpcl__rest_req req = {"GET", "/diag", NULL, 0,
+                                 "the controller's statistics", "", 0};
+    struct hpcl__rest_answer a = {{0}, NULL};
+    long long n = -1;
+
+    if (hpcl__rest_ask(site->state, ctx, &req, &a) == HPCL_OK &&
+        answer_ok(&a))
+        n = queue_of(a.root);
+    hpcl__rest_answer_free(&a);
+    hpcl__clear_error(ctx);
+    return n;
+}
+
+/*
+ * The wanted jobs: one GET /job/ID each over the kept connection (about
+ * 2 ms), or one GET /jobs of the whole site, whose cost follows the
+ * queue (slurmrestd needs 18-40 s to write /jobs at 50,000 jobs, 160 MB;
+ * issue 11) -- whichever is cheaper for this queue: /jobs only when the
+ * wanted jobs are at least a REST_LIST_SHARE-th of it, by /diag's
+ * counts.  v0.0.38-42 take one id per /job/ID (v0.0.41's /jobs/state
+ * takes many, but has no comment, so no key to check).
+ */
+#define REST_LIST_SHARE 8
+
 static hpcl_rc rest_list(struct hpcl__site *site, hpcl_ctx *ctx,
+                         const uint32_t *ids, size_t nids,
                          hpcl__jobrec_fn fn, void *arg)
 {
     struct hpcl__rest_req req = {"GET", "/jobs", NULL, 0,
                                  "the list of jobs", "", 0};
-    struct hpcl__rest_answer a = {{0}, NULL};
-    hpcl_rc rc;
+    struct hpcl__rest_answer *a;
+    long long queue = nids > 1 ? queue_length(site, ctx) : 0;
+    size_t na = queue >= 0 && (long long)nids * REST_LIST_SHARE < queue + 1
+                    ? nids : 1;
+    char path[32], what[64];
+    const char *text;
+    json_t *all = NULL;
+    hpcl_rc rc = HPCL_OK;
 
-    if ((rc = hpcl__rest_ask(site->state, ctx, &req, &a)) != HPCL_OK)
-        goto out;
-    if (answer_ok(&a))
-        rc = deliver(ctx, json_object_get(a.root, "jobs"), fn, arg);
-    else
-        rc = hpcl__rest_answer_fail(site->state, ctx, &req, &a);
-out:
-    hpcl__rest_answer_free(&a);
+    if (nids == 0)
+        return fn(arg, NULL, 0);
+    if ((a = calloc(na, sizeof *a)) == NULL)
+        return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+    if (na > 1 || nids == 1) {
+        req.path = path;
+        req.what = what;
+    }
+    for (size_t k = 0; k < na && rc == HPCL_OK; k++) {
+        if (req.path == path) {
+            snprintf(path, sizeof path, "/job/%" PRIu32, ids[k]);
+            snprintf(what, sizeof what, "the query of job %" PRIu32, ids[k]);
+        }
+        if ((rc = hpcl__rest_ask(site->state, ctx, &req, &a[k])) != HPCL_OK)
+            break;
+        if (answer_ok(&a[k]))
+            continue;
+        /* v0.0.38: 500, v0.0.4x: 404; both with 2017: forgotten. */
+        if (req.path != path ||
+            hpcl__rest_answer_code(&a[k], &text) != HPCL__SE_INVALID_JOB_ID)
+            rc = hpcl__rest_answer_fail(site->state, ctx, &req, &a[k]);
+        hpcl__rest_answer_free(&a[k]);
+    }
+    /* One array of every answer's records, for one call of fn. */
+    if (rc == HPCL_OK && na == 1)
+        rc = deliver(site, ctx, json_object_get(a[0].root, "jobs"), fn, arg);
+    else if (rc == HPCL_OK && (all = json_array()) == NULL)
+        rc = hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+    for (size_t k = 0; all != NULL && k < na && rc == HPCL_OK; k++) {
+        const json_t *jobs = json_object_get(a[k].root, "jobs"), *j;
+        size_t i;
+
+        json_array_foreach(jobs, i, j)
+            if (json_array_append_new(all, json_incref((json_t *)j)) != 0)
+                rc = hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+    }
+    if (all != NULL && rc == HPCL_OK)
+        rc = deliver(site, ctx, all, fn, arg);
+    json_decref(all);
+    for (size_t k = 0; k < na; k++)
+        hpcl__rest_answer_free(&a[k]);
+    free(a);
     return rc;
 }
 
@@ -338,14 +439,22 @@ static hpcl_rc rest_find_key(struct hpcl__site *site, hpcl_ctx *ctx,
                                  "the list of jobs", "", 0};
     struct hpcl__rest_answer a = {{0}, NULL};
     hpcl_rc rc;
+    int found;
 
     if ((rc = hpcl__rest_ask(site->state, ctx, &req, &a)) != HPCL_OK)
         goto out;
     if (!answer_ok(&a))
         rc = hpcl__rest_answer_fail(site->state, ctx, &req, &a);
-    else if (!hpcl__rest_find_key(json_object_get(a.root, "jobs"), key, id))
+    else if ((found = hpcl__rest_find_key(json_object_get(a.root, "jobs"),
+                                          key, id)) == 0)
         rc = hpcl__fail(ctx, HPCL_E_NOJOB, "site %s: no job carries key %s "
                         "(never created, or ended more than MinJobAge ago)",
+                        site->conf->name, key);
+    else if (found < 0)
+        rc = hpcl__fail(ctx, HPCL_E_REST, "site %s: the job with key %s "
+                        "exists, but slurmrestd gives it a job_id or "
+                        "array_job_id that is not a job id (an integer from "
+                        "1 to 4294967293); check the site's slurmrestd",
                         site->conf->name, key);
 out:
     hpcl__rest_answer_free(&a);
@@ -379,10 +488,30 @@ static hpcl_rc probe_get(struct hpcl__site *site, hpcl_ctx *ctx,
     return rc;
 }
 
+/*
+ * How long the probe's reads of a site serve again (seconds).  Within one
+ * context only (the cache lives with the site's connection): a batch of
+ * jobs submitted at once (hpcl_job_submit_many, 100 decisions) probes each
+ * site once.  Short, because the queue moves: an answer 2 s old is as good
+ * as the probe's own duration under load; the /jobs read, when needed, is
+ * never kept.
+ */
+#define PROBE_CACHE_S 2.0
+
+/*
+ * Past this many jobs (pending and running) the probe never reads /jobs:
+ * slurmrestd writes it in time proportional to the queue (about 0.4 ms a
+ * job: 1 s here, 20-40 s at 50,000 jobs), more than a site's timeout.  A
+ * job that does not fit in the free nodes of such a site then has no
+ * estimate (unknown: home is kept, lib/job/probe.c).
+ */
+#define PROBE_JOBS_MAX 2000
+
 /* Reads over the kept connection whose size follows the cluster, not the
  * queue: partitions, nodes, /diag (the pending count); /jobs only when
- * the estimate needs it (rest_probe.c says when).  /diag is optional: a
- * site that refuses it to us is probed from /jobs as before. */
+ * the estimate needs it (rest_probe.c says when) and the queue is short
+ * (PROBE_JOBS_MAX).  /diag is optional: a site that refuses it to us is
+ * probed from /jobs as before. */
 static hpcl_rc rest_probe(struct hpcl__site *site, hpcl_ctx *ctx,
                           const struct hpcl__jobdesc *desc,
                           struct hpcl_probe *probe)
@@ -390,15 +519,21 @@ static hpcl_rc rest_probe(struct hpcl__site *site, hpcl_ctx *ctx,
     struct hpcl__rest_answer parts = {{0}, NULL}, nodes = {{0}, NULL};
     struct hpcl__rest_answer diag = {{0}, NULL}, jobs = {{0}, NULL};
     struct hpcl__rest_view view = {NULL, NULL, NULL, NULL};
+    struct hpcl__rest_probe_cache *c = hpcl__rest_probe_cache(site->state);
     const char *part = desc->partition ? desc->partition
                                        : site->conf->partition;
     int need = 0;
-    hpcl_rc rc;
+    hpcl_rc rc = HPCL_OK;
 
-    if ((rc = probe_get(site, ctx, "/partitions", "the list of partitions",
-                        &parts)) == HPCL_OK &&
-        (rc = probe_get(site, ctx, "/nodes", "the list of nodes",
-                        &nodes)) == HPCL_OK) {
+    if (c->partitions != NULL && hpcl__now() - c->at < PROBE_CACHE_S) {
+        view.partitions = c->partitions; /* read a moment ago */
+        view.nodes = c->nodes;
+        view.diag = c->diag;
+    } else if ((rc = probe_get(site, ctx, "/partitions",
+                               "the list of partitions", &parts)) ==
+                   HPCL_OK &&
+               (rc = probe_get(site, ctx, "/nodes", "the list of nodes",
+                               &nodes)) == HPCL_OK) {
         view.partitions = parts.root;
         view.nodes = nodes.root;
         if (probe_get(site, ctx, "/diag", "the controller's statistics",
@@ -410,12 +545,28 @@ static hpcl_rc rest_probe(struct hpcl__site *site, hpcl_ctx *ctx,
                       hpcl_ctx_errmsg(ctx));
             hpcl__clear_error(ctx);
         }
+        json_decref(c->partitions);
+        json_decref(c->nodes);
+        json_decref(c->diag);
+        c->partitions = json_incref(parts.root);
+        c->nodes = json_incref(nodes.root);
+        c->diag = json_incref(diag.root);
+        c->at = hpcl__now();
+    }
+    if (rc == HPCL_OK)
         rc = hpcl__rest_estimate(ctx, site->conf->name, &view, desc, part,
                                  time(NULL), probe, &need);
-    }
-    if (rc == HPCL_OK && need &&
-        (rc = probe_get(site, ctx, "/jobs", "the list of jobs", &jobs)) ==
-            HPCL_OK) {
+    if (rc == HPCL_OK && need && view.diag != NULL &&
+        queue_of(view.diag) > PROBE_JOBS_MAX) {
+        /* No estimate rather than a read that grows with the queue. */
+        hpcl__log(ctx, HPCL_LOG_DEBUG, "site %s: the job does not fit in "
+                  "the free nodes now, and the queue (%lld jobs) is too "
+                  "long to read: start unknown", site->conf->name,
+                  queue_of(view.diag));
+        probe->start_time = 0;
+    } else if (rc == HPCL_OK && need &&
+               (rc = probe_get(site, ctx, "/jobs", "the list of jobs",
+                               &jobs)) == HPCL_OK) {
         view.jobs = jobs.root;
         rc = hpcl__rest_estimate(ctx, site->conf->name, &view, desc, part,
                                  time(NULL), probe, &need);

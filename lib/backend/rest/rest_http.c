@@ -22,7 +22,28 @@
 #include "backend/rest/rest.h"
 
 #define CONNECT_TIMEOUT_MS 2000L
-#define REPLY_MAX (256u << 20) /* a /jobs answer of a large site fits */
+/* The most an answer may be, by what was asked: the whole queue of a
+ * large site (20,000 jobs of about 5 KB in v0.0.42) in /jobs, an array
+ * of 10,000 tasks in /job/{id}, every node in /nodes; a few KB anywhere
+ * else.  Beyond that the transfer stops: the memory a site can make
+ * hpclaunch take is bounded by what was asked. */
+#define REPLY_MAX_LIST (256u << 20)
+#define REPLY_MAX_JOB (64u << 20)
+#define REPLY_MAX_OTHER (4u << 20)
+
+static size_t reply_max(const struct hpcl__rest_req *req)
+{
+    if (strcmp(req->path, "/jobs") == 0)
+        return REPLY_MAX_LIST;
+    if (strncmp(req->path, "/job/", 5) == 0 &&
+        strcmp(req->method, "GET") == 0)
+        return REPLY_MAX_JOB;
+    if (strcmp(req->path, "/nodes") == 0 ||
+        strcmp(req->path, "/partitions") == 0 ||
+        strncmp(req->path, "db:", 3) == 0)
+        return REPLY_MAX_JOB;
+    return REPLY_MAX_OTHER;
+}
 #define TOKEN_HEADER "X-SLURM-USER-TOKEN: "
 
 /* The body of a request, handed to curl through a read callback so that
@@ -43,7 +64,13 @@ struct hpcl__rest {
     char release[32];           /* Slurm release, "" until a reply said */
     long timeout_ms;
     char errbuf[CURL_ERROR_SIZE];
+    struct hpcl__rest_probe_cache cache; /* rest_driver.c */
 };
+
+struct hpcl__rest_probe_cache *hpcl__rest_probe_cache(struct hpcl__rest *r)
+{
+    return &r->cache;
+}
 
 /* libcurl's entry points; hpcl__rest_new() loads them. */
 #define cu (&hpcl__curl)
@@ -56,6 +83,13 @@ const char *hpcl__rest_site_name(const struct hpcl__rest *r)
 const char *hpcl__rest_user(const struct hpcl__rest *r)
 {
     return r->user;
+}
+
+const char *hpcl__rest_token_from(const struct hpcl__rest *r)
+{
+    return r->conf->token_file != NULL ? r->conf->token_file
+           : r->conf->token_env != NULL ? r->conf->token_env
+                                        : "(none)";
 }
 
 const char *hpcl__rest_url(const struct hpcl__rest *r)
@@ -238,6 +272,9 @@ void hpcl__rest_free(struct hpcl__rest *r)
     hpcl__rest_drop_token(r);
     if (r->curl != NULL)
         cu->easy_cleanup(r->curl); /* closes the kept connection */
+    json_decref(r->cache.partitions); /* jansson is loaded when any is */
+    json_decref(r->cache.nodes);
+    json_decref(r->cache.diag);
     free(r->user);
     free(r);
 }
@@ -324,16 +361,28 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
 {
     struct hpcl__rest_reply *reply = arg;
     size_t len = size * n;
-    char *grown;
 
-    if (len > REPLY_MAX - reply->len)
+    if (len > reply->max - reply->len) {
+        reply->too_large = 1;
         return 0; /* curl ends the transfer with CURLE_WRITE_ERROR */
-    if ((grown = realloc(reply->body, reply->len + len + 1)) == NULL)
-        return 0;
-    memcpy(grown + reply->len, p, len);
-    reply->body = grown;
+    }
+    /* Doubling: a 200 MB answer comes in 16 KB pieces. */
+    if (reply->len + len + 1 > reply->cap) {
+        size_t cap = reply->cap > 0 ? reply->cap : 65536;
+        char *grown;
+
+        while (cap < reply->len + len + 1)
+            cap *= 2;
+        if (cap > reply->max + 1)
+            cap = reply->max + 1;
+        if ((grown = realloc(reply->body, cap)) == NULL)
+            return 0;
+        reply->body = grown;
+        reply->cap = cap;
+    }
+    memcpy(reply->body + reply->len, p, len);
     reply->len += len;
-    grown[reply->len] = '\0';
+    reply->body[reply->len] = '\0';
     return len;
 }
 
@@ -460,6 +509,7 @@ hpcl_rc hpcl__rest_send(struct hpcl__rest *r, hpcl_ctx *ctx,
     int db;
 
     memset(reply, 0, sizeof *reply);
+    reply->max = reply_max(req);
     if ((rc = load_headers(r, ctx)) != HPCL_OK)
         return rc;
     /* "db:/job/7" is below /slurmdb/<version> (rest_acct.c). */
@@ -490,8 +540,16 @@ hpcl_rc hpcl__rest_send(struct hpcl__rest *r, hpcl_ctx *ctx,
         e = CURLE_OUT_OF_MEMORY;
     if (e == CURLE_OK)
         return HPCL_OK;
-    rc = transfer_fail(r, ctx, req, e,
-                       maybe_sent(r->curl, e, &b, req->body != NULL));
+    if (reply->too_large)
+        rc = hpcl__fail(ctx, req->changes ? HPCL_E_AMBIGUOUS : HPCL_E_REST,
+                        "site %s: the answer to %s is larger than %zu MiB, "
+                        "more than hpclaunch reads for it: not read%s%s",
+                        r->conf->name, req->what, reply->max >> 20,
+                        req->changes ? "; " : "",
+                        req->changes ? req->maybe : "");
+    else
+        rc = transfer_fail(r, ctx, req, e,
+                           maybe_sent(r->curl, e, &b, req->body != NULL));
     hpcl__rest_reply_free(reply);
     return rc;
 }

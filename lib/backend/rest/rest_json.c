@@ -8,6 +8,8 @@
  */
 #include "config.h"
 
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -18,22 +20,66 @@
 
 /* --- reading ------------------------------------------------------------ */
 
-/* A plain number, or v0.0.4x's {set, infinite, number}. */
-static enum hpcl__num num_of(const json_t *v, long long *out)
+/* The value of a plain number, or of v0.0.4x's {set, infinite, number}. */
+static const json_t *num_value(const json_t *v, enum hpcl__num *kind)
 {
+    *kind = HPCL__NUM_SET;
     if (json_is_object(v)) {
-        if (json_is_true(json_object_get(v, "infinite")))
-            return HPCL__NUM_INFINITE;
-        if (!json_is_true(json_object_get(v, "set")))
-            return HPCL__NUM_UNSET;
+        if (json_is_true(json_object_get(v, "infinite"))) {
+            *kind = HPCL__NUM_INFINITE;
+            return NULL;
+        }
+        if (!json_is_true(json_object_get(v, "set"))) {
+            *kind = HPCL__NUM_UNSET;
+            return NULL;
+        }
         v = json_object_get(v, "number");
     }
-    if (json_is_integer(v))
+    return v;
+}
+
+static enum hpcl__num num_of(const json_t *v, long long *out)
+{
+    enum hpcl__num kind;
+    double d;
+
+    if ((v = num_value(v, &kind)) == NULL)
+        return kind;
+    if (json_is_integer(v)) {
         *out = json_integer_value(v);
-    else if (json_is_real(v))
-        *out = (long long)json_real_value(v);
-    else
+        return HPCL__NUM_SET;
+    }
+    if (!json_is_real(v))
         return HPCL__NUM_UNSET;
+    /* Converting a double outside long long's range is undefined (1e300
+     * from a hostile site): such a number is no number.  2^63 itself is
+     * the first double past LLONG_MAX. */
+    d = json_real_value(v);
+    if (!isfinite(d) || d < -0x1p63 || d >= 0x1p63)
+        return HPCL__NUM_BAD;
+    *out = (long long)d;
+    return HPCL__NUM_SET;
+}
+
+enum hpcl__num hpcl__json_id(const json_t *obj, const char *key,
+                             uint32_t *out)
+{
+    enum hpcl__num kind;
+    const json_t *v = json_object_get(obj, key);
+    json_int_t n;
+
+    *out = 0;
+    if (v == NULL || json_is_null(v))
+        return HPCL__NUM_UNSET;
+    if ((v = num_value(v, &kind)) == NULL)
+        return kind == HPCL__NUM_INFINITE ? HPCL__NUM_BAD : kind;
+    /* Slurm's ids are 32-bit: 2^32 + 5 read as a uint32_t would be job 5,
+     * another job; NO_VAL (2^32 - 2) and INFINITE (2^32 - 1) are no job.
+     * A float or a string is not an id either. */
+    if (!json_is_integer(v) || (n = json_integer_value(v)) < 0 ||
+        (unsigned long long)n > HPCL__ID_MAX)
+        return HPCL__NUM_BAD;
+    *out = (uint32_t)n;
     return HPCL__NUM_SET;
 }
 
@@ -229,8 +275,8 @@ static int shell_status(const json_t *job)
         if ((hpcl__json_has(status, "SIGNALED") ||
              hpcl__json_has(status, "CORE_DUMPED")) &&
             hpcl__json_num(json_object_get(ec, "signal"), "id", &n) ==
-                HPCL__NUM_SET && n > 0)
-            return 128 + (int)n;
+                HPCL__NUM_SET && n > 0 && n < 128)
+            return 128 + (int)n; /* a signal number: below 128 */
         return (int)hpcl__json_int(ec, "return_code", 0);
     }
     st = (int)hpcl__json_int(job, "exit_code", 0);
@@ -239,17 +285,53 @@ static int shell_status(const json_t *job)
     return WEXITSTATUS(st);
 }
 
-void hpcl__rest_jobrec(struct hpcl__jobrec *r, const json_t *j)
+/* The signal that ended the job, 0 when none: the same two shapes. */
+static int term_signal(const json_t *job)
+{
+    const json_t *ec = json_object_get(job, "exit_code");
+    long long n = 0;
+    int st;
+
+    if (json_is_object(ec)) {
+        const json_t *status = json_object_get(ec, "status");
+        if ((hpcl__json_has(status, "SIGNALED") ||
+             hpcl__json_has(status, "CORE_DUMPED")) &&
+            hpcl__json_num(json_object_get(ec, "signal"), "id", &n) ==
+                HPCL__NUM_SET && n > 0 && n < 128)
+            return (int)n;
+        return 0;
+    }
+    st = (int)hpcl__json_int(job, "exit_code", 0);
+    return WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+}
+
+/* The members of a job record that the readers here and in rest_probe.c
+ * use: /jobs and /job/{id} answers keep only these (rest_slim.c), so a
+ * reader of another member must add it here. */
+const char *const hpcl__rest_job_keys[] = {
+    "array_job_id", "array_task_id", "array_task_string", "batch_host",
+    "comment", "current_working_directory", "end_time", "exit_code",
+    "gres_detail", "job_id", "job_resources", "job_state", "name", "nodes",
+    "partition", "standard_error", "standard_output", "start_time",
+    "state_description", "state_reason", "user_name", NULL};
+
+const char *hpcl__rest_jobrec(struct hpcl__jobrec *r, const json_t *j)
 {
     /* v0.0.38: null, v0.0.4x: set:false, when not one task. */
-    long long task = hpcl__json_int(j, "array_task_id", -1);
+    uint32_t task;
+    enum hpcl__num tk = hpcl__json_id(j, "array_task_id", &task);
 
     memset(r, 0, sizeof *r);
     r->state = hpcl__rest_job_state(j);
     r->exit_code = hpcl_state_is_terminal(r->state) ? shell_status(j) : -1;
-    r->job_id = (uint32_t)hpcl__json_int(j, "job_id", 0);
-    r->array_job_id = (uint32_t)hpcl__json_int(j, "array_job_id", 0);
-    r->array_task_id = task < 0 ? HPCL__NO_TASK : (uint32_t)task;
+    r->term_signal = hpcl_state_is_terminal(r->state) ? term_signal(j) : -1;
+    if (hpcl__json_id(j, "job_id", &r->job_id) == HPCL__NUM_BAD)
+        return "job_id";
+    if (hpcl__json_id(j, "array_job_id", &r->array_job_id) == HPCL__NUM_BAD)
+        return "array_job_id";
+    if (tk == HPCL__NUM_BAD)
+        return "array_task_id";
+    r->array_task_id = tk == HPCL__NUM_SET ? task : HPCL__NO_TASK;
     r->array_tasks = hpcl__json_str(j, "array_task_string");
     r->name = hpcl__json_str(j, "name");
     r->user = hpcl__json_str(j, "user_name");
@@ -263,6 +345,7 @@ void hpcl__rest_jobrec(struct hpcl__jobrec *r, const json_t *j)
     r->reason = hpcl__json_str(j, "state_reason");
     r->reason_desc = hpcl__json_str(j, "state_description");
     r->comment = hpcl__json_str(j, "comment");
+    return NULL;
 }
 
 int hpcl__rest_find_key(const json_t *jobs, const char *key, uint32_t *id)
@@ -276,12 +359,19 @@ int hpcl__rest_find_key(const json_t *jobs, const char *key, uint32_t *id)
      * of the list (all records of an array carry the same comment). */
     json_array_foreach(jobs, i, j) {
         const char *c = hpcl__json_str(j, "comment");
-        uint32_t jid = (uint32_t)hpcl__json_int(j, "array_job_id", 0);
+        uint32_t jid = 0, arr = 0;
 
-        if (jid == 0)
-            jid = (uint32_t)hpcl__json_int(j, "job_id", 0);
-        if (c != NULL && hpcl__key_from_comment(found, c) &&
-            strcmp(found, key) == 0 && jid != 0 && (best == 0 || jid < best))
+        if (c == NULL || !hpcl__key_from_comment(found, c) ||
+            strcmp(found, key) != 0)
+            continue;
+        /* The job is there, but under no id that can be trusted: that is
+         * not "no such job" (which would let it be submitted again). */
+        if (hpcl__json_id(j, "array_job_id", &arr) == HPCL__NUM_BAD ||
+            hpcl__json_id(j, "job_id", &jid) == HPCL__NUM_BAD)
+            return -1;
+        if (arr != 0)
+            jid = arr;
+        if (jid != 0 && (best == 0 || jid < best))
             best = jid;
     }
     if (best == 0)

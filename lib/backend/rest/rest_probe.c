@@ -35,6 +35,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,39 @@ struct ending {
     const json_t *job;
 };
 
+/* --- counts from the site ----------------------------------------------- */
+
+/*
+ * Every count a reply gives (CPUs, GPUs, threads, cores) is clamped to
+ * 0..COUNT_MAX when read, and sums and products of counts saturate there:
+ * a hostile or broken slurmrestd sending 2^63 or -2^63 must not reach
+ * signed overflow (undefined) in cpus - alloc or cores * threads.  The
+ * sum of two clamped counts still fits in a long, and no real node comes
+ * near the clamp, so it changes no real answer.
+ */
+#define COUNT_MAX (LONG_MAX / 4)
+
+static long count_of(long long v)
+{
+    return v < 0 ? 0 : v > COUNT_MAX ? COUNT_MAX : (long)v;
+}
+
+static long count_add(long a, long b)
+{
+    return count_of((long long)a + b); /* both within 0..COUNT_MAX */
+}
+
+static long count_mul(long a, long b)
+{
+    /* a and b are clamped counts, whose product may not fit */
+    return a != 0 && b > COUNT_MAX / a ? COUNT_MAX : a * b;
+}
+
+static long json_count(const json_t *obj, const char *key, long long dflt)
+{
+    return count_of(hpcl__json_int(obj, key, dflt));
+}
+
 /* --- reading the replies ------------------------------------------------- */
 
 /* GPUs in a gres string such as "gpu:4", "gpu:a100:2(IDX:0,2),nic:1":
@@ -80,7 +114,8 @@ static long gres_gpus(const char *s)
             const char *colon = s + (end < len ? end : len);
             while (colon > s && colon[-1] != ':')
                 colon--;
-            total += strtol(colon, NULL, 10);
+            /* strtoll saturates; a "gpu:-3" counts none. */
+            total = count_add(total, count_of(strtoll(colon, NULL, 10)));
         }
         s += len + (s[len] == ',');
     }
@@ -154,15 +189,18 @@ static int node_state_is(const json_t *node, const char *state)
 static void node_from(struct node *n, const json_t *j)
 {
     n->name = hpcl__json_str(j, "name");
-    n->cpus = (long)hpcl__json_int(j, "cpus", 0);
-    /* v0.0.38 idle_cpus, v0.0.4x alloc_idle_cpus. */
-    n->free_cpus = (long)hpcl__json_int(
+    n->cpus = json_count(j, "cpus", 0);
+    /* v0.0.38 idle_cpus, v0.0.4x alloc_idle_cpus; free never exceeds the
+     * node (both clamped: the difference cannot overflow). */
+    n->free_cpus = json_count(
         j, json_object_get(j, "alloc_idle_cpus") ? "alloc_idle_cpus"
                                                  : "idle_cpus",
-        n->cpus - hpcl__json_int(j, "alloc_cpus", 0));
+        n->cpus - json_count(j, "alloc_cpus", 0));
+    if (n->free_cpus > n->cpus)
+        n->free_cpus = n->cpus;
     n->gpus = gres_gpus(hpcl__json_str(j, "gres"));
-    n->free_gpus = n->gpus - gres_gpus(hpcl__json_str(j, "gres_used"));
-    n->threads = (long)hpcl__json_int(j, "threads", 1);
+    n->free_gpus = count_of(n->gpus - gres_gpus(hpcl__json_str(j, "gres_used")));
+    n->threads = json_count(j, "threads", 1);
     if (n->threads < 1)
         n->threads = 1;
     n->usable = (node_state_is(j, "idle") || node_state_is(j, "mixed") ||
@@ -306,6 +344,7 @@ static long alloc_cores(const json_t *an)
     json_object_foreach(json_object_get(an, "sockets"), k1, sock) {
         json_object_foreach(json_object_get(sock, "cores"), k2, core) {
             const char *s = json_string_value(core);
+            /* bounded by the reply's size: no overflow */
             cores += s != NULL && strncmp(s, "allocated", 9) == 0;
         }
     }
@@ -321,8 +360,8 @@ static void give_back(struct node *v, size_t n, const char *name,
 
     if (x == NULL)
         return;
-    x->free_cpus += cpus;
-    x->free_gpus += gres_gpus(gres);
+    x->free_cpus = count_add(x->free_cpus, count_of(cpus));
+    x->free_gpus = count_add(x->free_gpus, gres_gpus(gres));
     if (x->free_cpus > x->cpus)
         x->free_cpus = x->cpus;
     if (x->free_gpus > x->gpus)
@@ -343,8 +382,7 @@ static void release(struct node *v, size_t n, const json_t *job)
 
     json_array_foreach(alloc, i, an) {
         give_back(v, n, hpcl__json_str(an, "name"),
-                  (long)hpcl__json_int(json_object_get(an, "cpus"), "count",
-                                      0),
+                  json_count(json_object_get(an, "cpus"), "count", 0),
                   json_string_value(json_array_get(gres, i)));
     }
     json_array_foreach(json_object_get(res, "allocated_nodes"), i, an) {
@@ -353,7 +391,8 @@ static void release(struct node *v, size_t n, const json_t *job)
                              ? bsearch(&key, v, n, sizeof *v, by_name)
                              : NULL;
         if (x != NULL)
-            give_back(v, n, key.name, alloc_cores(an) * x->threads,
+            give_back(v, n, key.name,
+                      count_mul(count_of(alloc_cores(an)), x->threads),
                       json_string_value(json_array_get(gres, i)));
     }
 }

@@ -83,6 +83,9 @@ extern const struct hpcl__backend_ops hpcl__slurm_lib_ops;
 hpcl_state hpcl__slurm_state(uint32_t job_state);
 int hpcl__slurm_shell_status(uint32_t wait_status);
 
+/* The signal in a wait(2) status (Slurm's ExitCode 0:N), 0 when none. */
+int hpcl__slurm_term_signal(uint32_t wait_status);
+
 /* slurm_acct.c: answer an ACCT request (u32 id, u32 the site file's
  * accounting key, str key in r) into out,
  * from the site's slurmdbd (libslurm's slurmdb interface). */

@@ -224,7 +224,9 @@ static hpcl_rc proxy_submit(struct hpcl__site *site, hpcl_ctx *ctx,
     if ((rc = ask(site, ctx, &req, 1, what, &frame, &r)) != HPCL_OK)
         return rc;
     *id = hpcl__wire_get_u32(&r);
-    return finish(site, ctx, frame, &r, 1);
+    if ((rc = finish(site, ctx, frame, &r, 1)) == HPCL_OK && *id == 0)
+        return malformed(site, ctx, 1); /* "done" without an id */
+    return rc;
 }
 
 /* The records of a query, handed to fn. */
@@ -272,6 +274,7 @@ static hpcl_rc proxy_query(struct hpcl__site *site, hpcl_ctx *ctx,
 }
 
 static hpcl_rc proxy_list(struct hpcl__site *site, hpcl_ctx *ctx,
+                          const uint32_t *ids, size_t nids,
                           hpcl__jobrec_fn fn, void *arg)
 {
     struct hpcl__wbuf req;
@@ -279,7 +282,13 @@ static hpcl_rc proxy_list(struct hpcl__site *site, hpcl_ctx *ctx,
     unsigned char *frame;
     hpcl_rc rc;
 
+    if (nids > UINT32_MAX / 4)
+        return hpcl__fail(ctx, HPCL_E_INVAL, "site %s: %zu jobs are too "
+                          "many for one listing", site->conf->name, nids);
     hpcl__wire_begin(&req, HPCL__W_LIST);
+    hpcl__wire_u32(&req, (uint32_t)nids);
+    for (size_t k = 0; k < nids; k++)
+        hpcl__wire_u32(&req, ids[k]);
     if ((rc = ask(site, ctx, &req, 0, "the list of the user's jobs", &frame,
                   &r)) != HPCL_OK)
         return rc;

@@ -33,8 +33,8 @@
     X(array_tasks) X(name) X(user) X(batch_host) X(nodes) X(work_dir)      \
     X(std_out) X(std_err) X(reason) X(reason_desc) X(comment)
 #define REC_NUMBERS(X)                                                     \
-    X(state, hpcl_state) X(exit_code, int) X(job_id, uint32_t)             \
-    X(array_job_id, uint32_t) X(array_task_id, uint32_t)
+    X(state, hpcl_state) X(exit_code, int) X(term_signal, int)             \
+    X(job_id, uint32_t) X(array_job_id, uint32_t) X(array_task_id, uint32_t)
 
 /* --- writing --------------------------------------------------------- */
 

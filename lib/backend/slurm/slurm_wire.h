@@ -34,7 +34,7 @@
 #define HPCL__WIRE_FD 3
 
 /* Bumped whenever a frame's layout changes. */
-#define HPCL__WIRE_VERSION 1
+#define HPCL__WIRE_VERSION 2 /* 2: LIST carries the wanted ids */
 
 /* No frame is larger: a corrupt length must not allocate gigabytes. */
 #define HPCL__WIRE_MAX (64u << 20)
@@ -47,7 +47,7 @@ enum hpcl__wire_type {
     HPCL__W_FIND_KEY,
     HPCL__W_ACCT, /* lib/backend/slurm/slurm_acct.c */
     HPCL__W_IDENT, /* slurm_acct.c too */
-    HPCL__W_LIST,  /* every job of the user, one request */
+    HPCL__W_LIST,  /* the wanted jobs (u32 count, ids), few requests */
     HPCL__W_HELLO = 0x40,
     HPCL__W_REPLY
 };

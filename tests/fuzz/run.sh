@@ -1,0 +1,60 @@
+#!/bin/bash
+# Run the fuzz harnesses (tests/fuzz/README.md):
+#   run.sh smoke|long SRCDIR BUILDDIR HARNESS...
+# smoke: FUZZ_TIME seconds each (default 25); long: FUZZ_TIME seconds
+# (default 14400, the acceptance's 4 h) or FUZZ_RUNS executions each.
+# Each harness first replays its corpus (tests/fuzz/corpus/NAME: seeds
+# and every regression input), then fuzzes from there and the seeds made
+# from the fixtures (seeds.py); what it learns stays in
+# BUILDDIR/tests/fuzz/work/NAME.  A crash leaves its input in
+# BUILDDIR/tests/fuzz/findings/ and fails the run.  One line per harness
+# goes to BUILDDIR/tests/fuzz/summary.txt: executions, edges, seconds.
+set -uo pipefail
+mode=$1 src=$2 build=$3; shift 3
+case $mode in
+smoke) time_s=${FUZZ_TIME:-25} ;;
+long) time_s=${FUZZ_TIME:-14400} ;;
+*) echo "run.sh: unknown mode '$mode' (smoke or long)" >&2; exit 2 ;;
+esac
+out=$build/tests/fuzz
+mkdir -p "$out/findings" "$out/work" "$out/seeds"
+python3 "$src/tests/fuzz/seeds.py" "$src" "$out/seeds" || exit 1
+summary=$out/summary.txt
+: >"$summary"
+failed=0
+for bin in "$@"; do
+    name=$(basename "$bin"); name=${name#fuzz_}
+    corpus=$src/tests/fuzz/corpus/$name
+    work=$out/work/$name
+    mkdir -p "$work"
+    dirs=("$work" "$corpus")
+    [ -d "$out/seeds/$name" ] && dirs+=("$out/seeds/$name")
+    case $name in rest|topo_xml) max_len=131072 ;; *) max_len=8192 ;; esac
+    # hwloc's plugins leak in a module hwloc unloads: matched by their
+    # module, which only the slow unwinder sees (tests/fuzz/lsan.supp).
+    lsan=${LSAN_OPTIONS:-}
+    [ "$name" = topo_xml ] && [ -z "$lsan" ] &&
+        lsan=suppressions=$src/tests/fuzz/lsan.supp:fast_unwind_on_malloc=0:print_suppressions=0
+    limit=(-max_total_time="$time_s")
+    [ "$mode" = long ] && [ -n "${FUZZ_RUNS:-}" ] && limit=(-runs="$FUZZ_RUNS")
+    log=$out/$name.log
+    t0=$SECONDS
+    # Leaks are findings too; a run stops at the first one.
+    ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
+    UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+    LSAN_OPTIONS=$lsan \
+        "$bin" "${limit[@]}" -max_len=$max_len -timeout=10 -rss_limit_mb=2048 \
+        -print_final_stats=1 -artifact_prefix="$out/findings/$name-" \
+        "${dirs[@]}" >"$log" 2>&1
+    rc=$?
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+    cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)
+    line="$name: ${execs:-?} executions, ${cov:-?} edges (cov), $((SECONDS - t0)) s"
+    if [ $rc -ne 0 ]; then
+        line="$line: FINDING (exit $rc, see $log and $out/findings)"
+        failed=$((failed + 1))
+        grep -E 'ERROR|runtime error|SUMMARY|==[0-9]+==' "$log" | head -20
+    fi
+    echo "$line" | tee -a "$summary"
+done
+[ $failed -eq 0 ]
