@@ -88,7 +88,7 @@ max_wait = $1
 timeout = $2
 [site a]
 driver = slurmrestd
-url = https://127.0.0.1:$3
+url = http://127.0.0.1:$3
 token_file = $tmp/tok
 EOF
 }
