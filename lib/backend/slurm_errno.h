@@ -8,6 +8,8 @@
 #ifndef HPCL_BACKEND_SLURM_ERRNO_H
 #define HPCL_BACKEND_SLURM_ERRNO_H
 
+#include <errno.h>
+
 /* What a failure says about a request. */
 enum hpcl__se_class {
     HPCL__SE_OTHER = 0,  /* an answer: the request was refused */
@@ -38,6 +40,14 @@ enum hpcl__se_class {
     X(INCOMPLETE_PACKET, 5003, HPCL__SE_LOST)                              \
     X(SOCKET_TIMEOUT, 5004, HPCL__SE_LOST)                                 \
     X(ZERO_BYTES_SENT, 5005, HPCL__SE_NO_CONTACT)                          \
+    /* libslurm passes the socket's own errno through: a reset or a     \
+     * timeout after the request went out may follow its being done. */ \
+    X(SYS_EPIPE, EPIPE, HPCL__SE_LOST)                                     \
+    X(SYS_ECONNRESET, ECONNRESET, HPCL__SE_LOST)                           \
+    X(SYS_ETIMEDOUT, ETIMEDOUT, HPCL__SE_LOST)                             \
+    X(SYS_ECONNREFUSED, ECONNREFUSED, HPCL__SE_NO_CONTACT)                 \
+    X(SYS_EHOSTUNREACH, EHOSTUNREACH, HPCL__SE_NO_CONTACT)                 \
+    X(SYS_ENETUNREACH, ENETUNREACH, HPCL__SE_NO_CONTACT)                   \
     X(AUTH_CRED_INVALID, 6000, HPCL__SE_CRED) /* to 6099: auth plugins */
 
 enum hpcl__slurm_errno {

@@ -778,6 +778,11 @@ static void guard_lost_submit_answer_is_ambiguous(void **state)
     mock_use(fx, "errno=5004\n"); /* SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT */
     assert_int_equal(hpcl_job_submit(job, 0), HPCL_E_AMBIGUOUS);
     assert_has(hpcl_ctx_errmsg(fx->ctx), "may or may not");
+    /* The socket's own errno, as libslurm passes it through when
+     * slurmctld dies mid-request (seen in cli_faults.sh's burst). */
+    mock_set(fx, "errno=104\n"); /* ECONNRESET */
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_E_AMBIGUOUS);
+    assert_has(hpcl_ctx_errmsg(fx->ctx), "may or may not");
     mock_set(fx, "errno=2000\n"); /* ESLURM_INVALID_PARTITION_NAME */
     assert_int_equal(hpcl_job_set_partition(job, "foo"), HPCL_OK);
     assert_int_equal(hpcl_job_submit(job, 0), HPCL_E_SLURM);
