@@ -80,6 +80,19 @@ diag <"$work/wait3"
 check "wait --timeout 3 on three running jobs: exit 4 after 3-4 s, not 9 (took ${took} s)" \
     [ "$rc" -eq 4 -a "$took" -le 4 ]
 check "... and shows all three, RUNNING" [ "$(grep -c ' RUNNING ' "$work/wait3")" -eq 3 ]
+t0=$SECONDS
+"$H" wait --json --timeout 3 "${run3[@]}" >"$work/wait3.json" 2>/dev/null
+rc=$? took=$((SECONDS - t0))
+diag <"$work/wait3.json"
+check "wait --json --timeout 3 on the three: exit 4 after 3-4 s (took ${took} s)" \
+    [ "$rc" -eq 4 -a "$took" -le 4 ]
+check "... and gives all three, RUNNING, timed out" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+refs = sys.argv[2:]
+assert d["timed_out"] is True, d["timed_out"]
+assert sorted(j["ref"] for j in d["jobs"]) == sorted(refs), d["jobs"]
+assert all(j["state"] == "RUNNING" for j in d["jobs"]), d["jobs"]' "$work/wait3.json" "${run3[@]}"
 "$H" cancel "${run3[@]}"
 
 # --- usage errors -----------------------------------------------------------
