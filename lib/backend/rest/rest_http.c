@@ -458,16 +458,20 @@ static int before_sending(CURLcode e)
 }
 
 /* May the request have reached slurmrestd?  A body counts once curl had
- * all of it; a bodiless request once curl got past connecting (the
- * pre-transfer time is only set when the request is about to go out). */
+ * all of it, whatever the last error: when a kept connection dies after
+ * the body went out, curl reconnects to send it again, and a refused
+ * reconnect (slurmrestd stopping) ends as "could not connect" although
+ * the first copy may have been done.  A bodiless request counts once curl
+ * got past connecting (the pre-transfer time is only set when the request
+ * is about to go out). */
 static int maybe_sent(CURL *c, CURLcode e, const struct body *b, int body)
 {
     curl_off_t pre = 0;
 
-    if (before_sending(e))
-        return 0;
     if (body)
         return b->all_read;
+    if (before_sending(e))
+        return 0;
     if (cu->easy_getinfo(c, CURLINFO_PRETRANSFER_TIME_T, &pre) != CURLE_OK)
         return 1;
     return pre > 0;
