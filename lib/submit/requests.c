@@ -200,7 +200,15 @@ static hpcl_rc take_argv(hpcl_ctx *ctx, struct hpcl__jobdesc *d,
     return rc;
 }
 
-static hpcl_rc from_json(hpcl_ctx *ctx, const json_t *o,
+static hpcl_rc bad_number(hpcl_ctx *ctx, const char *key, const char *field)
+{
+    return hpcl__fail(ctx, HPCL_E_CONFIG, "cannot resubmit job %s: its stored "
+                      "request's '%s' is not a number it can hold (the "
+                      "requests file was edited or damaged); submit the job "
+                      "again without --resubmit", key, field);
+}
+
+static hpcl_rc from_json(hpcl_ctx *ctx, const char *key, const json_t *o,
                          struct hpcl__jobdesc *d)
 {
     hpcl_rc rc = HPCL_OK;
@@ -209,8 +217,18 @@ static hpcl_rc from_json(hpcl_ctx *ctx, const json_t *o,
     if (rc == HPCL_OK)                                                     \
         rc = take_str(ctx, d, o, #f, &d->f);
     STR_FIELDS(GET_STR)
+    /* Absent is 0; anything but an integer its field holds is refused,
+     * never wrapped into another value (2^32 + 1 tasks is not 1). */
 #define GET_NUM(f)                                                         \
-    d->f = (__typeof__(d->f))json_integer_value(json_object_get(o, #f));
+    if (rc == HPCL_OK) {                                                   \
+        const json_t *v_ = json_object_get(o, #f);                         \
+        json_int_t n_ = json_integer_value(v_);                            \
+        d->f = (__typeof__(d->f))n_;                                       \
+        if (v_ != NULL &&                                                  \
+            (!json_is_integer(v_) || (json_int_t)d->f != n_ ||             \
+             (n_ < 0 && (__typeof__(d->f))-1 > 0)))                        \
+            rc = bad_number(ctx, key, #f);                                 \
+    }
     NUM_FIELDS(GET_NUM)
     if (rc == HPCL_OK)
         rc = take_strings(ctx, json_object_get(o, "env"), &d->env,
@@ -274,7 +292,7 @@ hpcl_rc hpcl__sidecar_load(hpcl_ctx *ctx, const char *key,
     free(path);
     s = json_string_value(json_object_get(o, "site"));
     snprintf(site, HPCL__SITE_NAME_MAX + 1, "%s", s ? s : "");
-    rc = from_json(ctx, o, d);
+    rc = from_json(ctx, key, o, d);
     if (rc == HPCL_OK && d->script == NULL)
         rc = hpcl__fail(ctx, HPCL_E_CONFIG, "cannot resubmit job %s: its "
                         "stored request has no batch script", key);

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <cmocka.h>
 
@@ -13,6 +14,8 @@
     int main(void)                                                         \
     {                                                                      \
         const struct CMUnitTest tests[] = {__VA_ARGS__};                   \
+        /* A failure's message (stderr) next to its "not ok" (stdout). */  \
+        setvbuf(stdout, NULL, _IOLBF, 0);                                  \
         cmocka_set_message_output(CM_OUTPUT_TAP);                          \
         return cmocka_run_group_tests(tests, setup, teardown);             \
     }

@@ -126,7 +126,8 @@ static int answer(int fd, const struct rest_route *rt)
     return keep;
 }
 
-/* One request on fd; returns 1 to keep the connection open. */
+/* One request on fd; returns 1 to keep the connection open, 0 to close
+ * it, -1 to close it and stop listening. */
 static int serve_one(int fd, const struct rest_route *routes,
                      const struct rest_opts *o, const char *dir, int *nreq,
                      char *buf)
@@ -140,7 +141,7 @@ static int serve_one(int fd, const struct rest_route *routes,
     save(dir, name, buf, len, 0);
     if (o->close_from >= 0 && *nreq >= o->close_from) {
         (*nreq)++;
-        return 0;
+        return o->then_refuse ? -1 : 0;
     }
     (*nreq)++;
     if (o->delay_ms > 0) {
@@ -171,10 +172,16 @@ static void serve(int lfd, const struct rest_route *routes,
                 close(cfd);
             cfd = fd;
             save(dir, "conns", "c", 1, 1);
-        } else if (cfd >= 0 && p[1].revents != 0 &&
-                   !serve_one(cfd, routes, o, dir, &nreq, buf)) {
-            close(cfd);
-            cfd = -1;
+        } else if (cfd >= 0 && p[1].revents != 0) {
+            int keep = serve_one(cfd, routes, o, dir, &nreq, buf);
+            if (keep <= 0) {
+                close(cfd);
+                cfd = -1;
+            }
+            if (keep < 0) {
+                close(lfd);
+                lfd = -1; /* poll skips it */
+            }
         }
     }
 }
@@ -212,7 +219,7 @@ int rest_closed_port(void)
 int rest_server_start(struct rest_server *s, const struct rest_route *routes,
                       const struct rest_opts *opts)
 {
-    static const struct rest_opts dflt = {0, -1};
+    static const struct rest_opts dflt = {0, -1, 0};
     int lfd;
 
     memset(s, 0, sizeof *s);

@@ -23,6 +23,7 @@ struct rest_opts {
     int delay_ms;   /* wait this long before each answer */
     int close_from; /* from this request on (0-based), read it and close
                      * the connection without answering; -1: never */
+    int then_refuse; /* and stop listening then: reconnects are refused */
 };
 
 struct rest_server {

@@ -1215,6 +1215,41 @@ static void torn_files_then_resubmit(void **state)
     hpcl_job_destroy(job);
 }
 
+/* A stored request whose number does not fit its field (edited or
+ * damaged file) is refused by name, never wrapped: 2^32 + 1 tasks would
+ * otherwise be resubmitted as 1. */
+static void stored_number_out_of_range_is_refused(void **state)
+{
+    struct fx *x = *state;
+    hpcl_job *job = new_job(x), *again = NULL;
+    char requests[160], *text, *at;
+    size_t len;
+    FILE *f;
+
+    snprintf(requests, sizeof requests, "%s/state/requests", x->dir);
+    assert_int_equal(hpcl_job_set_site(job, "beta"), HPCL_OK);
+    assert_int_equal(hpcl_job_submit(job, 0), HPCL_OK);
+    assert_non_null(f = fopen(requests, "r"));
+    assert_non_null(text = calloc(1, 1 << 16));
+    len = fread(text, 1, (1 << 16) - 1, f);
+    fclose(f);
+    assert_true(len > 0);
+    assert_non_null(at = strstr(text, "\"ntasks\":"));
+    assert_non_null(f = fopen(requests, "w"));
+    fprintf(f, "%.*s\"ntasks\":4294967297,\"x\":%s",
+            (int)(at - text), text, at + strlen("\"ntasks\":"));
+    fclose(f);
+    fakes[1].query_rc = HPCL_E_NOJOB; /* beta lost it */
+    assert_int_equal(hpcl_job_resubmit(&again, x->ctx, hpcl_job_key(job), 0),
+                     HPCL_E_CONFIG);
+    assert_null(again);
+    assert_has(hpcl_ctx_errmsg(x->ctx), "stored request's 'ntasks' is not "
+                                        "a number it can hold");
+    assert_has(hpcl_ctx_errmsg(x->ctx), hpcl_job_key(job));
+    free(text);
+    hpcl_job_destroy(job);
+}
+
 /* Journal and requests file found readable by others are made 0600
  * again, with a warning naming them. */
 static void loose_modes_are_fixed(void **state)
@@ -1296,4 +1331,6 @@ HPCL_TEST_MAIN(NULL, NULL, T(choice_home_within_max_wait),
                T(jobs_other_cluster_same_label),
                T(submit_without_id_is_ambiguous),
                T(submit_outcome_unwritable_keeps_ref),
-               T(torn_files_then_resubmit), T(loose_modes_are_fixed))
+               T(torn_files_then_resubmit),
+               T(stored_number_out_of_range_is_refused),
+               T(loose_modes_are_fixed))

@@ -265,7 +265,7 @@ static void rest_token_file_mode_refused(void **state)
 
 static void rest_slow_answer_is_ambiguous(void **state)
 {
-    const struct rest_opts slow = {1500, -1};
+    const struct rest_opts slow = {1500, -1, 0};
     struct fx *f = *state;
     struct hpcl__jobdesc d = desc_a();
     uint32_t id;
@@ -283,7 +283,7 @@ static void rest_slow_answer_is_ambiguous(void **state)
 
 static void rest_closed_connection_is_ambiguous(void **state)
 {
-    const struct rest_opts shut = {0, 0};
+    const struct rest_opts shut = {0, 0, 0};
     struct fx *f = *state;
     struct hpcl__jobdesc d = desc_a();
     uint32_t id;
@@ -301,7 +301,25 @@ static void rest_closed_connection_is_ambiguous(void **state)
  * the answer; a submit must not go out twice. */
 static void rest_no_resend_on_reused_connection(void **state)
 {
-    const struct rest_opts second = {0, 1};
+    const struct rest_opts second = {0, 1, 0};
+    struct fx *f = *state;
+    struct hpcl__jobdesc d = desc_a();
+    uint32_t id;
+    hpcl_rc rc;
+
+    open_site(f, any_ok, &second);
+    assert_int_equal(f->site.ops->submit(&f->site, f->ctx, &d, &id), HPCL_OK);
+    rc = f->site.ops->submit(&f->site, f->ctx, &d, &id);
+    expect_fail(f, rc, HPCL_E_AMBIGUOUS, "the job may exist");
+    assert_int_equal(rest_server_nreq(&f->srv), 2);
+}
+
+/* The same, slurmrestd then stopping: curl's reconnect to send the
+ * submit again is refused, and its last error ("could not connect") must
+ * not hide that the first copy went out. */
+static void rest_refused_reconnect_after_sent_is_ambiguous(void **state)
+{
+    const struct rest_opts second = {0, 1, 1};
     struct fx *f = *state;
     struct hpcl__jobdesc d = desc_a();
     uint32_t id;
@@ -377,6 +395,7 @@ HPCL_TEST_MAIN(NULL, NULL,
                T(rest_slow_answer_is_ambiguous),
                T(rest_closed_connection_is_ambiguous),
                T(rest_no_resend_on_reused_connection),
+               T(rest_refused_reconnect_after_sent_is_ambiguous),
                T(rest_refused_is_unreachable),
                T(rest_wrong_api_version),
                T(rest_echoed_token_not_quoted))
