@@ -106,8 +106,9 @@ const char *cli_job_end(char *buf, size_t size, int exit_code, int sig);
 
 /* cli/text.c: text from a site fit for a terminal: control characters
  * and bytes that are not UTF-8 as \xHH, cut at about 1000 bytes.  The
- * result is one of 8 buffers used in turn: enough for one printf of a
- * table row, not to keep.  NULL for NULL. */
+ * result is text itself when nothing needs changing, else one of 8
+ * buffers used in turn: enough for one printf of a table row, not to
+ * keep.  NULL for NULL. */
 const char *cli_text(const char *text);
 
 /* jansson, for the commands that read the library's JSON (sites, jobs):

@@ -209,7 +209,9 @@ void cli_doc_end(void)
             char *v = doc.set[i] ? hpcl__jw_finish(&doc.member[i]) : NULL;
 
             hpcl__jw_key(&w, layout[doc.kind].members[i]);
-            hpcl__jw_raw(&w, v != NULL && v[0] != '\0' ? v : "null");
+            /* Members are compact already: printed as they are. */
+            hpcl__jw_raw_out(&w, stdout, v != NULL && v[0] != '\0' ? v
+                                                                   : "null");
             free(v);
             doc.set[i] = 0;
         }

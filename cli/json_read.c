@@ -6,10 +6,13 @@
 
 #include "json_read.h"
 
+#include "../lib/core/json_write.h"
+
 #define MAX_DEPTH 64
 
 struct reader {
     const char *p;
+    const char *end; /* the text's NUL */
     int depth;
 };
 
@@ -113,12 +116,14 @@ static const char *string_end(const struct reader *r)
 {
     const char *end = r->p + 1;
 
-    while (*end != '"') {
+    for (;;) {
+        end += hpcl__json_plain_run(end, (size_t)(r->end - end));
+        if (*end == '"')
+            return end;
         if ((unsigned char)*end < 0x20)
             return NULL; /* the end of the text, or a raw control */
         end += *end == '\\' && end[1] != '\0' ? 2 : 1;
     }
-    return end;
 }
 
 /* The string literal at r->p, up to end, decoded into o (NUL-terminated;
@@ -129,9 +134,13 @@ static int decode(struct reader *r, const char *end, char *o)
     const char *p = r->p + 1;
 
     while (p < end) {
-        if (*p != '\\')
-            *o++ = *p++;
-        else if (p++, escape(&p, &o) != 0 || p > end)
+        const char *bs = memchr(p, '\\', (size_t)(end - p));
+        size_t run = (size_t)((bs != NULL ? bs : end) - p);
+
+        memcpy(o, p, run); /* the text up to the next escape at once */
+        o += run;
+        p += run;
+        if (p < end && (p++, escape(&p, &o) != 0 || p > end))
             return -1;
     }
     *o = '\0';
@@ -280,7 +289,7 @@ static struct cli_json *value(struct reader *r)
 
 struct cli_json *cli_json_parse(const char *text)
 {
-    struct reader r = {text, 0};
+    struct reader r = {text, text + strlen(text), 0};
     struct cli_json *j = value(&r);
 
     if (j == NULL)
@@ -408,7 +417,7 @@ int cli_json_rows(const char *text,
                   void (*fn)(const struct cli_json_row *row, void *arg),
                   void *arg)
 {
-    struct reader r = {text, 0};
+    struct reader r = {text, text + strlen(text), 0};
     struct cli_json_row one;
     char *buf = malloc(strlen(text) + 1); /* a row decodes into less */
 

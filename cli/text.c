@@ -40,6 +40,12 @@ const char *cli_text(const char *text)
 
     if (text == NULL)
         return NULL;
+    /* Printable ASCII that fits a cell, nearly every value: as it is. */
+    while (*s >= 0x20 && *s < 0x7f)
+        s++;
+    if (*s == '\0' && (size_t)(s - (const unsigned char *)text) < cap - 5)
+        return text;
+    s = (const unsigned char *)text;
     while (*s != '\0' && o + 5 < cap) {
         size_t n = *s < 0x80 ? (*s >= 0x20 && *s != 0x7f) : utf8_len(s);
 

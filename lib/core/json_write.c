@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "json_write.h"
 
@@ -102,10 +103,11 @@ static void put_string(struct hpcl__buf *b, const char *s, size_t n)
     const unsigned char *run = p;
 
     hpcl__buf_put(b, "\"", 1);
-    while (p < end) {
+    while ((p += hpcl__json_plain_run((const char *)p, (size_t)(end - p))) <
+           end) {
         size_t len = utf8_len(p, end);
 
-        if (len > 1 || (len == 1 && *p >= 0x20 && *p != '"' && *p != '\\')) {
+        if (len > 1) {
             p += len;
             continue;
         }
@@ -180,24 +182,39 @@ void hpcl__jw_null(struct hpcl__jw *w)
 
 void hpcl__jw_raw(struct hpcl__jw *w, const char *json)
 {
+    const char *p = json;
     int in_string = 0;
 
     before_value(w);
     /* Whitespace outside strings dropped: an indented text (a plan)
-     * inside a compact document stays compact. */
-    for (const char *p = json; *p != '\0'; p++) {
-        if (in_string && *p == '\\' && p[1] != '\0') {
-            hpcl__buf_put(&w->b, p, 2);
-            p++;
-            continue;
-        }
-        if (*p == '"')
+     * inside a compact document stays compact.  Copied a run at a time
+     * (a job listing can be tens of megabytes). */
+    while (*p != '\0') {
+        size_t run = strcspn(p, in_string ? "\"\\" : "\" \n\t\r");
+
+        hpcl__buf_put(&w->b, p, run);
+        p += run;
+        if (*p == '\\') {
+            hpcl__buf_put(&w->b, p, p[1] != '\0' ? 2 : 1);
+            p += p[1] != '\0' ? 2 : 1;
+        } else if (*p == '"') {
+            hpcl__buf_put(&w->b, p++, 1);
             in_string = !in_string;
-        else if (!in_string && (*p == ' ' || *p == '\n' || *p == '\t' ||
-                                *p == '\r'))
-            continue;
-        hpcl__buf_put(&w->b, p, 1);
+        } else if (*p != '\0') {
+            p++; /* whitespace between tokens */
+        }
     }
+}
+
+void hpcl__jw_raw_out(struct hpcl__jw *w, FILE *out, const char *json)
+{
+    before_value(w);
+    if (w->b.oom)
+        return; /* hpcl__jw_finish() says so */
+    if (w->b.len > 0)
+        fwrite(w->b.s, 1, w->b.len, out);
+    w->b.len = 0;
+    fputs(json, out);
 }
 
 void hpcl__jw_kstr(struct hpcl__jw *w, const char *key, const char *s)

@@ -20,6 +20,10 @@
 #ifndef HPCL_CORE_JSON_WRITE_H
 #define HPCL_CORE_JSON_WRITE_H
 
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "strbuf.h"
 
 struct hpcl__jw {
@@ -53,6 +57,12 @@ void hpcl__jw_null(struct hpcl__jw *w);
  * strings.  The caller vouches that json is one valid JSON value. */
 void hpcl__jw_raw(struct hpcl__jw *w, const char *json);
 
+/* The same for compact JSON text (another hpcl__jw's): what w holds so
+ * far, then json, go to out, not into w, which goes on empty -- a job
+ * listing of tens of megabytes is not copied again.  The caller prints
+ * the rest of w (hpcl__jw_finish) after. */
+void hpcl__jw_raw_out(struct hpcl__jw *w, FILE *out, const char *json);
+
 /* A key and its value at once, the common case. */
 void hpcl__jw_kstr(struct hpcl__jw *w, const char *key, const char *s);
 void hpcl__jw_kint(struct hpcl__jw *w, const char *key, long long v);
@@ -60,5 +70,33 @@ void hpcl__jw_kint(struct hpcl__jw *w, const char *key, long long v);
 /* The text, NUL-terminated, for the caller to free; NULL (and nothing
  * to free) when memory ran out or a caller marked w->b.oom. */
 char *hpcl__jw_finish(struct hpcl__jw *w);
+
+/* How many bytes at s (of n) a JSON string holds as they are: printable
+ * ASCII other than '"' and '\\'.  Eight bytes a step: the writer and the
+ * CLI's reader go through every byte of a long job listing. */
+static inline size_t hpcl__json_plain_run(const char *s, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101u, high = ones * 0x80;
+    size_t i = 0;
+
+    /* A word with a byte under 0x20, over 0x7F, or equal to '"' or '\\'
+     * sets a high bit (the first such byte borrows from nothing below
+     * it); a clean word sets none.  The byte loop then finds which. */
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+
+        memcpy(&x, s + i, 8);
+        if (((x - ones * 0x20) | ((x ^ ones * '"') - ones) |
+             ((x ^ ones * '\\') - ones) | x) & high)
+            break;
+    }
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
+            break;
+    }
+    return i;
+}
 
 #endif

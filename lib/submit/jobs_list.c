@@ -397,6 +397,21 @@ static int by_id(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* The index of a site the journal names, without an error message: a
+ * journal may name sites the site file no longer has, and formatting a
+ * message per entry was a fifth of listing a long journal.  0, or -1. */
+static int known_site(hpcl_ctx *ctx, const char *name, size_t *i)
+{
+    const struct hpcl__sites *sites;
+    const struct hpcl__site_conf *c;
+
+    if (name[0] == '\0' || hpcl__ctx_sites(ctx, &sites) != HPCL_OK ||
+        (c = hpcl__sites_get(sites, name)) == NULL)
+        return -1;
+    *i = (size_t)(c - sites->site);
+    return 0;
+}
+
 /* Does the entry's state ask its controller about its id? */
 static int asks_controller(const struct hpcl__jentry *e)
 {
@@ -430,8 +445,7 @@ static hpcl_rc list_sites(hpcl_ctx *ctx, struct run *run,
     }
     for (size_t k = 0; k < nsel; k++) {
         const struct hpcl__jentry *e = &s->entry[sel[k]];
-        if (!asks_controller(e) || e->site[0] == '\0' ||
-            hpcl__site_index(ctx, e->site, &sidx[k]) != HPCL_OK)
+        if (!asks_controller(e) || known_site(ctx, e->site, &sidx[k]) != 0)
             sidx[k] = SIZE_MAX;
     }
     for (size_t i = 0; i < nsites; i++) {
@@ -481,8 +495,22 @@ static void judge(hpcl_ctx *ctx, struct run *run, size_t k,
     size_t i;
 
     v->id = e->id;
-    if (e->site[0] == '\0' ||
-        hpcl__site_index(ctx, e->site, &i) != HPCL_OK) {
+    /* Settled by the journal alone, whatever the site file says now. */
+    switch (e->state) {
+    case HPCL__J_FAILED:
+        v->status = "not submitted";
+        return;
+    case HPCL__J_CANCELLED:
+        v->status = "cancelled";
+        return;
+    case HPCL__J_ENDED:
+    case HPCL__J_NEVENTS:
+        v->status = "ended";
+        return;
+    default:
+        break;
+    }
+    if (known_site(ctx, e->site, &i) != 0) {
         v->status = "unknown";
         snprintf(v->error, sizeof v->error, "site '%s' is not in the site "
                  "file", e->site);
@@ -506,23 +534,12 @@ static void judge(hpcl_ctx *ctx, struct run *run, size_t k,
     case HPCL__J_ADOPTED:
         check_submitted(ctx, run, i, e, ans, v);
         return;
-    case HPCL__J_FAILED:
-        v->status = "not submitted";
-        return;
     case HPCL__J_LOST:
         /* Asked again: accounting may have been down, or may know more
          * now; --resubmit acts on this answer, not on an old one. */
         check_submitted(ctx, run, i, e, ans, v);
         return;
-    case HPCL__J_INTENT: /* settled by the first switch */
-    case HPCL__J_AMBIGUOUS:
-        return;
-    case HPCL__J_CANCELLED:
-        v->status = "cancelled";
-        return;
-    case HPCL__J_ENDED:
-    case HPCL__J_NEVENTS:
-        v->status = "ended";
+    default: /* settled above */
         return;
     }
 }
@@ -572,15 +589,39 @@ static void kint_or_null(struct hpcl__jw *w, const char *key, long long v,
  * a journal of 100k settled jobs is listed in well under a second.
  * Every key of the journal entry of hpclaunch-json(7), null when not
  * known. */
+/* "site:id" into ref (HPCL__REF_MAX): site names are shorter than
+ * HPCL__JNAME_MAX (the journal reader checks) and ids 20 digits. */
+_Static_assert(HPCL__JNAME_MAX + 21 <= HPCL__REF_MAX, "ref_text fits");
+
+static void ref_text(char ref[HPCL__REF_MAX], const char *site, uint64_t id)
+{
+    char digits[21], *d = digits + sizeof digits;
+    size_t n = strlen(site);
+
+    memcpy(ref, site, n);
+    ref[n++] = ':';
+    do
+        *--d = (char)('0' + id % 10);
+    while ((id /= 10) != 0);
+    memcpy(ref + n, d, (size_t)(digits + sizeof digits - d));
+    ref[n + (size_t)(digits + sizeof digits - d)] = '\0';
+}
+
 static void entry_json(struct hpcl__jw *w, const struct hpcl__jentry *e,
                        const struct verdict *v)
 {
     struct shown sh = {.exit_code = -1, .source = v->source};
     char ref[HPCL__REF_MAX];
 
-    snprintf(ref, sizeof ref, "%s:%llu", e->site, (unsigned long long)v->id);
+    /* Copies, not snprintf: a long journal lists a row per entry. */
+    ref_text(ref, e->site, v->id);
     if (v->state != HPCL_STATE_UNKNOWN) {
-        snprintf(sh.state, sizeof sh.state, "%s", hpcl_state_name(v->state));
+        const char *name = hpcl_state_name(v->state);
+        size_t n = strlen(name);
+
+        n = n < sizeof sh.state - 1 ? n : sizeof sh.state - 1;
+        memcpy(sh.state, name, n);
+        sh.state[n] = '\0';
         if (v->exit_code >= 0 && hpcl_state_is_terminal(v->state))
             sh.exit_code = v->exit_code;
     } else if (e->state == HPCL__J_ENDED) {

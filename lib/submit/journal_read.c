@@ -297,8 +297,13 @@ static int apply(struct hpcl__jsummary *s, const struct parsed *p)
     }
     if ((p->event == HPCL__J_SUBMITTED || p->event == HPCL__J_ADOPTED) &&
         strncmp(p->note, "cluster=", 8) == 0)
-        snprintf(e->cluster, sizeof e->cluster, "%.*s",
-                 (int)strcspn(p->note + 8, " "), p->note + 8);
+    {
+        size_t n = strcspn(p->note + 8, " ");
+
+        n = n < sizeof e->cluster - 1 ? n : sizeof e->cluster - 1;
+        memcpy(e->cluster, p->note + 8, n); /* no snprintf a line */
+        e->cluster[n] = '\0';
+    }
     /* Names were checked shorter than HPCL__JNAME_MAX (parse_line). */
     if (p->site[0] != '\0')
         memcpy(e->site, p->site, strlen(p->site) + 1);

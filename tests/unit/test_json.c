@@ -208,6 +208,46 @@ static void json_read_decodes_escapes_and_numbers(void **state)
     cli_json_free(j);
 }
 
+/* The writer and the reader skip plain text eight bytes a step
+ * (hpcl__json_plain_run): a byte to escape anywhere in or across those
+ * words is still escaped as jansson does, a raw control is still refused,
+ * and the reader gives every text back. */
+static void json_specials_at_every_offset(void **state)
+{
+    static const char *const special[] = {
+        "\x01", "\x1f", "\"", "\\", "\x7f", "\n", "\xc3\xa9", "\xe2\x82\xac"};
+    char text[64], doc[160];
+
+    (void)state;
+    for (size_t k = 0; k < sizeof special / sizeof *special; k++)
+        for (int at = 0; at <= 19; at++) {
+            json_t *j;
+            char *theirs, *ours;
+            struct cli_json *back;
+
+            snprintf(text, sizeof text, "%.*s%s%.*s", at,
+                     "abcdefghijklmnopqrst", special[k], 19 - at,
+                     "ABCDEFGHIJKLMNOPQRS");
+            j = json_string(text);
+            theirs = json_dumps(j, JSON_ENCODE_ANY);
+            ours = write_string(text);
+            assert_non_null(theirs);
+            assert_string_equal(ours, theirs);
+            snprintf(doc, sizeof doc, "[%s]", ours);
+            assert_non_null(back = cli_json_parse(doc));
+            assert_string_equal(cli_json_str(cli_json_items(back)), text);
+            cli_json_free(back);
+            if ((unsigned char)special[k][0] < 0x20) {
+                /* the same byte raw inside a literal: not JSON */
+                snprintf(doc, sizeof doc, "[\"%s\"]", text);
+                assert_null(cli_json_parse(doc));
+            }
+            free(ours);
+            free(theirs);
+            json_decref(j);
+        }
+}
+
 static void json_read_refuses_what_is_not_json(void **state)
 {
     static const char *const bad[] = {
@@ -237,4 +277,5 @@ HPCL_TEST_MAIN(NULL, NULL,
                cmocka_unit_test(json_write_keyn_and_failure),
                cmocka_unit_test(json_read_reads_the_writer),
                cmocka_unit_test(json_read_decodes_escapes_and_numbers),
+               cmocka_unit_test(json_specials_at_every_offset),
                cmocka_unit_test(json_read_refuses_what_is_not_json))
