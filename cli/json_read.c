@@ -127,9 +127,9 @@ static const char *string_end(const struct reader *r)
 }
 
 /* The string literal at r->p, up to end, decoded into o (NUL-terminated;
- * decoded text is never longer than its literal): 0, or -1 when
- * invalid. */
-static int decode(struct reader *r, const char *end, char *o)
+ * decoded text is never longer than its literal): the NUL's place, or
+ * NULL when invalid. */
+static char *decode(struct reader *r, const char *end, char *o)
 {
     const char *p = r->p + 1;
 
@@ -141,11 +141,11 @@ static int decode(struct reader *r, const char *end, char *o)
         o += run;
         p += run;
         if (p < end && (p++, escape(&p, &o) != 0 || p > end))
-            return -1;
+            return NULL;
     }
     *o = '\0';
     r->p = end + 1;
-    return 0;
+    return o;
 }
 
 /* The string literal at r->p, decoded (malloc'd); NULL when invalid. */
@@ -156,7 +156,7 @@ static char *string(struct reader *r)
 
     if (end == NULL || (s = malloc((size_t)(end - r->p))) == NULL)
         return NULL;
-    if (decode(r, end, s) != 0) {
+    if (decode(r, end, s) == NULL) {
         free(s);
         return NULL;
     }
@@ -349,13 +349,15 @@ long long cli_json_int(const struct cli_json *j)
 static int row_value(struct reader *r, char **o, const char **val)
 {
     const char *end;
+    char *nul;
 
     skip_space(r);
     *val = *o;
     if (*r->p == '"') {
-        if ((end = string_end(r)) == NULL || decode(r, end, *o) != 0)
+        if ((end = string_end(r)) == NULL ||
+            (nul = decode(r, end, *o)) == NULL)
             return -1;
-        *o += strlen(*o) + 1;
+        *o = nul + 1;
         return 0;
     }
     end = r->p + strcspn(r->p, ",} \t\r\n");
@@ -395,9 +397,9 @@ static int row(struct reader *r, struct cli_json_row *row, char *buf)
             row->n == CLI_JSON_ROW_MAX)
             return -1;
         row->key[row->n] = o;
-        if (decode(r, end, o) != 0)
+        if ((o = decode(r, end, o)) == NULL)
             return -1;
-        o += strlen(o) + 1;
+        o++;
         skip_space(r);
         if (*r->p++ != ':' ||
             row_value(r, &o, &row->val[row->n]) != 0)

@@ -19,7 +19,7 @@ hpcl_rc hpcl_ctx_create(hpcl_ctx **out, unsigned flags)
         return HPCL_E_INVAL;
     if ((ctx = calloc(1, sizeof *ctx)) == NULL)
         return HPCL_E_NOMEM;
-    ctx->job_end = hpcl__journal_job_end;
+    ctx->job_ends = hpcl__journal_job_ends;
     ctx->job_lookup = hpcl__journal_job_lookup;
     /* The built-in site "local" until hpcl_ctx_load_sites(). */
     if (hpcl__ctx_sites(ctx, &sites) != HPCL_OK) {

@@ -32,6 +32,28 @@ enum hpcl__end_how {
     HPCL__END_ACCOUNTING /* the site's accounting told it */
 };
 
+/* A job's end, for the journal (lib/submit/job_ends.c).  The strings
+ * are the job handle's and the context's: they outlive a refresh. */
+struct hpcl__job_end {
+    const char *key;  /* "" when the handle has none (attached) */
+    const char *site;
+    uint64_t id;
+    hpcl_state state;
+    int exit_code;
+    enum hpcl__end_how how;
+};
+
+struct hpcl__jsummary; /* lib/submit/journal.h */
+
+/* Ends gathered during hpcl_jobs_refresh, journaled at its end; and the
+ * journal as read once for the refresh (its lookups by site and id, then
+ * the ends), freed by job_ends. */
+struct hpcl__end_batch {
+    struct hpcl__job_end *end;
+    size_t n, cap;
+    struct hpcl__jsummary *journal;
+};
+
 struct hpcl_ctx {
     char errmsg[HPCL_ERRMSG_MAX];
     hpcl_log_fn log_fn;
@@ -42,15 +64,19 @@ struct hpcl_ctx {
     int sites_loaded;           /* hpcl_ctx_load_sites() was called: the
                                  * journal is kept (exactly-once) */
     struct hpcl__journal *journal; /* opened at the first submit */
-    /* Journal a job's end when it is seen (lib/submit/job_ends.c, set by
-     * lib/ctx.c): the job layer calls up through this pointer only. */
-    void (*job_end)(hpcl_ctx *ctx, const char *key, const char *site,
-                    uint64_t id, hpcl_state state, int exit_code,
-                    enum hpcl__end_how how);
+    /* Journal the ends of jobs when they are seen, all of a batch at
+     * once: one read of the journal and one synced write, the batch's
+     * journal freed (lib/submit/job_ends.c, set by lib/ctx.c): the job
+     * layer calls up through this pointer only. */
+    void (*job_ends)(hpcl_ctx *ctx, struct hpcl__end_batch *ends);
+    /* While not NULL (inside hpcl_jobs_refresh), ends seen are gathered
+     * here and journaled together when the refresh is done. */
+    struct hpcl__end_batch *end_batch;
     /* What the journal holds of the job at site and id: its key into key
      * (38 bytes) and the end journaled for it, if any, into *state and
      * *exit_code (HPCL_STATE_UNKNOWN and -1 when none): 1, or 0 when the
-     * journal has no such job (lib/submit/job_ends.c, set by lib/ctx.c). */
+     * journal has no such job (lib/submit/job_ends.c, set by lib/ctx.c).
+     * Inside a refresh the journal is read once, into end_batch. */
     int (*job_lookup)(hpcl_ctx *ctx, const char *site, uint64_t id,
                       char *key, hpcl_state *state, int *exit_code);
 };

@@ -589,15 +589,36 @@ static hpcl_rc submitted(const hpcl_job *job)
 }
 
 /* Tell the journal (through the context: lib/submit/job_ends.c) once
- * that the job ended or was cancelled.  Not for one array task. */
+ * that the job ended or was cancelled: at once, or with the other ends
+ * of an hpcl_jobs_refresh.  Not for one array task. */
 static void journal_end(hpcl_job *job, enum hpcl__end_how how)
 {
+    struct hpcl__end_batch *b = job->ctx->end_batch;
+    struct hpcl__job_end end;
+
     if (job->end_journaled || job->task != HPCL__NO_TASK ||
-        job->ctx->job_end == NULL)
+        job->ctx->job_ends == NULL)
         return;
     job->end_journaled = 1;
-    job->ctx->job_end(job->ctx, job->key, hpcl__site_name(job->ctx, job->site),
-                      job->id, job->info.state, job->info.exit_code, how);
+    end = (struct hpcl__job_end){job->key,
+                                 hpcl__site_name(job->ctx, job->site),
+                                 job->id, job->info.state,
+                                 job->info.exit_code, how};
+    if (b != NULL && b->n == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 16;
+        struct hpcl__job_end *grown = realloc(b->end, cap * sizeof *grown);
+
+        if (grown != NULL) {
+            b->end = grown;
+            b->cap = cap;
+        }
+    }
+    if (b != NULL && b->n < b->cap) {
+        b->end[b->n++] = end;
+    } else {
+        struct hpcl__end_batch one = {&end, 1, 1, NULL};
+        job->ctx->job_ends(job->ctx, &one);
+    }
 }
 
 /* The journal's entry for the job at its site and id: its key into

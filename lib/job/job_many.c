@@ -111,7 +111,9 @@ hpcl_rc hpcl_jobs_refresh(hpcl_job *const *jobs, size_t n, hpcl_rc *rcs,
 {
     hpcl_ctx *ctx = n > 0 && jobs != NULL && jobs[0] != NULL ? jobs[0]->ctx
                                                               : NULL;
+    struct hpcl__end_batch ends = {NULL, 0, 0, NULL};
     size_t *idx, nsites, first_bad = SIZE_MAX;
+    int own_batch;
 
     if (n == 0)
         return HPCL_OK;
@@ -129,6 +131,10 @@ hpcl_rc hpcl_jobs_refresh(hpcl_job *const *jobs, size_t n, hpcl_rc *rcs,
                                               : "of another context");
     if ((idx = malloc(n * sizeof *idx)) == NULL)
         return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+    /* The ends seen, journaled together below: one read of the journal
+     * and one sync, not one each (an outer refresh's batch takes them). */
+    if ((own_batch = ctx->end_batch == NULL))
+        ctx->end_batch = &ends;
     nsites = hpcl_ctx_site_count(ctx);
     for (size_t i = 0; i < nsites; i++) {
         size_t m = 0;
@@ -145,6 +151,11 @@ hpcl_rc hpcl_jobs_refresh(hpcl_job *const *jobs, size_t n, hpcl_rc *rcs,
         if (rcs[k] != HPCL_OK && first_bad == SIZE_MAX)
             first_bad = k;
     }
+    if (own_batch) {
+        ctx->end_batch = NULL;
+        ctx->job_ends(ctx, &ends);
+    }
+    free(ends.end);
     free(idx);
     /* Each job's message went by; the first failure's is the one kept. */
     if (first_bad == SIZE_MAX) {

@@ -42,48 +42,86 @@ static int settled(enum hpcl__jevent e)
            e == HPCL__J_FAILED;
 }
 
-void hpcl__journal_job_end(hpcl_ctx *ctx, const char *key, const char *site,
-                           uint64_t id, hpcl_state state, int exit_code,
-                           enum hpcl__end_how how)
+/* The note of an end, as jobs_list.c's own settling writes it (read
+ * back by it and by note_end). */
+static void end_note(char *note, size_t len, const struct hpcl__job_end *e)
 {
-    struct hpcl__jsummary *s = NULL;
+    const char *acct = e->how == HPCL__END_ACCOUNTING ? " (accounting)" : "";
+
+    if (e->how == HPCL__END_CANCELLED)
+        snprintf(note, len, "cancelled on request");
+    else if (e->exit_code >= 0)
+        snprintf(note, len, "%s exit %d%s", hpcl_state_name(e->state),
+                 e->exit_code, acct);
+    else
+        snprintf(note, len, "%s%s", hpcl_state_name(e->state), acct);
+}
+
+/* The journal as read for this refresh (ctx->end_batch), read now if
+ * not yet; else a reading of its own for the caller to free (*own). */
+static struct hpcl__jsummary *journal_now(hpcl_ctx *ctx,
+                                          struct hpcl__end_batch *b,
+                                          struct hpcl__jsummary **own)
+{
+    char *path = NULL;
+
+    *own = NULL;
+    if (b != NULL && b->journal != NULL)
+        return b->journal;
+    if (hpcl__journal_path(&path, ctx, ctx->sites->journal) == HPCL_OK &&
+        hpcl__journal_load(own, ctx, path) != HPCL_OK)
+        *own = NULL;
+    free(path);
+    if (b != NULL) {
+        b->journal = *own;
+        *own = NULL;
+        return b->journal;
+    }
+    return *own;
+}
+
+void hpcl__journal_job_ends(hpcl_ctx *ctx, struct hpcl__end_batch *b)
+{
+    struct hpcl__jsummary *s, *own;
     struct hpcl__journal *jr = NULL;
-    const struct hpcl__jentry *e;
-    char *path = NULL, note[64];
+    struct hpcl__jrec *recs = NULL;
+    char(*notes)[64] = NULL;
+    size_t nrec = 0;
     /* Best effort: the caller's wait or cancel has succeeded already;
      * this only keeps the journal's word.  Its own error stays out of
      * the caller's message. */
     char saved[HPCL_ERRMSG_MAX];
 
-    if (!ctx->sites_loaded)
-        return;
     memcpy(saved, ctx->errmsg, sizeof saved);
-    if (hpcl__journal_path(&path, ctx, ctx->sites->journal) == HPCL_OK &&
-        hpcl__journal_load(&s, ctx, path) == HPCL_OK &&
-        (e = find(s, key, site, id)) != NULL && !settled(e->state) &&
-        hpcl__ctx_journal(ctx, &jr) == HPCL_OK && jr != NULL) {
-        /* Read back by jobs_list.c and note_end, in the form of
-         * jobs_list.c's own settling. */
-        if (how == HPCL__END_CANCELLED)
-            snprintf(note, sizeof note, "cancelled on request");
-        else if (exit_code >= 0)
-            snprintf(note, sizeof note, "%s exit %d%s",
-                     hpcl_state_name(state), exit_code,
-                     how == HPCL__END_ACCOUNTING ? " (accounting)" : "");
-        else
-            snprintf(note, sizeof note, "%s%s", hpcl_state_name(state),
-                     how == HPCL__END_ACCOUNTING ? " (accounting)" : "");
-        if (hpcl__journal_record(jr, ctx, how == HPCL__END_CANCELLED
-                                              ? HPCL__J_CANCELLED
-                                              : HPCL__J_ENDED,
-                                 e->key, e->site, e->id, note) != HPCL_OK)
-            hpcl__log(ctx, HPCL_LOG_WARN, "job %s:%" PRIu64 " ended but the "
-                      "journal could not record it: %s", site, id,
-                      ctx->errmsg);
+    if (!ctx->sites_loaded || b->n == 0 ||
+        (s = journal_now(ctx, b, &own)) == NULL ||
+        hpcl__ctx_journal(ctx, &jr) != HPCL_OK || jr == NULL ||
+        (recs = calloc(b->n, sizeof *recs)) == NULL ||
+        (notes = calloc(b->n, sizeof *notes)) == NULL)
+        goto out;
+    for (size_t k = 0; k < b->n; k++) {
+        const struct hpcl__job_end *end = &b->end[k];
+        const struct hpcl__jentry *e = find(s, end->key, end->site, end->id);
+
+        if (e == NULL || settled(e->state))
+            continue;
+        end_note(notes[nrec], sizeof notes[nrec], end);
+        recs[nrec] = (struct hpcl__jrec){
+            end->how == HPCL__END_CANCELLED ? HPCL__J_CANCELLED
+                                            : HPCL__J_ENDED,
+            e->key, e->site, e->id, notes[nrec]};
+        nrec++;
     }
+    if (nrec > 0 && hpcl__journal_append(jr, ctx, recs, nrec) != HPCL_OK)
+        hpcl__log(ctx, HPCL_LOG_WARN, "%zu job%s ended but the journal could "
+                  "not record it: %s", nrec, nrec == 1 ? "" : "s",
+                  ctx->errmsg);
+out:
     memcpy(ctx->errmsg, saved, sizeof saved);
-    hpcl__jsummary_free(s);
-    free(path);
+    free(recs);
+    free(notes);
+    hpcl__jsummary_free(b->journal);
+    b->journal = NULL;
 }
 
 /* The end an ENDED note records, "STATE exit N" (hpcl__journal_job_end
@@ -104,9 +142,8 @@ static void note_end(const char *note, hpcl_state *state, int *exit_code)
 int hpcl__journal_job_lookup(hpcl_ctx *ctx, const char *site, uint64_t id,
                              char *key, hpcl_state *state, int *exit_code)
 {
-    struct hpcl__jsummary *s = NULL;
+    struct hpcl__jsummary *s, *own;
     const struct hpcl__jentry *e;
-    char *path = NULL;
     char saved[HPCL_ERRMSG_MAX];
     int found = 0;
 
@@ -115,8 +152,7 @@ int hpcl__journal_job_lookup(hpcl_ctx *ctx, const char *site, uint64_t id,
     if (!ctx->sites_loaded)
         return 0;
     memcpy(saved, ctx->errmsg, sizeof saved);
-    if (hpcl__journal_path(&path, ctx, ctx->sites->journal) == HPCL_OK &&
-        hpcl__journal_load(&s, ctx, path) == HPCL_OK &&
+    if ((s = journal_now(ctx, ctx->end_batch, &own)) != NULL &&
         (e = find(s, NULL, site, id)) != NULL) {
         memcpy(key, e->key, HPCL__KEY_LEN + 1);
         if (e->state == HPCL__J_CANCELLED)
@@ -126,7 +162,6 @@ int hpcl__journal_job_lookup(hpcl_ctx *ctx, const char *site, uint64_t id,
         found = 1;
     }
     memcpy(ctx->errmsg, saved, sizeof saved);
-    hpcl__jsummary_free(s);
-    free(path);
+    hpcl__jsummary_free(own);
     return found;
 }

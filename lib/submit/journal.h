@@ -95,11 +95,13 @@ struct hpcl__jentry {
                                    * note ("name=NAME", lib/submit/submit.c);
                                    * NULL in older journals */
     unsigned nevents;
-    char cluster[HPCL__CLUSTER_MAX]; /* the site's identity when the job
+    const char *cluster;          /* the site's identity when the job
                                    * was submitted (the SUBMITTED or
                                    * ADOPTED note's "cluster=ID" word,
                                    * lib/submit/cluster_id.c); "" in
-                                   * older journals */
+                                   * older journals.  Shared: a journal
+                                   * names a few (one a site), kept once
+                                   * in the summary's clusters */
     unsigned seen;                /* bit 1 << event: events ever seen,
                                    * at any site (--resubmit refuses a
                                    * key that ever ENDED or was
@@ -116,6 +118,8 @@ struct hpcl__jsummary {
     size_t cap;     /* the rest is the key index */
     uint32_t *slot;
     size_t nslots;
+    char **clusters; /* the distinct cluster identities, owned */
+    size_t nclusters;
 };
 
 /* Read the journal at path (a missing file is an empty journal) under a
@@ -155,12 +159,12 @@ int hpcl__jentry_unresolved(const struct hpcl__jentry *e);
  * still be in flight: do not reconcile it yet). */
 int hpcl__jentry_writer_alive(const struct hpcl__jentry *e);
 
-/* lib/submit/job_ends.c: record in the journal that the job (key, or
- * "" to find it by site and id) was seen ended or was cancelled, unless
- * the journal says so already.  Best effort: failures are logged. */
-void hpcl__journal_job_end(hpcl_ctx *ctx, const char *key, const char *site,
-                           uint64_t id, hpcl_state state, int exit_code,
-                           enum hpcl__end_how how);
+/* lib/submit/job_ends.c: record in the journal that the batch's jobs
+ * (by key, or by site and id when the key is "") were seen ended or were
+ * cancelled, unless the journal says so already: one read of the journal
+ * (the batch's, if it has one) and one synced write for all; the batch's
+ * journal is freed.  Best effort: failures are logged. */
+void hpcl__journal_job_ends(hpcl_ctx *ctx, struct hpcl__end_batch *b);
 
 /* lib/submit/job_ends.c: the key of the latest journal entry for job id
  * at site into key (HPCL__KEY_LEN + 1 bytes), and the end journaled for

@@ -236,14 +236,21 @@ static size_t probe(const struct hpcl__jsummary *s, const char *key)
 {
     size_t i = key_hash(key) & (s->nslots - 1);
 
-    while (s->slot[i] != 0 && strcmp(s->entry[s->slot[i] - 1].key, key) != 0)
+    /* Keys are checked HPCL__KEY_LEN long (parse_line). */
+    while (s->slot[i] != 0 &&
+           memcmp(s->entry[s->slot[i] - 1].key, key, HPCL__KEY_LEN) != 0)
         i = (i + 1) & (s->nslots - 1);
     return i;
 }
 
-static int grow(struct hpcl__jsummary *s)
+/* Room for more entries: the index doubled (at least min_slots), the
+ * entries rehashed. */
+static int grow(struct hpcl__jsummary *s, size_t min_slots)
 {
     size_t nslots = s->nslots ? 2 * s->nslots : 1024;
+
+    while (nslots < min_slots)
+        nslots *= 2;
     struct hpcl__jentry *entry = realloc(s->entry, nslots / 2 * sizeof *entry);
     uint32_t *slot = calloc(nslots, sizeof *slot);
 
@@ -268,7 +275,7 @@ static struct hpcl__jentry *entry_for(struct hpcl__jsummary *s,
     struct hpcl__jentry *e;
     size_t i;
 
-    if (s->n == s->cap && grow(s) != 0)
+    if (s->n == s->cap && grow(s, 0) != 0)
         return NULL;
     i = probe(s, p->key);
     if (s->slot[i] != 0)
@@ -276,9 +283,36 @@ static struct hpcl__jentry *entry_for(struct hpcl__jsummary *s,
     e = &s->entry[s->n];
     memset(e, 0, sizeof *e);
     memcpy(e->key, p->key, HPCL__KEY_LEN + 1);
+    e->cluster = "";
     e->first = p->time;
     s->slot[i] = (uint32_t)++s->n;
     return e;
+}
+
+/* The summary's copy of the n bytes at text (a cluster identity, cut
+ * to HPCL__CLUSTER_MAX - 1); NULL when out of memory.  The newest first:
+ * the SUBMITTED records of one site follow each other. */
+static const char *intern(struct hpcl__jsummary *s, const char *text,
+                          size_t n)
+{
+    char **grown, *copy;
+
+    n = n < HPCL__CLUSTER_MAX - 1 ? n : HPCL__CLUSTER_MAX - 1;
+    /* A bounded search: a journal names one identity a site, and a
+     * damaged one with thousands still folds in linear time. */
+    for (size_t i = s->nclusters, k = 0; i > 0 && k < 64; i--, k++)
+        if (strncmp(s->clusters[i - 1], text, n) == 0 &&
+            s->clusters[i - 1][n] == '\0')
+            return s->clusters[i - 1];
+    if ((copy = strndup(text, n)) == NULL ||
+        (grown = realloc(s->clusters,
+                         (s->nclusters + 1) * sizeof *grown)) == NULL) {
+        free(copy);
+        return NULL;
+    }
+    s->clusters = grown;
+    s->clusters[s->nclusters++] = copy;
+    return copy;
 }
 
 static int apply(struct hpcl__jsummary *s, const struct parsed *p)
@@ -290,20 +324,16 @@ static int apply(struct hpcl__jsummary *s, const struct parsed *p)
     /* A new INTENT is a new attempt, perhaps at another site. */
     if (p->event == HPCL__J_INTENT) {
         e->id = 0;
-        e->cluster[0] = '\0';
+        e->cluster = "";
         /* A resubmission's INTENT has no name: the job's stays. */
         if (strncmp(p->note, "name=", 5) == 0)
             e->name = p->note + 5;
     }
     if ((p->event == HPCL__J_SUBMITTED || p->event == HPCL__J_ADOPTED) &&
         strncmp(p->note, "cluster=", 8) == 0)
-    {
-        size_t n = strcspn(p->note + 8, " ");
-
-        n = n < sizeof e->cluster - 1 ? n : sizeof e->cluster - 1;
-        memcpy(e->cluster, p->note + 8, n); /* no snprintf a line */
-        e->cluster[n] = '\0';
-    }
+        if ((e->cluster = intern(s, p->note + 8,
+                                 strcspn(p->note + 8, " "))) == NULL)
+            return -1;
     /* Names were checked shorter than HPCL__JNAME_MAX (parse_line). */
     if (p->site[0] != '\0')
         memcpy(e->site, p->site, strlen(p->site) + 1);
@@ -368,6 +398,12 @@ hpcl_rc hpcl__journal_fold(struct hpcl__jsummary **out, hpcl_ctx *ctx,
         return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
     }
     s->data = data;
+    /* An index sized for the lines the text can hold (over 100 bytes
+     * each) at once: no rehash of a long journal at every doubling. */
+    if (len / 100 > 512 && grow(s, 2 * (len / 100)) != 0) {
+        hpcl__jsummary_free(s);
+        return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+    }
     if ((rc = fold(s, ctx, path, data, len)) != HPCL_OK) {
         hpcl__jsummary_free(s);
         return rc;
@@ -424,6 +460,9 @@ void hpcl__jsummary_free(struct hpcl__jsummary *s)
     free(s->data);
     free(s->entry);
     free(s->slot);
+    for (size_t i = 0; i < s->nclusters; i++)
+        free(s->clusters[i]);
+    free(s->clusters);
     free(s);
 }
 

@@ -751,6 +751,43 @@ static void submit_many_syncs_twice_per_batch(void **state)
 /* --- reconciling ---------------------------------------------------------- */
 
 /* An INTENT written by a process that is gone. */
+/* hpcl_jobs_refresh journals the ends it sees together: one synced
+ * write holding every job's ENDED record, not one each (and the journal
+ * read once, not once a job). */
+static void refresh_many_journals_ends_at_once(void **state)
+{
+    struct fx *x = *state;
+    hpcl_job *jobs[20];
+    hpcl_rc rcs[20];
+    const char *text, *at;
+    int before, ended = 0;
+
+    for (int i = 0; i < 20; i++) {
+        jobs[i] = new_job(x);
+        assert_int_equal(hpcl_job_set_site(jobs[i], "alpha"), HPCL_OK);
+    }
+    assert_int_equal(hpcl_job_submit_many(jobs, 20, 0), HPCL_OK);
+    fakes[0].query_state = HPCL_STATE_COMPLETED;
+    before = sync_calls;
+    assert_int_equal(hpcl_jobs_refresh(jobs, 20, rcs, 0), HPCL_OK);
+    assert_int_equal(sync_calls - before, 1);
+    text = journal_text(x);
+    for (at = text; (at = strstr(at, " ENDED ")) != NULL; at++)
+        ended++;
+    assert_int_equal(ended, 20);
+    for (int i = 0; i < 20; i++) {
+        assert_int_equal(rcs[i], HPCL_OK);
+        assert_int_equal(hpcl_job_state(jobs[i]), HPCL_STATE_COMPLETED);
+        assert_has(text, hpcl_job_key(jobs[i]));
+    }
+    /* Seen again: nothing more to journal, nothing synced. */
+    before = sync_calls;
+    assert_int_equal(hpcl_jobs_refresh(jobs, 20, rcs, 0), HPCL_OK);
+    assert_int_equal(sync_calls - before, 0);
+    for (int i = 0; i < 20; i++)
+        hpcl_job_destroy(jobs[i]);
+}
+
 static void dead_intent(struct fx *x, const char *key)
 {
     pid_t pid = fork();
@@ -1321,6 +1358,7 @@ HPCL_TEST_MAIN(NULL, NULL, T(choice_home_within_max_wait),
                T(submit_ambiguous_not_found_moves_on),
                T(submit_maps_paths_and_strips_tokens),
                T(submit_many_syncs_twice_per_batch),
+               T(refresh_many_journals_ends_at_once),
                T(jobs_reconcile_adopt_and_lose),
                T(jobs_other_key_at_the_id_is_lost),
                T(jobs_seen_ends_are_never_lost),
