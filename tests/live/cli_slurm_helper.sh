@@ -175,4 +175,24 @@ check "refused submit: exit 1 with hpclaunch's own message only" \
 check "refused submit: no libslurm line (hpclaunch-slurm: ...) on stderr" \
     bash -c '! grep -q "hpclaunch-slurm" "$1"' _ "$work/err"
 
+# --- the cluster's identity, from slurm.conf as the controller says it --
+# A SUBMITTED record carries "cluster=slurm:CLUSTER@CONTROLLER:PORT"
+# (lib/submit/cluster_id.c), read from slurm.conf without an RPC; it must
+# be what slurmctld's own configuration says, or older records of the
+# same cluster would read as another cluster's.
+cfg=$(SLURM_CONF=$HPCL_DEV_SITEA_CONF scontrol show config)
+cluster=$(awk '$1 == "ClusterName" {print $3}' <<<"$cfg")
+ctld=$(awk '$1 ~ /^SlurmctldHost\[0\]$/ {print $3}' <<<"$cfg")
+ctld_addr=$(sed -n 's/.*(\(.*\))$/\1/p' <<<"$ctld")
+port=$(awk '$1 == "SlurmctldPort" {print $3}' <<<"$cfg")
+want="slurm:$cluster@${ctld_addr:-$ctld}:${port%%-*}"
+id=$("$H" submit --parsable --site sitea -H -o /dev/null -J helper_ident \
+    -- /bin/true 2>"$work/err")
+SLURM_CONF=$HPCL_DEV_SITEA_CONF scancel -n helper_ident 2>/dev/null
+note=$(grep " SUBMITTED .* id=${id#sitea:} " "$work/journal" | tail -1 |
+    sed -n 's/.* note=\([^ ]*\).*/\1/p')
+diag <<<"controller's identity: $want; journal note: $note"
+check "identity from slurm.conf is the controller's ($want)" \
+    [ -n "$cluster" -a "$note" = "cluster=$want" ]
+
 tap_done

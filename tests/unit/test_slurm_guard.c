@@ -673,7 +673,10 @@ static void guard_reads_controllers_in_every_form(void **state)
     char sub[128], text[256];
 
     read_conf_text(fx, "SlurmctldHost=ctl1(10.0.0.1)\nSlurmctldHost=ctl2\n"
-                   "SlurmctldPort=7000-7003\n", &f, HPCL_OK);
+                   "SlurmctldPort=7000-7003\nClusterName=\"Big_One\"\n", &f,
+                   HPCL_OK);
+    /* In lower case, as slurmctld keeps it (the cluster's identity). */
+    assert_string_equal(f.cluster, "big_one");
     assert_int_equal(f.n_ctld, 2);
     assert_string_equal(f.ctld[0].host, "10.0.0.1");
     assert_string_equal(f.ctld[0].port, "7000");
@@ -681,6 +684,7 @@ static void guard_reads_controllers_in_every_form(void **state)
     assert_string_equal(f.munge_socket, "/var/run/munge/munge.socket.2");
     read_conf_text(fx, "ControlMachine=m1\nControlAddr=192.168.0.1\n"
                    "BackupController=m2\n", &f, HPCL_OK);
+    assert_string_equal(f.cluster, ""); /* not set: asked of slurmctld */
     assert_int_equal(f.n_ctld, 2);
     assert_string_equal(f.ctld[0].host, "192.168.0.1");
     assert_string_equal(f.ctld[0].port, "6817");

@@ -186,11 +186,19 @@ const char *hpcl__slurm_release(struct hpcl__site *site, hpcl_ctx *ctx)
 hpcl_rc hpcl__slurm_ident_serve(struct hpcl__site *site, hpcl_ctx *ctx,
                                 struct hpcl__rbuf *r, struct hpcl__wbuf *out)
 {
+    char ident[sizeof g_conf.ident];
     hpcl_rc rc;
 
     if (r->bad || r->left != 0)
         return hpcl__fail(ctx, HPCL_E_SYSTEM, "the libslurm helper got a "
                           "malformed request");
+    /* From slurm.conf, as the controller would say it: a submit's
+     * record then costs no RPC beyond sbatch's own (issue 11). */
+    if (hpcl__guard_ident(site->state, ctx, ident, sizeof ident) == 0) {
+        hpcl__wire_str(out, ident);
+        return HPCL_OK;
+    }
+    hpcl__clear_error(ctx);
     if ((rc = read_conf(site, ctx)) == HPCL_OK)
         hpcl__wire_str(out, g_conf.ident);
     return rc;

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <glob.h>
 #include <limits.h>
@@ -111,6 +112,12 @@ static void scan_pair(struct scan *s, const char *key, const char *val)
         copy_value(s->auth_type, sizeof s->auth_type, val);
     else if (strcasecmp(key, "AuthInfo") == 0)
         copy_value(s->auth_info, sizeof s->auth_info, val);
+    else if (strcasecmp(key, "ClusterName") == 0) {
+        copy_value(s->facts->cluster, sizeof s->facts->cluster, val);
+        /* slurmctld keeps it in lower case (slurm.conf(5)). */
+        for (char *c = s->facts->cluster; *c != '\0'; c++)
+            *c = (char)tolower((unsigned char)*c);
+    }
 }
 
 static hpcl_rc scan_file(hpcl_ctx *ctx, const char *path, struct scan *s,
@@ -435,6 +442,17 @@ hpcl_rc hpcl__guard_load(struct hpcl__slurm *s, hpcl_ctx *ctx)
 
     s->loaded = rc == HPCL_OK;
     return rc;
+}
+
+int hpcl__guard_ident(struct hpcl__slurm *s, hpcl_ctx *ctx, char *out,
+                      size_t len)
+{
+    if ((!s->loaded && hpcl__guard_load(s, ctx) != HPCL_OK) ||
+        s->facts.cluster[0] == '\0' || s->facts.n_ctld == 0)
+        return -1;
+    snprintf(out, len, "slurm:%s@%s:%s", s->facts.cluster,
+             s->facts.ctld[0].host, s->facts.ctld[0].port);
+    return 0;
 }
 
 hpcl_rc hpcl__guard_enter(struct hpcl__slurm *s, hpcl_ctx *ctx)

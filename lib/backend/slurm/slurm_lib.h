@@ -54,6 +54,8 @@ struct hpcl__conf_facts {
     struct hpcl__ctld ctld[HPCL__CTLD_MAX];
     size_t n_ctld;
     char munge_socket[256]; /* "" when auth is not munge */
+    char cluster[128];      /* ClusterName, lower case as slurmctld has
+                             * it; "" when not set */
 };
 
 /* slurm_guard.c: a site's guard state (site->state in the helper), for
@@ -66,6 +68,14 @@ void hpcl__guard_free(struct hpcl__slurm *s);
 /* slurm_guard.c: read the controllers and the auth socket from the
  * slurm.conf, once, before any request. */
 hpcl_rc hpcl__guard_load(struct hpcl__slurm *s, hpcl_ctx *ctx);
+
+/* slurm_guard.c: the cluster's identity, "slurm:CLUSTER@CONTROLLER:PORT"
+ * (lib/submit/cluster_id.c), from slurm.conf as slurmctld reads it:
+ * ClusterName in lower case, the first controller's address (its host
+ * name when none is given) and first port.  0, or -1 when slurm.conf
+ * cannot say (no ClusterName): then ask the controller. */
+int hpcl__guard_ident(struct hpcl__slurm *s, hpcl_ctx *ctx, char *out,
+                      size_t len);
 
 /* slurm_guard.c: before an RPC, is the controller (and munged) there? */
 hpcl_rc hpcl__guard_enter(struct hpcl__slurm *s, hpcl_ctx *ctx);
