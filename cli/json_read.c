@@ -419,9 +419,10 @@ int cli_json_rows(const char *text,
                   void (*fn)(const struct cli_json_row *row, void *arg),
                   void *arg)
 {
-    struct reader r = {text, text + strlen(text), 0};
+    size_t len = strlen(text);
+    struct reader r = {text, text + len, 0};
     struct cli_json_row one;
-    char *buf = malloc(strlen(text) + 1); /* a row decodes into less */
+    char *buf = malloc(len + 1); /* a row decodes into less */
 
     if (buf == NULL)
         return -1;

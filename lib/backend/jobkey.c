@@ -32,13 +32,18 @@ hpcl_rc hpcl__key_new(char out[HPCL__KEY_LEN + 1], hpcl_ctx *ctx)
 
 static int key_valid_n(const char *key)
 {
-    if (strncmp(key, HPCL__KEY_PREFIX, 5) != 0)
+    /* A table, not two ranges a byte: every journal line has a key. */
+    static const unsigned char hex[256] = {
+        ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+        ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1,
+        ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1};
+    unsigned bad = 0;
+
+    if (memcmp(key, HPCL__KEY_PREFIX, 5) != 0)
         return 0;
     for (int i = 5; i < HPCL__KEY_LEN; i++)
-        if (!((key[i] >= '0' && key[i] <= '9') ||
-              (key[i] >= 'a' && key[i] <= 'f')))
-            return 0;
-    return 1;
+        bad |= hex[(unsigned char)key[i]] ^ 1u;
+    return bad == 0;
 }
 
 int hpcl__key_valid(const char *key)

@@ -217,6 +217,15 @@ void hpcl__jw_raw_out(struct hpcl__jw *w, FILE *out, const char *json)
     fputs(json, out);
 }
 
+void hpcl__jw_adopt(struct hpcl__jw *w, char *json)
+{
+    before_value(w);
+    free(w->b.s);
+    w->b.s = json;
+    w->b.len = strlen(json);
+    w->b.cap = w->b.len + 1;
+}
+
 void hpcl__jw_kstr(struct hpcl__jw *w, const char *key, const char *s)
 {
     hpcl__jw_key(w, key);

@@ -63,6 +63,10 @@ void hpcl__jw_raw(struct hpcl__jw *w, const char *json);
  * the rest of w (hpcl__jw_finish) after. */
 void hpcl__jw_raw_out(struct hpcl__jw *w, FILE *out, const char *json);
 
+/* w, new and empty, takes json (compact, malloc'd: another hpcl__jw's
+ * text) as its one value, without copying it; json is w's to free. */
+void hpcl__jw_adopt(struct hpcl__jw *w, char *json);
+
 /* A key and its value at once, the common case. */
 void hpcl__jw_kstr(struct hpcl__jw *w, const char *key, const char *s);
 void hpcl__jw_kint(struct hpcl__jw *w, const char *key, long long v);

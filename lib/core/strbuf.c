@@ -1,9 +1,23 @@
 /* A growing string; see strbuf.h. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "strbuf.h"
+
+#define HUGE_PAGE ((uintptr_t)2 << 20)
+
+void hpcl__advise_huge(void *p, size_t len)
+{
+    uintptr_t from = ((uintptr_t)p + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    uintptr_t to = ((uintptr_t)p + len) & ~(HUGE_PAGE - 1);
+
+    /* A hint: refused or without effect where huge pages are off. */
+    if (len >= HPCL__HUGE_MIN && to > from)
+        (void)madvise((void *)from, to - from, MADV_HUGEPAGE);
+}
 
 int hpcl__buf_grow(struct hpcl__buf *b, size_t n)
 {

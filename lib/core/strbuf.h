@@ -19,6 +19,13 @@ struct hpcl__buf {
     int oom;
 };
 
+/* Buffers of a long journal or listing (tens of megabytes) are backed
+ * by huge pages where the system allows it: a 4 KiB page fault each was
+ * a fifth of listing 100,000 jobs.  A hint, for len >= HPCL__HUGE_MIN;
+ * only whole huge pages inside [p, p + len) are advised. */
+#define HPCL__HUGE_MIN ((size_t)8 << 20)
+void hpcl__advise_huge(void *p, size_t len);
+
 /* Room for n more bytes: 0, or -1 (oom set) when out of memory. */
 int hpcl__buf_grow(struct hpcl__buf *b, size_t n);
 

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/strbuf.h"
 #include "submit/journal.h"
 
 #define NFIELDS 9 /* before " crc=" */
@@ -40,6 +41,8 @@ static int read_all(int fd, char **data, size_t *len)
     if (fstat(fd, &st) == 0 && st.st_size > 0 &&
         (*data = malloc(cap = (size_t)st.st_size + 4097)) == NULL)
         return -1;
+    if (*data != NULL)
+        hpcl__advise_huge(*data, cap);
 
     for (;;) {
         ssize_t r;
@@ -108,9 +111,12 @@ static int hexval(char c)
 /* In place; %00 is refused, as it would cut the note short. */
 static int decode_note(char *s)
 {
-    char *o = s;
+    char *o;
 
-    for (; *s != '\0'; s++) {
+    /* Most notes have nothing encoded: nothing to move. */
+    if ((s = strchr(s, '%')) == NULL)
+        return 0;
+    for (o = s; *s != '\0'; s++) {
         if (*s == '%') {
             int hi = hexval(s[1]), lo = hi < 0 ? -1 : hexval(s[2]);
 
@@ -192,6 +198,7 @@ static int parse_line(struct parsed *p, char *line, size_t len)
     static const char *const names[NFIELDS] = {
         NULL, NULL, NULL, "key", "site", "id", "host", "pid", "note"};
     long long id, pid;
+    int event;
 
     if (check_crc(line, len) != 0)
         return -1;
@@ -204,10 +211,11 @@ static int parse_line(struct parsed *p, char *line, size_t len)
     p->time = number(f[1], 0);
     id = number(v[5], 1);
     pid = number(v[7], 0);
-    if (p->time < 0 || id < 0 || pid < 0 || hpcl__jevent_parse(f[2]) < 0 ||
+    event = hpcl__jevent_parse(f[2]);
+    if (p->time < 0 || id < 0 || pid < 0 || event < 0 ||
         !hpcl__key_valid(v[3]) || decode_note(f[8] + 5) != 0)
         return -1;
-    p->event = (enum hpcl__jevent)hpcl__jevent_parse(f[2]);
+    p->event = (enum hpcl__jevent)event;
     p->key = v[3];
     p->site = strcmp(v[4], "-") == 0 ? "" : v[4];
     p->host = v[6];
@@ -254,8 +262,10 @@ static int grow(struct hpcl__jsummary *s, size_t min_slots)
     struct hpcl__jentry *entry = realloc(s->entry, nslots / 2 * sizeof *entry);
     uint32_t *slot = calloc(nslots, sizeof *slot);
 
-    if (entry != NULL)
+    if (entry != NULL) {
         s->entry = entry;
+        hpcl__advise_huge(entry, nslots / 2 * sizeof *entry);
+    }
     if (entry == NULL || slot == NULL) {
         free(slot);
         return -1;
