@@ -103,12 +103,28 @@ static hpcl_rc write_list(struct hpcl__ssh *s, hpcl_ctx *ctx, char *path,
     return HPCL_OK;
 }
 
-/* rsync's --bwlimit counts 1024-byte units, the site file 1000. */
-static void bwlimit_arg(char *buf, size_t cap, const struct hpcl__site_conf *c)
+/* The start of an rsync command line, either way: archive mode, partial
+ * files kept (a rerun goes on from them), checksums instead of times on
+ * a retry, the site's bandwidth limit (rsync counts 1024-byte units, the
+ * site file 1000) into bw, and ssh as the site's.  Returns the count. */
+static int rsync_args(char **argv, struct hpcl__ssh *s, int again,
+                      char bw[48])
 {
-    long k = (c->econ.bwlimit_kbps * 1000 + 1023) / 1024;
+    long k = (s->site->econ.bwlimit_kbps * 1000 + 1023) / 1024;
+    int a = 0;
 
-    snprintf(buf, cap, "--bwlimit=%ld", k > 0 ? k : 1);
+    argv[a++] = (char *)hpcl__rsync_prog();
+    argv[a++] = "-a";
+    argv[a++] = "--partial";
+    if (again)
+        argv[a++] = "--ignore-times";
+    if (s->site->econ.bwlimit_kbps > 0) {
+        snprintf(bw, 48, "--bwlimit=%ld", k > 0 ? k : 1);
+        argv[a++] = bw;
+    }
+    argv[a++] = "-e";
+    argv[a++] = s->rsh;
+    return a;
 }
 
 static hpcl_rc rsync_in(struct hpcl__ssh *s, hpcl_ctx *ctx, char *const *paths,
@@ -116,7 +132,7 @@ static hpcl_rc rsync_in(struct hpcl__ssh *s, hpcl_ctx *ctx, char *const *paths,
 {
     char list[320], from[340], bw[48], dest[PATH_MAX + 16], what[160];
     char *argv[16];
-    int a = 0;
+    int a;
     hpcl_rc rc;
 
     if ((rc = write_list(s, ctx, list, sizeof list, paths, n)) != HPCL_OK)
@@ -125,17 +141,7 @@ static hpcl_rc rsync_in(struct hpcl__ssh *s, hpcl_ctx *ctx, char *const *paths,
     snprintf(dest, sizeof dest, "hpcl-site:%s/", root_prefix(s->site));
     snprintf(what, sizeof what, "copying %zu file%s to site %s", n,
              n == 1 ? "" : "s", s->name);
-    argv[a++] = (char *)hpcl__rsync_prog();
-    argv[a++] = "-a";
-    argv[a++] = "--partial";
-    if (again)
-        argv[a++] = "--ignore-times";
-    if (s->site->econ.bwlimit_kbps > 0) {
-        bwlimit_arg(bw, sizeof bw, s->site);
-        argv[a++] = bw;
-    }
-    argv[a++] = "-e";
-    argv[a++] = s->rsh;
+    a = rsync_args(argv, s, again, bw);
     argv[a++] = from;
     argv[a++] = "/";
     argv[a++] = dest;
@@ -369,24 +375,14 @@ static hpcl_rc rsync_out(struct hpcl__ssh *s, hpcl_ctx *ctx, const char *p,
 {
     char src[PATH_MAX + 16], *dir = strdup(p), what[160], bw[48];
     char *argv[12];
-    int a = 0;
+    int a;
     hpcl_rc rc;
 
     if (dir == NULL)
         return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
     snprintf(src, sizeof src, "hpcl-site:%s%s", root_prefix(s->site), p);
     snprintf(what, sizeof what, "copying %s back from site %s", p, s->name);
-    argv[a++] = (char *)hpcl__rsync_prog();
-    argv[a++] = "-a";
-    argv[a++] = "--partial";
-    if (again)
-        argv[a++] = "--ignore-times";
-    if (s->site->econ.bwlimit_kbps > 0) {
-        bwlimit_arg(bw, sizeof bw, s->site);
-        argv[a++] = bw;
-    }
-    argv[a++] = "-e";
-    argv[a++] = s->rsh;
+    a = rsync_args(argv, s, again, bw);
     argv[a++] = src;
     argv[a++] = dirname(dir);
     argv[a] = NULL;

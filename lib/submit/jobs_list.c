@@ -698,9 +698,17 @@ static hpcl_rc run_begin(hpcl_ctx *ctx, struct run *run, size_t n)
 static int state_matches(const struct hpcl__jentry *e,
                          const struct verdict *v, const char *state)
 {
+    /* A job settled by the journal shows the state its ENDED note
+     * records ("FAILED exit 3"): --state FAILED finds it too. */
+    size_t n = e->state == HPCL__J_ENDED && e->note != NULL
+                   ? strcspn(e->note, " ")
+                   : 0;
+
     return state == NULL || strcasecmp(state, v->status) == 0 ||
            (v->state != HPCL_STATE_UNKNOWN &&
             strcasecmp(state, hpcl_state_name(v->state)) == 0) ||
+           (v->state == HPCL_STATE_UNKNOWN && n > 0 && strlen(state) == n &&
+            strncasecmp(state, e->note, n) == 0) ||
            strcasecmp(state, hpcl__jevent_name(e->state)) == 0;
 }
 

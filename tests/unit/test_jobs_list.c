@@ -260,6 +260,25 @@ static void jobs_filters(void **state)
                      HPCL_OK);
     assert_int_equal(count(json, "\"key\""), 2 * NJOBS);
     free(json);
+    /* An end the journal recorded: --state by the state in its note. */
+    {
+        struct hpcl__journal *j = NULL;
+
+        assert_int_equal(hpcl__journal_open(&j, x->ctx, x->journal),
+                         HPCL_OK);
+        assert_int_equal(hpcl__journal_record(j, x->ctx, HPCL__J_ENDED,
+                                              x->key[1][2], "beta", 1002,
+                                              "FAILED exit 3"),
+                         HPCL_OK);
+        hpcl__journal_close(j);
+    }
+    assert_int_equal(hpcl_ctx_jobs_filter_json(&json, x->ctx, NULL,
+                                               "failed", 0, 0),
+                     HPCL_OK);
+    assert_int_equal(count(json, "\"key\""), 1);
+    assert_int_equal(count(json, x->key[1][2]), 1);
+    assert_int_equal(count(json, "\"state\":\"FAILED\""), 1);
+    free(json);
     assert_int_equal(hpcl_ctx_jobs_filter_json(&json, x->ctx, NULL, NULL, 0,
                                                1),
                      HPCL_E_INVAL);

@@ -297,21 +297,28 @@ static void rest_closed_connection_is_ambiguous(void **state)
                 "siteb:2");
 }
 
+/* A submit over a kept connection that dies after reading it (opts):
+ * ambiguous, and never sent twice. */
+static void second_submit_lost(struct fx *f, const struct rest_opts *opts)
+{
+    struct hpcl__jobdesc d = desc_a();
+    uint32_t id;
+    hpcl_rc rc;
+
+    open_site(f, any_ok, opts);
+    assert_int_equal(f->site.ops->submit(&f->site, f->ctx, &d, &id), HPCL_OK);
+    rc = f->site.ops->submit(&f->site, f->ctx, &d, &id);
+    expect_fail(f, rc, HPCL_E_AMBIGUOUS, "the job may exist");
+    assert_int_equal(rest_server_nreq(&f->srv), 2);
+}
+
 /* curl resends a request on its own when a kept connection dies before
  * the answer; a submit must not go out twice. */
 static void rest_no_resend_on_reused_connection(void **state)
 {
     const struct rest_opts second = {0, 1, 0};
-    struct fx *f = *state;
-    struct hpcl__jobdesc d = desc_a();
-    uint32_t id;
-    hpcl_rc rc;
 
-    open_site(f, any_ok, &second);
-    assert_int_equal(f->site.ops->submit(&f->site, f->ctx, &d, &id), HPCL_OK);
-    rc = f->site.ops->submit(&f->site, f->ctx, &d, &id);
-    expect_fail(f, rc, HPCL_E_AMBIGUOUS, "the job may exist");
-    assert_int_equal(rest_server_nreq(&f->srv), 2);
+    second_submit_lost(*state, &second);
 }
 
 /* The same, slurmrestd then stopping: curl's reconnect to send the
@@ -320,16 +327,8 @@ static void rest_no_resend_on_reused_connection(void **state)
 static void rest_refused_reconnect_after_sent_is_ambiguous(void **state)
 {
     const struct rest_opts second = {0, 1, 1};
-    struct fx *f = *state;
-    struct hpcl__jobdesc d = desc_a();
-    uint32_t id;
-    hpcl_rc rc;
 
-    open_site(f, any_ok, &second);
-    assert_int_equal(f->site.ops->submit(&f->site, f->ctx, &d, &id), HPCL_OK);
-    rc = f->site.ops->submit(&f->site, f->ctx, &d, &id);
-    expect_fail(f, rc, HPCL_E_AMBIGUOUS, "the job may exist");
-    assert_int_equal(rest_server_nreq(&f->srv), 2);
+    second_submit_lost(*state, &second);
 }
 
 static void rest_refused_is_unreachable(void **state)

@@ -258,13 +258,14 @@ hpcl_state hpcl__rest_job_state(const json_t *job)
 }
 
 /*
- * The exit code as a shell shows it, as hpclaunch shows libslurm's: 128
- * plus the signal for a job killed by one.  v0.0.38 gives the raw
- * wait(2) status; v0.0.4x decodes it ({status: ["SIGNALED"], signal: {id}}
- * or {status: ["ERROR"], return_code}), which WIFSIGNALED must not see
+ * How the job ended: its exit code as a shell shows it, as hpclaunch
+ * shows libslurm's (128 plus the signal for a job killed by one), and the
+ * signal that ended it, 0 when none.  v0.0.38 gives the raw wait(2)
+ * status; v0.0.4x decodes it ({status: ["SIGNALED"], signal: {id}} or
+ * {status: ["ERROR"], return_code}), which WIFSIGNALED must not see
  * again.
  */
-static int shell_status(const json_t *job)
+static void exit_parts(const json_t *job, int *shell, int *sig)
 {
     const json_t *ec = json_object_get(job, "exit_code");
     long long n = 0;
@@ -275,34 +276,18 @@ static int shell_status(const json_t *job)
         if ((hpcl__json_has(status, "SIGNALED") ||
              hpcl__json_has(status, "CORE_DUMPED")) &&
             hpcl__json_num(json_object_get(ec, "signal"), "id", &n) ==
-                HPCL__NUM_SET && n > 0 && n < 128)
-            return 128 + (int)n; /* a signal number: below 128 */
-        return (int)hpcl__json_int(ec, "return_code", 0);
+                HPCL__NUM_SET && n > 0 && n < 128) {
+            *sig = (int)n; /* a signal number: below 128 */
+            *shell = 128 + *sig;
+        } else {
+            *sig = 0;
+            *shell = (int)hpcl__json_int(ec, "return_code", 0);
+        }
+        return;
     }
     st = (int)hpcl__json_int(job, "exit_code", 0);
-    if (WIFSIGNALED(st))
-        return 128 + WTERMSIG(st);
-    return WEXITSTATUS(st);
-}
-
-/* The signal that ended the job, 0 when none: the same two shapes. */
-static int term_signal(const json_t *job)
-{
-    const json_t *ec = json_object_get(job, "exit_code");
-    long long n = 0;
-    int st;
-
-    if (json_is_object(ec)) {
-        const json_t *status = json_object_get(ec, "status");
-        if ((hpcl__json_has(status, "SIGNALED") ||
-             hpcl__json_has(status, "CORE_DUMPED")) &&
-            hpcl__json_num(json_object_get(ec, "signal"), "id", &n) ==
-                HPCL__NUM_SET && n > 0 && n < 128)
-            return (int)n;
-        return 0;
-    }
-    st = (int)hpcl__json_int(job, "exit_code", 0);
-    return WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+    *sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+    *shell = WIFSIGNALED(st) ? 128 + *sig : WEXITSTATUS(st);
 }
 
 /* The members of a job record that the readers here and in rest_probe.c
@@ -323,8 +308,9 @@ const char *hpcl__rest_jobrec(struct hpcl__jobrec *r, const json_t *j)
 
     memset(r, 0, sizeof *r);
     r->state = hpcl__rest_job_state(j);
-    r->exit_code = hpcl_state_is_terminal(r->state) ? shell_status(j) : -1;
-    r->term_signal = hpcl_state_is_terminal(r->state) ? term_signal(j) : -1;
+    r->exit_code = r->term_signal = -1;
+    if (hpcl_state_is_terminal(r->state))
+        exit_parts(j, &r->exit_code, &r->term_signal);
     if (hpcl__json_id(j, "job_id", &r->job_id) == HPCL__NUM_BAD)
         return "job_id";
     if (hpcl__json_id(j, "array_job_id", &r->array_job_id) == HPCL__NUM_BAD)

@@ -109,6 +109,18 @@ static int kept(const struct slim *s, size_t key, size_t end)
 
 static int jobs_array(struct slim *s);
 
+/* Past the separator after an item: 1 when another item follows (a
+ * comma), 0 at the end of the object or array. */
+static int next_item(struct slim *s)
+{
+    skip_ws(s);
+    if (s->r >= s->len || s->base[s->r] != ',')
+        return 0;
+    s->r++;
+    skip_ws(s);
+    return 1;
+}
+
 /* The object at r: each member written when all is set (the answer) or
  * its key is kept (a job record); in the answer, "jobs" goes through
  * jobs_array().  -1 when malformed. */
@@ -157,13 +169,8 @@ static int object(struct slim *s, int all)
                 return -1;
             s->r = val_end;
         }
-        skip_ws(s);
-        if (s->r < s->len && s->base[s->r] == ',') {
-            s->r++;
-            skip_ws(s);
-            continue;
-        }
-        break;
+        if (!next_item(s))
+            break;
     }
     if (s->r >= s->len || s->base[s->r] != '}')
         return -1;
@@ -196,13 +203,8 @@ static int jobs_array(struct slim *s)
             put(s, s->r, end - s->r);
             s->r = end;
         }
-        skip_ws(s);
-        if (s->r < s->len && s->base[s->r] == ',') {
-            s->r++;
-            skip_ws(s);
-            continue;
-        }
-        break;
+        if (!next_item(s))
+            break;
     }
     if (s->r >= s->len || s->base[s->r] != ']')
         return -1;
