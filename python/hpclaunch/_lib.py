@@ -151,6 +151,14 @@ _PROTOTYPES = {
     "hpcl_job_signal": (c_int, [c_void_p]),
     "hpcl_job_wait": (c_int, [c_void_p, ctypes.c_double]),
     "hpcl_job_cancel": (c_int, [c_void_p]),
+    "hpcl_job_set_input": (c_int, [c_void_p, ctypes.c_size_t,
+                                   ctypes.POINTER(c_char_p)]),
+    "hpcl_job_set_output_back": (c_int, [c_void_p, ctypes.c_size_t,
+                                         ctypes.POINTER(c_char_p)]),
+    "hpcl_job_set_deadline": (c_int, [c_void_p, ctypes.c_longlong]),
+    "hpcl_job_set_budget": (c_int, [c_void_p, ctypes.c_double]),
+    "hpcl_job_set_prefer": (c_int, [c_void_p, c_int]),
+    "hpcl_job_fetch": (c_int, [c_void_p, c_uint]),
     "hpcl_state_name": (c_char_p, [c_int]),
 }
 for _name, (_res, _args) in _PROTOTYPES.items():

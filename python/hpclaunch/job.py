@@ -5,6 +5,8 @@ from . import _lib
 from ._lib import lib
 
 LAUNCHERS = {"srun": 0, "mpirun": 1, "none": 2}
+# hpcl_prefer (include/hpclaunch/data.h).
+PREFER = {"start": 0, "finish": 1, "cost": 2, "carbon": 3}
 TIME_UNLIMITED = 0xFFFFFFFF
 _DRY_RUN = 1
 
@@ -40,7 +42,11 @@ class Job:
     TIME_UNLIMITED), nodes (an int, or a (min, max) pair), hold, launcher
     ("srun", "mpirun" or "none"), env (a dict of variables to set, None
     values remove), and the strings partition, account, name, workdir,
-    output, error, site, mpi.  sites_file: the site file
+    output, error, site, mpi.  Data and choice (hpcl_job_set_input(3)):
+    inputs and output_back (lists of paths staged in, and brought home by
+    fetch()), deadline (unix time), budget (in the site file's currency)
+    and prefer ("start", "finish", "cost" or "carbon").  sites_file: the
+    site file
     (hpclaunch.conf(5)) to read; None: the usual search, as the
     hpclaunch command does.  Errors raise hpclaunch.Error.
     """
@@ -101,6 +107,27 @@ class Job:
                 self._check(lib.hpcl_job_set_launcher(self._ptr,
                                                       LAUNCHERS[value]),
                             "hpcl_job_set_launcher")
+            elif key in ("inputs", "output_back"):
+                if isinstance(value, (str, bytes)):
+                    raise TypeError("Job %s: a list of paths, not a string"
+                                    % key)
+                paths = [_lib.arg(str(p)) for p in value]
+                argv = (ctypes.c_char_p * (len(paths) + 1))(*paths)
+                fn = (lib.hpcl_job_set_input if key == "inputs"
+                      else lib.hpcl_job_set_output_back)
+                self._check(fn(self._ptr, len(paths), argv), fn.__name__)
+            elif key == "deadline":
+                self._check(lib.hpcl_job_set_deadline(self._ptr, int(value)),
+                            "hpcl_job_set_deadline")
+            elif key == "budget":
+                self._check(lib.hpcl_job_set_budget(self._ptr, float(value)),
+                            "hpcl_job_set_budget")
+            elif key == "prefer":
+                if value not in PREFER:
+                    raise ValueError("Job prefer: one of %s, not %r"
+                                     % (", ".join(PREFER), value))
+                self._check(lib.hpcl_job_set_prefer(self._ptr, PREFER[value]),
+                            "hpcl_job_set_prefer")
             elif key == "env":
                 for name, val in value.items():
                     self._check(lib.hpcl_job_setenv(self._ptr, _lib.arg(name),
@@ -164,6 +191,11 @@ class Job:
         t = -1.0 if timeout is None else float(timeout)
         self._check(lib.hpcl_job_wait(self._ptr, t), "hpcl_job_wait")
         return self.state
+
+    def fetch(self):
+        """Bring output_back home from the site the job ran at, verified
+        (the job must have ended): hpcl_job_fetch(3)."""
+        self._check(lib.hpcl_job_fetch(self._ptr, 0), "hpcl_job_fetch")
 
     def cancel(self):
         """Cancel the job (a job that already ended is not an error)."""

@@ -185,6 +185,23 @@ ok(isinstance(e, TypeError), "Job(unknown option): TypeError", repr(e))
 e = raises(lambda: hpclaunch.Job(["./app"], sites_file="/nonexistent.conf"))
 ok(isinstance(e, hpclaunch.Error) and "/nonexistent.conf" in str(e),
    "Job(sites_file missing): Error naming it", repr(e))
+# Data and choice (issue 16): the keywords reach the library, and bad
+# values are refused before it.
+job = hpclaunch.Job(["./app"], inputs=["in.dat", "params/"],
+                    output_back=["out.h5"], deadline=2000000000,
+                    budget=12.5, prefer="cost", sites_file=None)
+ok(job.ref is None, "Job(inputs, output_back, deadline, budget, prefer)")
+e = raises(lambda: hpclaunch.Job(["./app"], prefer="cheapest"))
+ok(isinstance(e, ValueError) and "cost" in str(e),
+   "Job(prefer=unknown): ValueError naming the choices", repr(e))
+e = raises(lambda: hpclaunch.Job(["./app"], inputs="in.dat"))
+ok(isinstance(e, TypeError), "Job(inputs=a string): TypeError", repr(e))
+e = raises(lambda: hpclaunch.Job(["./app"], deadline=-5))
+ok(isinstance(e, hpclaunch.Error) and e.code == hpclaunch.E_INVAL,
+   "Job(deadline=-5): Error E_INVAL from hpcl_job_set_deadline", repr(e))
+e = raises(job.fetch)
+ok(isinstance(e, hpclaunch.Error) and e.function == "hpcl_job_fetch",
+   "fetch() of a job never submitted: Error from hpcl_job_fetch", repr(e))
 e = raises(lambda: hpclaunch.Job.attach("local:notanumber"))
 ok(isinstance(e, hpclaunch.Error) and e.code == hpclaunch.E_INVAL,
    "Job.attach(a bad reference): Error E_INVAL", repr(e))
