@@ -248,6 +248,31 @@ static int prune(hpcl_ctx *ctx, long age, int json)
     return EXIT_OK;
 }
 
+static int known_site(hpcl_ctx *ctx, const char *name)
+{
+    for (size_t i = 0; i < hpcl_ctx_site_count(ctx); i++)
+        if (strcmp(hpcl_ctx_site_name(ctx, i), name) == 0)
+            return 1;
+    return 0;
+}
+
+static int unknown_site(hpcl_ctx *ctx, const char *name)
+{
+    char names[512] = "";
+    size_t o = 0;
+
+    for (size_t i = 0; i < hpcl_ctx_site_count(ctx) && o < sizeof names; i++)
+        o += (size_t)snprintf(names + o, sizeof names - o, "%s%s",
+                              i ? ", " : "", hpcl_ctx_site_name(ctx, i));
+    cli_doc_subject("site", name);
+    return cli_usage_error("jobs", "--site '%s': unknown site '%s' (sites: "
+                           "%s; from %s), and the journal has no job of it",
+                           name, name, names,
+                           hpcl_ctx_sites_file(ctx) != NULL
+                               ? hpcl_ctx_sites_file(ctx)
+                               : "the built-in site");
+}
+
 int cmd_jobs(int argc, char **argv)
 {
     struct jobs_args a = {.prune = -1};
@@ -272,7 +297,15 @@ int cmd_jobs(int argc, char **argv)
         goto out;
     }
     if ((rc = hpcl_ctx_jobs_filter_json(&text, ctx, a.site, a.state,
-                                        a.since, 0)) != HPCL_OK) {
+                                        a.since, 0)) == HPCL_OK &&
+        a.site != NULL && a.state == NULL && a.since == 0 &&
+        strcmp(text, "[]") == 0 && !known_site(ctx, a.site)) {
+        /* Not a site of the file, nor one the journal names: a typo, as
+         * squeue -M says of an unknown cluster. */
+        status = unknown_site(ctx, a.site);
+        goto out;
+    }
+    if (rc != HPCL_OK) {
         status = cli_lib_error("jobs", ctx, rc);
         goto out;
     }

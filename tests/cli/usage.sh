@@ -104,6 +104,18 @@ refuse 2 "^hpclaunch submit: --site 'nowhere': unknown site 'nowhere' \(sites: a
 refuse 2 "^hpclaunch probe: --site 'nowhere': unknown site" \
     "probe: an unknown --site is a usage error" \
     "$H" probe --conf "$conf" --site nowhere
+# jobs --site: a site of the file, or one the journal still names (its
+# site left the file); else a typo, refused as squeue -M refuses one.
+python3 "$top_srcdir/bench/journal_gen.py" 1 gone >"$tmp/journal"
+refuse 2 "^hpclaunch jobs: --site 'nowhere': unknown site 'nowhere' \(sites: alpha, beta; from .*\), and the journal has no job of it" \
+    "jobs: an unknown --site is a usage error" \
+    env HPCLAUNCH_JOURNAL="$tmp/journal" "$H" jobs --conf "$conf" --site nowhere
+check "jobs: --site of a site that left the file lists its journal entries" \
+    bash -c '[ "$(HPCLAUNCH_JOURNAL="$1" "$2" jobs --conf "$3" --site gone |
+                 grep -c " gone ")" -eq 1 ]' _ "$tmp/journal" "$H" "$conf"
+check "jobs: --site of a site of the file with no jobs is an empty list" \
+    bash -c 'HPCLAUNCH_JOURNAL="$1" "$2" jobs --conf "$3" --site beta >"$4" &&
+             [ "$(wc -l <"$4")" -eq 1 ]' _ "$tmp/journal" "$H" "$conf" "$tmp/out"
 refuse 2 "^hpclaunch status: invalid job id 'abc' in job reference 'alpha:abc'" \
     "a malformed reference is a usage error" "$H" status --conf "$conf" alpha:abc
 refuse 2 "^hpclaunch status: unknown site 'nowhere' in job reference" \
