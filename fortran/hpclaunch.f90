@@ -31,6 +31,9 @@ module hpclaunch
     integer, parameter, public :: HPCL_SUBMIT_DRY_RUN = 1, HPCL_SUBMIT_PROBE_ALL = 2
     ! The C 0xffffffff of HPCL_TIME_UNLIMITED, as a Fortran default integer.
     integer, parameter, public :: HPCL_TIME_UNLIMITED = -1
+    ! What the site choice minimises (hpcl_job_set_prefer(3)).
+    integer, parameter, public :: HPCL_PREFER_START = 0, &
+        HPCL_PREFER_FINISH = 1, HPCL_PREFER_COST = 2, HPCL_PREFER_CARBON = 3
 
     ! Handles: a C pointer each, null until created and after destroy.
     type, public :: hpcl_ctx
@@ -65,6 +68,9 @@ module hpclaunch
         hpcl_job_ref, hpcl_job_attach, hpcl_job_refresh, hpcl_job_status, &
         hpcl_job_state, hpcl_job_exit_code, hpcl_job_wait, &
         hpcl_job_cancel, hpcl_state_name
+    public :: hpcl_job_set_input, hpcl_job_set_output_back, &
+        hpcl_job_set_deadline, hpcl_job_set_budget, hpcl_job_set_prefer, &
+        hpcl_job_fetch
 
     ! The C functions, under private names: the public names above are
     ! the Fortran procedures that wrap them.
@@ -346,6 +352,44 @@ module hpclaunch
                 bind(C, name='hpcl_job_cancel')
             import :: c_int, c_ptr
             type(c_ptr), value :: job
+        end function
+        integer(c_int) function c_job_set_input(job, n, paths) &
+                bind(C, name='hpcl_job_set_input')
+            import :: c_int, c_ptr, c_size_t
+            type(c_ptr), value :: job
+            integer(c_size_t), value :: n
+            type(c_ptr), intent(in) :: paths(*)
+        end function
+        integer(c_int) function c_job_set_output_back(job, n, paths) &
+                bind(C, name='hpcl_job_set_output_back')
+            import :: c_int, c_ptr, c_size_t
+            type(c_ptr), value :: job
+            integer(c_size_t), value :: n
+            type(c_ptr), intent(in) :: paths(*)
+        end function
+        integer(c_int) function c_job_set_deadline(job, when) &
+                bind(C, name='hpcl_job_set_deadline')
+            import :: c_int, c_ptr, c_long_long
+            type(c_ptr), value :: job
+            integer(c_long_long), value :: when
+        end function
+        integer(c_int) function c_job_set_budget(job, amount) &
+                bind(C, name='hpcl_job_set_budget')
+            import :: c_int, c_ptr, c_double
+            type(c_ptr), value :: job
+            real(c_double), value :: amount
+        end function
+        integer(c_int) function c_job_set_prefer(job, prefer) &
+                bind(C, name='hpcl_job_set_prefer')
+            import :: c_int, c_ptr
+            type(c_ptr), value :: job
+            integer(c_int), value :: prefer
+        end function
+        integer(c_int) function c_job_fetch(job, flags) &
+                bind(C, name='hpcl_job_fetch')
+            import :: c_int, c_ptr
+            type(c_ptr), value :: job
+            integer(c_int), value :: flags
         end function
         type(c_ptr) function c_state_name(state) &
                 bind(C, name='hpcl_state_name')
@@ -650,27 +694,94 @@ contains
 
     ! The program and its arguments: argv(1) is the program.  Each element
     ! loses its trailing blanks.
+    ! strs (trailing blanks dropped) as C strings in buf, their addresses
+    ! in ptrs: an argv for the library.
+    subroutine c_strings(strs, buf, ptrs)
+        character(len=*), intent(in) :: strs(:)
+        character(kind=c_char), allocatable, target, intent(out) :: buf(:)
+        type(c_ptr), allocatable, intent(out) :: ptrs(:)
+        integer :: i, k, at, n
+
+        n = size(strs)
+        allocate(buf(sum(len_trim(strs)) + n), ptrs(max(n, 1)))
+        at = 1
+        do i = 1, n
+            ptrs(i) = c_loc(buf(at))
+            do k = 1, len_trim(strs(i))
+                buf(at) = strs(i)(k:k)
+                at = at + 1
+            end do
+            buf(at) = c_null_char
+            at = at + 1
+        end do
+    end subroutine
+
     subroutine hpcl_job_set_command(job, argv, ierr)
         type(hpcl_job), intent(in) :: job
         character(len=*), intent(in) :: argv(:)
         integer, intent(out) :: ierr
         character(kind=c_char), allocatable, target :: buf(:)
         type(c_ptr), allocatable :: ptrs(:)
-        integer :: i, k, at, n
 
-        n = size(argv)
-        allocate(buf(sum(len_trim(argv)) + n), ptrs(max(n, 1)))
-        at = 1
-        do i = 1, n
-            ptrs(i) = c_loc(buf(at))
-            do k = 1, len_trim(argv(i))
-                buf(at) = argv(i)(k:k)
-                at = at + 1
-            end do
-            buf(at) = c_null_char
-            at = at + 1
-        end do
-        ierr = int(c_job_set_command(job%ptr, int(n, c_int), ptrs))
+        call c_strings(argv, buf, ptrs)
+        ierr = int(c_job_set_command(job%ptr, int(size(argv), c_int), ptrs))
+    end subroutine
+
+    ! The files or folders the job reads, staged to the site it goes to.
+    subroutine hpcl_job_set_input(job, paths, ierr)
+        type(hpcl_job), intent(in) :: job
+        character(len=*), intent(in) :: paths(:)
+        integer, intent(out) :: ierr
+        character(kind=c_char), allocatable, target :: buf(:)
+        type(c_ptr), allocatable :: ptrs(:)
+
+        call c_strings(paths, buf, ptrs)
+        ierr = int(c_job_set_input(job%ptr, int(size(paths), c_size_t), &
+            ptrs))
+    end subroutine
+
+    ! The files or folders that come home after the job (hpcl_job_fetch).
+    subroutine hpcl_job_set_output_back(job, paths, ierr)
+        type(hpcl_job), intent(in) :: job
+        character(len=*), intent(in) :: paths(:)
+        integer, intent(out) :: ierr
+        character(kind=c_char), allocatable, target :: buf(:)
+        type(c_ptr), allocatable :: ptrs(:)
+
+        call c_strings(paths, buf, ptrs)
+        ierr = int(c_job_set_output_back(job%ptr, &
+            int(size(paths), c_size_t), ptrs))
+    end subroutine
+
+    ! A unix time by which the job must be expected to finish; 0 none.
+    subroutine hpcl_job_set_deadline(job, when, ierr)
+        type(hpcl_job), intent(in) :: job
+        integer(c_long_long), intent(in) :: when
+        integer, intent(out) :: ierr
+        ierr = int(c_job_set_deadline(job%ptr, when))
+    end subroutine
+
+    ! At most amount, in the site file's currency; negative: no budget.
+    subroutine hpcl_job_set_budget(job, amount, ierr)
+        type(hpcl_job), intent(in) :: job
+        real(c_double), intent(in) :: amount
+        integer, intent(out) :: ierr
+        ierr = int(c_job_set_budget(job%ptr, amount))
+    end subroutine
+
+    ! HPCL_PREFER_START (the default), _FINISH, _COST or _CARBON.
+    subroutine hpcl_job_set_prefer(job, prefer, ierr)
+        type(hpcl_job), intent(in) :: job
+        integer, intent(in) :: prefer
+        integer, intent(out) :: ierr
+        ierr = int(c_job_set_prefer(job%ptr, int(prefer, c_int)))
+    end subroutine
+
+    ! Bring the output-back files home, verified; the job must have ended.
+    subroutine hpcl_job_fetch(job, ierr)
+        type(hpcl_job), intent(in) :: job
+        integer, intent(out) :: ierr
+        ierr = int(c_job_fetch(job%ptr, 0_c_int))
     end subroutine
 
     subroutine hpcl_job_set_ntasks(job, n, ierr)

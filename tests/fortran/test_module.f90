@@ -3,6 +3,7 @@
 ! on an XML topology (its JSON goes to plan.json, which the script
 ! compares with `hpclaunch plan --json`).  TAP on standard output.
 program test_module
+    use, intrinsic :: iso_c_binding, only: c_double, c_long_long
     use hpclaunch
     implicit none
     type(hpcl_ctx) :: ctx
@@ -72,6 +73,24 @@ program test_module
     call ok(hpcl_job_ref(job) == '', 'hpcl_job_ref before submit: empty')
     call ok(hpcl_state_name(HPCL_STATE_COMPLETED) == 'COMPLETED', &
         'hpcl_state_name')
+    ! Data and choice (issue 16): accepted, and refused with a message.
+    call hpcl_job_set_input(job, [character(len=12) :: 'in.dat', &
+        'params/'], ierr)
+    call ok(ierr == HPCL_OK, 'hpcl_job_set_input of two paths')
+    call hpcl_job_set_output_back(job, [character(len=8) :: 'out.h5'], ierr)
+    call ok(ierr == HPCL_OK, 'hpcl_job_set_output_back')
+    call hpcl_job_set_budget(job, 12.5_c_double, ierr)
+    call ok(ierr == HPCL_OK, 'hpcl_job_set_budget')
+    call hpcl_job_set_prefer(job, HPCL_PREFER_COST, ierr)
+    call ok(ierr == HPCL_OK, 'hpcl_job_set_prefer(HPCL_PREFER_COST)')
+    call hpcl_job_set_prefer(job, 9, ierr)
+    call ok(ierr == HPCL_E_INVAL .and. &
+        index(hpcl_ctx_errmsg(ctx), 'HPCL_PREFER_START') > 0, &
+        'hpcl_job_set_prefer(9): HPCL_E_INVAL naming the choices')
+    call hpcl_job_set_deadline(job, -5_c_long_long, ierr)
+    call ok(ierr == HPCL_E_INVAL, 'hpcl_job_set_deadline(-5): HPCL_E_INVAL')
+    call hpcl_job_fetch(job, ierr)
+    call ok(ierr /= HPCL_OK, 'hpcl_job_fetch of a job never submitted fails')
     call hpcl_job_destroy(job)
     call hpcl_job_attach(job, ctx, 'local:notanumber', ierr)
     call ok(ierr == HPCL_E_INVAL, 'hpcl_job_attach(a bad ref): HPCL_E_INVAL')
