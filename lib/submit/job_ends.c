@@ -3,7 +3,9 @@
  * key by site and id (so that a job attached by reference is checked to
  * be the one submitted: ids are re-issued after a controller crash), and
  * its end, journaled when it is seen: by hpcl_job_wait, hpcl_job_refresh
- * (status) or hpcl_job_cancel, in whatever process.  A job the journal
+ * (status) or hpcl_job_cancel, in whatever process, and by
+ * hpcl_jobs_refresh for many jobs at once (one read of the journal, one
+ * synced write).  A job the journal
  * knows ended is never reported lost and never resubmitted, even after its
  * site has purged it (MinJobAge) and its id names nothing any more.  The
  * job layer cannot call up into this one: the context holds this
@@ -11,7 +13,6 @@
  */
 #include "config.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,7 +125,7 @@ out:
     b->journal = NULL;
 }
 
-/* The end an ENDED note records, "STATE exit N" (hpcl__journal_job_end
+/* The end an ENDED note records, "STATE exit N" (hpcl__journal_job_ends
  * or accounting's settling, which may add " (accounting)"). */
 static void note_end(const char *note, hpcl_state *state, int *exit_code)
 {
