@@ -89,8 +89,14 @@ static const struct rest_route *route_of(const struct rest_route *routes,
 {
     for (; routes->method != NULL; routes++) {
         size_t m = strlen(routes->method), p = strlen(routes->path);
-        if (strncmp(req, routes->method, m) == 0 && req[m] == ' ' &&
-            strncmp(req + m + 1, routes->path, p) == 0 && req[m + 1 + p] == ' ')
+        /* "PREFIX*" matches any path that starts with PREFIX. */
+        int star = p > 0 && routes->path[p - 1] == '*';
+        const char *path = req + m + 1;
+
+        if (strncmp(req, routes->method, m) != 0 || req[m] != ' ' ||
+            strncmp(path, routes->path, p - (size_t)star) != 0)
+            continue;
+        if (star ? strcspn(path, " ") >= p - 1 : path[p] == ' ')
             return routes;
     }
     return NULL;
@@ -152,31 +158,47 @@ static int serve_one(int fd, const struct rest_route *routes,
     return answer(fd, route_of(routes, buf));
 }
 
+/* Up to MAX_CONNS connections at once (a client's parallel requests),
+ * served one request at a time; one more closes the oldest. */
+#define MAX_CONNS 8
+
 static void serve(int lfd, const struct rest_route *routes,
                   const struct rest_opts *o, const char *dir)
 {
     char *buf = malloc(REQ_MAX);
-    int cfd = -1, nreq = 0;
+    int cfd[MAX_CONNS], n = 0, nreq = 0;
 
     if (buf == NULL)
         _exit(2);
     for (;;) {
-        struct pollfd p[2] = {{lfd, POLLIN, 0}, {cfd, POLLIN, 0}};
-        if (poll(p, cfd >= 0 ? 2 : 1, -1) < 0)
+        struct pollfd p[MAX_CONNS + 1] = {{lfd, POLLIN, 0}};
+
+        for (int i = 0; i < n; i++)
+            p[i + 1] = (struct pollfd){cfd[i], POLLIN, 0};
+        if (poll(p, (nfds_t)n + 1, -1) < 0)
             continue;
         if (p[0].revents & POLLIN) {
             int fd = accept(lfd, NULL, NULL);
             if (fd < 0)
                 continue;
-            if (cfd >= 0)
-                close(cfd);
-            cfd = fd;
+            if (n == MAX_CONNS) {
+                close(cfd[0]);
+                memmove(cfd, cfd + 1, (size_t)--n * sizeof *cfd);
+            }
+            cfd[n++] = fd;
             save(dir, "conns", "c", 1, 1);
-        } else if (cfd >= 0 && p[1].revents != 0) {
-            int keep = serve_one(cfd, routes, o, dir, &nreq, buf);
+            continue;
+        }
+        for (int i = n - 1; i >= 0; i--) {
+            int keep;
+
+            if (p[i + 1].revents == 0)
+                continue;
+            keep = serve_one(cfd[i], routes, o, dir, &nreq, buf);
             if (keep <= 0) {
-                close(cfd);
-                cfd = -1;
+                close(cfd[i]);
+                memmove(cfd + i, cfd + i + 1, (size_t)(n - i - 1) * sizeof *cfd);
+                n--;
             }
             if (keep < 0) {
                 close(lfd);

@@ -361,6 +361,44 @@ static void rest_probe_full_reads_jobs(void **state)
 #define T(name)                                                        \
     cmocka_unit_test_setup_teardown(name, rest_setup, rest_teardown)
 
+/* How many records a listing delivered. */
+static hpcl_rc count_records(void *arg, const struct hpcl__jobrec *recs,
+                             size_t n)
+{
+    (void)recs;
+    *(size_t *)arg += n;
+    return HPCL_OK;
+}
+
+/* A listing at a site whose queue is long (by /diag) asks /job/ID per
+ * job: 20 jobs over the kept connection, 100 over 3 at once, every
+ * answer delivered. */
+static void rest_list_long_queue_per_job(void **state)
+{
+    static const struct rest_route busy[] = {
+        {"GET", API "/diag", 200, "diag_busy.json", NULL},
+        {"GET", API "/job/*", 200, "job_pending.json", NULL},
+        {NULL, NULL, 0, NULL, NULL}};
+    struct fx *f = *state;
+    uint32_t ids[100];
+    size_t n = 0;
+
+    for (uint32_t i = 0; i < 100; i++)
+        ids[i] = 1000 + i;
+    open_site(f, busy, NULL);
+    assert_int_equal(f->site.ops->list(&f->site, f->ctx, ids, 20,
+                                       count_records, &n), HPCL_OK);
+    assert_int_equal(n, 20);
+    assert_int_equal(rest_server_nreq(&f->srv), 1 + 20);
+    assert_int_equal(rest_server_conns(&f->srv), 1);
+    n = 0;
+    assert_int_equal(f->site.ops->list(&f->site, f->ctx, ids, 100,
+                                       count_records, &n), HPCL_OK);
+    assert_int_equal(n, 100);
+    assert_int_equal(rest_server_nreq(&f->srv), 21 + 1 + 100);
+    assert_int_equal(rest_server_conns(&f->srv), 1 + 2);
+}
+
 HPCL_TEST_MAIN(NULL, NULL,
                T(rest_query_records),
                T(rest_query_array),
@@ -371,4 +409,5 @@ HPCL_TEST_MAIN(NULL, NULL,
                T(rest_probe_full_estimate),
                T(rest_probe_over_http),
                T(rest_probe_full_over_http),
-               T(rest_probe_full_reads_jobs))
+               T(rest_probe_full_reads_jobs),
+               T(rest_list_long_queue_per_job))

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -366,9 +367,111 @@ static long long queue_length(struct hpcl__site *site, hpcl_ctx *ctx)
  * issue 11) -- whichever is cheaper for this queue: /jobs only when the
  * wanted jobs are at least a REST_LIST_SHARE-th of it, by /diag's
  * counts.  v0.0.38-42 take one id per /job/ID (v0.0.41's /jobs/state
- * takes many, but has no comment, so no key to check).
+ * takes many, but has no comment, so no key to check).  Many GETs go
+ * over up to REST_LIST_CONNS connections at once, REST_LIST_PER_CONN
+ * jobs or more each: slurmrestd answers them in parallel threads.
  */
 #define REST_LIST_SHARE 8
+#define REST_LIST_CONNS 4
+#define REST_LIST_PER_CONN 32
+
+/* A share of the GETs: answers [from, to) of ids, over r. */
+struct share {
+    struct hpcl__rest *r;
+    hpcl_ctx *ctx;
+    hpcl_ctx own_ctx; /* a worker's: its error stays its own */
+    const uint32_t *ids;
+    struct hpcl__rest_answer *a;
+    size_t from, to;
+    hpcl_rc rc;
+    pthread_t thread;
+};
+
+/* GET /job/ID for each id of the share; a job the controller forgot is
+ * an empty answer, any other failure ends the share. */
+static hpcl_rc ask_share(struct share *sh)
+{
+    char path[32], what[64];
+    struct hpcl__rest_req req = {"GET", path, NULL, 0, what, "", 0};
+    const char *text;
+
+    for (size_t k = sh->from; k < sh->to; k++) {
+        hpcl_rc rc;
+
+        snprintf(path, sizeof path, "/job/%" PRIu32, sh->ids[k]);
+        snprintf(what, sizeof what, "the query of job %" PRIu32, sh->ids[k]);
+        if ((rc = hpcl__rest_ask(sh->r, sh->ctx, &req, &sh->a[k])) != HPCL_OK)
+            return rc;
+        if (answer_ok(&sh->a[k]))
+            continue;
+        /* v0.0.38: 500, v0.0.4x: 404; both with 2017: forgotten. */
+        if (hpcl__rest_answer_code(&sh->a[k], &text) !=
+            HPCL__SE_INVALID_JOB_ID)
+            return hpcl__rest_answer_fail(sh->r, sh->ctx, &req, &sh->a[k]);
+        hpcl__rest_answer_free(&sh->a[k]);
+    }
+    return HPCL_OK;
+}
+
+static void *share_thread(void *arg)
+{
+    struct share *sh = arg;
+
+    sh->rc = ask_share(sh);
+    return NULL;
+}
+
+/* The GETs of ids, split over the site's connection and up to
+ * REST_LIST_CONNS - 1 more, made here: n is 1 when none could be. */
+static hpcl_rc ask_each(struct hpcl__site *site, hpcl_ctx *ctx,
+                        const uint32_t *ids, size_t nids,
+                        struct hpcl__rest_answer *a)
+{
+    struct share sh[REST_LIST_CONNS];
+    size_t n = nids / REST_LIST_PER_CONN, started = 0;
+    hpcl_rc rc;
+
+    n = n < 1 ? 1 : n > REST_LIST_CONNS ? REST_LIST_CONNS : n;
+    for (size_t i = 0; i < n; i++) {
+        sh[i] = (struct share){.r = site->state, .ctx = ctx, .ids = ids,
+                               .a = a};
+        if (i == 0)
+            continue;
+        sh[i].own_ctx = *ctx; /* the settings, not the error */
+        sh[i].own_ctx.errmsg[0] = '\0';
+        sh[i].own_ctx.log_fn = NULL; /* a caller's logger is not ours to
+                                      * call from another thread */
+        sh[i].ctx = &sh[i].own_ctx;
+        if (hpcl__rest_new(&sh[i].r, sh[i].ctx, site->conf) != HPCL_OK) {
+            n = i; /* fewer connections, then */
+            break;
+        }
+        hpcl__rest_set_api(sh[i].r, hpcl__rest_api(site->state));
+        hpcl__rest_set_release(sh[i].r, hpcl__rest_release(site->state));
+    }
+    for (size_t i = 0; i < n; i++) {
+        sh[i].from = nids * i / n;
+        sh[i].to = nids * (i + 1) / n;
+    }
+    for (size_t i = 1; i < n; i++, started++)
+        if (pthread_create(&sh[i].thread, NULL, share_thread, &sh[i]) != 0)
+            break;
+    /* The shares no thread took, and the first, here. */
+    for (size_t i = 1 + started; i < n; i++)
+        sh[i].rc = ask_share(&sh[i]);
+    rc = ask_share(&sh[0]);
+    for (size_t i = 1; i <= started; i++)
+        pthread_join(sh[i].thread, NULL);
+    for (size_t i = 1; i < n; i++) {
+        if (rc == HPCL_OK && sh[i].rc != HPCL_OK) {
+            rc = sh[i].rc;
+            snprintf(ctx->errmsg, sizeof ctx->errmsg, "%s",
+                     sh[i].own_ctx.errmsg);
+        }
+        hpcl__rest_free(sh[i].r);
+    }
+    return rc;
+}
 
 static hpcl_rc rest_list(struct hpcl__site *site, hpcl_ctx *ctx,
                          const uint32_t *ids, size_t nids,
@@ -380,8 +483,6 @@ static hpcl_rc rest_list(struct hpcl__site *site, hpcl_ctx *ctx,
     long long queue = nids > 1 ? queue_length(site, ctx) : 0;
     size_t na = queue >= 0 && (long long)nids * REST_LIST_SHARE < queue + 1
                     ? nids : 1;
-    char path[32], what[64];
-    const char *text;
     json_t *all = NULL;
     hpcl_rc rc = HPCL_OK;
 
@@ -389,25 +490,12 @@ static hpcl_rc rest_list(struct hpcl__site *site, hpcl_ctx *ctx,
         return fn(arg, NULL, 0);
     if ((a = calloc(na, sizeof *a)) == NULL)
         return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
-    if (na > 1 || nids == 1) {
-        req.path = path;
-        req.what = what;
-    }
-    for (size_t k = 0; k < na && rc == HPCL_OK; k++) {
-        if (req.path == path) {
-            snprintf(path, sizeof path, "/job/%" PRIu32, ids[k]);
-            snprintf(what, sizeof what, "the query of job %" PRIu32, ids[k]);
-        }
-        if ((rc = hpcl__rest_ask(site->state, ctx, &req, &a[k])) != HPCL_OK)
-            break;
-        if (answer_ok(&a[k]))
-            continue;
-        /* v0.0.38: 500, v0.0.4x: 404; both with 2017: forgotten. */
-        if (req.path != path ||
-            hpcl__rest_answer_code(&a[k], &text) != HPCL__SE_INVALID_JOB_ID)
-            rc = hpcl__rest_answer_fail(site->state, ctx, &req, &a[k]);
-        hpcl__rest_answer_free(&a[k]);
-    }
+    if (na > 1 || nids == 1)
+        rc = ask_each(site, ctx, ids, na, a);
+    else if ((rc = hpcl__rest_ask(site->state, ctx, &req, &a[0])) ==
+                 HPCL_OK &&
+             !answer_ok(&a[0]))
+        rc = hpcl__rest_answer_fail(site->state, ctx, &req, &a[0]);
     /* One array of every answer's records, for one call of fn. */
     if (rc == HPCL_OK && na == 1)
         rc = deliver(site, ctx, json_object_get(a[0].root, "jobs"), fn, arg);
