@@ -125,6 +125,14 @@ hpcl_rc hpcl__topo_xml_read(hpcl_ctx *ctx, const char *path, char **buf,
 hpcl_rc hpcl__topo_xml_try(hpcl_ctx *ctx, const char *path, const char *buf,
                            size_t len);
 
+/* topo.c: hpcl_topo_load_xml() once the file is read and tried: buf
+ * given to hwloc and scanned, what naming it in messages.  Called alone
+ * by the fuzz harness (tests/fuzz/fuzz_topo_xml.c), which catches
+ * hwloc's crashes in-process and checks that the try refuses each. */
+hpcl_rc hpcl__topo_load_xml_buffer(hpcl_topo **out, hpcl_ctx *ctx,
+                                   unsigned flags, const char *what,
+                                   const char *buf, size_t len);
+
 /* topo.c: free what the scans filled (not the hwloc topology). */
 void hpcl__topo_free_scan(hpcl_topo *topo);
 

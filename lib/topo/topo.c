@@ -231,6 +231,26 @@ hpcl_rc hpcl_topo_load(hpcl_topo **out, hpcl_ctx *ctx, unsigned flags)
                             "this machine's topology");
 }
 
+hpcl_rc hpcl__topo_load_xml_buffer(hpcl_topo **out, hpcl_ctx *ctx,
+                                   unsigned flags, const char *what,
+                                   const char *buf, size_t len)
+{
+    hpcl_rc rc;
+
+    if ((rc = topo_start(out, ctx, flags, 0, 1)) != HPCL_OK)
+        return rc;
+    if (hwloc_topology_set_xmlbuffer((*out)->hw, buf, (int)len + 1) < 0) {
+        rc = hpcl__fail(ctx, HPCL_E_TOPOLOGY, "%s is not an hwloc topology "
+                        "hwloc can import (%s): export one with lstopo "
+                        "--of xml FILE", what, strerror(errno));
+        hpcl_topo_destroy(*out);
+        *out = NULL;
+        return rc;
+    }
+    /* hwloc keeps no pointer into buf once loaded */
+    return topo_load_finish(out, *out, BOUND_NONE, what);
+}
+
 hpcl_rc hpcl_topo_load_xml(hpcl_topo **out, hpcl_ctx *ctx, const char *path,
                            unsigned flags)
 {
@@ -238,32 +258,19 @@ hpcl_rc hpcl_topo_load_xml(hpcl_topo **out, hpcl_ctx *ctx, const char *path,
     size_t len = 0;
     hpcl_rc rc;
 
-    if (path == NULL) {
-        if (out != NULL)
-            *out = NULL;
-        return ctx ? hpcl__fail(ctx, HPCL_E_INVAL, "no XML path")
-                   : HPCL_E_INVAL;
-    }
-    if ((rc = topo_start(out, ctx, flags, 0, 1)) != HPCL_OK)
-        return rc;
+    if (out != NULL)
+        *out = NULL;
+    if (out == NULL || ctx == NULL)
+        return HPCL_E_INVAL;
+    if (path == NULL)
+        return hpcl__fail(ctx, HPCL_E_INVAL, "no XML path");
     /* Read here (a FIFO must not block, a huge file is refused), tried in
      * a child (hwloc's importer crashes on some malformed files), and
      * only then given to hwloc: lib/topo/topo_xml.c. */
-    if ((rc = hpcl__topo_xml_read(ctx, path, &buf, &len)) != HPCL_OK ||
-        (rc = hpcl__topo_xml_try(ctx, path, buf, len)) != HPCL_OK ||
-        hwloc_topology_set_xmlbuffer((*out)->hw, buf, (int)len + 1) < 0) {
-        if (rc == HPCL_OK)
-            rc = hpcl__fail(ctx, HPCL_E_TOPOLOGY, "%s is not an hwloc "
-                            "topology hwloc can import (%s): export one "
-                            "with lstopo --of xml FILE", path,
-                            strerror(errno));
-        free(buf);
-        hpcl_topo_destroy(*out);
-        *out = NULL;
-        return rc;
-    }
-    rc = topo_load_finish(out, *out, BOUND_NONE, path);
-    free(buf); /* hwloc keeps no pointer into it once loaded */
+    if ((rc = hpcl__topo_xml_read(ctx, path, &buf, &len)) == HPCL_OK &&
+        (rc = hpcl__topo_xml_try(ctx, path, buf, len)) == HPCL_OK)
+        rc = hpcl__topo_load_xml_buffer(out, ctx, flags, path, buf, len);
+    free(buf);
     return rc;
 }
 

@@ -33,17 +33,28 @@ for bin in "$@"; do
     case $name in rest|topo_xml) max_len=131072 ;; *) max_len=8192 ;; esac
     limit=(-max_total_time="$time_s")
     [ "$mode" = long ] && limit+=(-runs="${FUZZ_RUNS:-10000000}")
-    # hwloc's own leaks on malformed XML (tests/fuzz/lsan.supp).
-    lsan=${LSAN_OPTIONS:-}
-    [ "$name" = topo_xml ] && [ -z "$lsan" ] &&
-        lsan=suppressions=$src/tests/fuzz/lsan.supp:print_suppressions=0
+    # topo_xml: hwloc's own leaks on malformed XML (tests/fuzz/lsan.supp);
+    # a smaller quarantine of freed memory (libxml2 frees thousands of
+    # blocks a file; fresh pages for each took a third of the time); and
+    # the inputs that make hwloc size a bitmap by a 4-billion index (a
+    # second each, and 512 MiB a bitmap: a higher memory limit) picked
+    # less often than fast ones.
+    lsan=${LSAN_OPTIONS:-} asan=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+    rss_mb=2048
+    if [ "$name" = topo_xml ]; then
+        rss_mb=4096
+        [ -z "$lsan" ] &&
+            lsan=suppressions=$src/tests/fuzz/lsan.supp:print_suppressions=0
+        [ -z "${ASAN_OPTIONS:-}" ] && asan=$asan:quarantine_size_mb=16
+        limit+=(-entropic_scale_per_exec_time=1)
+    fi
     log=$out/$name.log
     t0=$SECONDS
     # Leaks are findings too; a run stops at the first one.
-    ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
+    ASAN_OPTIONS=$asan \
     UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
     LSAN_OPTIONS=$lsan \
-        "$bin" "${limit[@]}" -max_len=$max_len -timeout=10 -rss_limit_mb=2048 \
+        "$bin" "${limit[@]}" -max_len=$max_len -timeout=10 -rss_limit_mb=$rss_mb \
         -print_final_stats=1 -artifact_prefix="$out/findings/$name-" \
         "${dirs[@]}" >"$log" 2>&1
     rc=$?

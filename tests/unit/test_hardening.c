@@ -415,34 +415,40 @@ static void topo_xml_malformed(void **state)
 }
 
 /* hwloc 2.9's importer dereferences NULL on a PU without complete_cpuset
- * (found by fuzz_topo_xml; lstopo itself dies of SIGSEGV on it): loaded
- * in a child first, it is refused with a message, and this process
- * lives.  The corpus file starts with the harness's plan byte. */
+ * (found by fuzz_topo_xml; lstopo itself dies of SIGSEGV on it), and
+ * fails an assertion (SIGABRT) on a cpuset it cannot read: loaded in a
+ * child first, each is refused with a message, and this process lives.
+ * The corpus files start with the harness's plan byte. */
 static void topo_xml_hwloc_crash_refused(void **state)
 {
-    char src[512], path[128], *data = NULL;
-    size_t len = 0;
-    hpcl_ctx *ctx = NULL;
-    hpcl_topo *topo = NULL;
-    FILE *f;
+    static const char *const crashes[] = {"regress-hwloc-segv",
+                                          "regress-hwloc-assert"};
 
     (void)state;
-    snprintf(src, sizeof src, "%s/../../fuzz/corpus/topo_xml/"
-             "regress-hwloc-segv", HPCL_REST_FIXTURES);
-    snprintf(path, sizeof path, "%s/segv.xml", g_dir);
-    assert_int_equal(hpcl__read_regular(src, 1u << 20, &data, &len), 0);
-    assert_non_null(f = fopen(path, "w"));
-    fwrite(data + 1, 1, len - 1, f);
-    fclose(f);
-    free(data);
-    assert_int_equal(hpcl_ctx_create(&ctx, 0), HPCL_OK);
-    assert_int_equal(hpcl_topo_load_xml(&topo, ctx, path, 0),
-                     HPCL_E_TOPOLOGY);
-    assert_null(topo);
-    /* "crashed" (a signal), or a sanitizer's exit status in the child */
-    assert_non_null(strstr(hpcl_ctx_errmsg(ctx), "is malformed: hwloc's "
-                                                 "importer"));
-    hpcl_ctx_destroy(ctx);
+    for (size_t i = 0; i < sizeof crashes / sizeof crashes[0]; i++) {
+        char src[512], path[128], *data = NULL;
+        size_t len = 0;
+        hpcl_ctx *ctx = NULL;
+        hpcl_topo *topo = NULL;
+        FILE *f;
+
+        snprintf(src, sizeof src, "%s/../../fuzz/corpus/topo_xml/%s",
+                 HPCL_REST_FIXTURES, crashes[i]);
+        snprintf(path, sizeof path, "%s/crash.xml", g_dir);
+        assert_int_equal(hpcl__read_regular(src, 1u << 20, &data, &len), 0);
+        assert_non_null(f = fopen(path, "w"));
+        fwrite(data + 1, 1, len - 1, f);
+        fclose(f);
+        free(data);
+        assert_int_equal(hpcl_ctx_create(&ctx, 0), HPCL_OK);
+        assert_int_equal(hpcl_topo_load_xml(&topo, ctx, path, 0),
+                         HPCL_E_TOPOLOGY);
+        assert_null(topo);
+        /* "crashed" (a signal), or a sanitizer's exit status in the child */
+        assert_non_null(strstr(hpcl_ctx_errmsg(ctx), "is malformed: hwloc's "
+                                                     "importer"));
+        hpcl_ctx_destroy(ctx);
+    }
 }
 
 /* --- text for terminals ----------------------------------------------- */
