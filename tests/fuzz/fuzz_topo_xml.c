@@ -24,6 +24,7 @@
 #include <dlfcn.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,6 +45,16 @@ static volatile sig_atomic_t loading;
  * LeakSanitizer does not report them as hpclaunch's leaks. */
 static hpcl_topo **abandoned;
 static size_t nabandoned;
+static unsigned long nskipped, nchecked;
+
+/* The counts of a run, for its log. */
+static void counts(void)
+{
+    fprintf(stderr, "fuzz_topo_xml: hwloc crashed on %zu inputs (each then "
+            "refused by hpcl_topo_load_xml), %lu more went through it too "
+            "(same answer), %lu skipped (a huge index)\n", nabandoned,
+            nchecked, nskipped);
+}
 
 static void on_fault(int sig, siginfo_t *info, void *uc)
 {
@@ -112,7 +123,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     dlopen("libxml2.so.2", RTLD_NOW | RTLD_GLOBAL | RTLD_NODELETE);
-    if (hwloc_topology_init(&plugins_loaded) < 0)
+    if (hwloc_topology_init(&plugins_loaded) < 0 || atexit(counts) != 0)
         abort();
     for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
         if (sigaction(fatal[i], &sa, &before[i]) < 0)
@@ -169,6 +180,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     xml = fuzz_strndup(data + 1, size - 1);
     if (huge_index(xml)) {
+        nskipped++;
         free(xml);
         return -1; /* not kept in the corpus */
     }
@@ -193,8 +205,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc == HPCL_OK)
         plan_on(topo, data[0]);
     hpcl_topo_destroy(topo);
-    if (++runs % 256 == 0 && load_as_users_do(ctx, data + 1, size - 1) != rc)
-        abort(); /* the try changed the answer */
+    if (++runs % 256 == 0) {
+        nchecked++;
+        if (load_as_users_do(ctx, data + 1, size - 1) != rc)
+            abort(); /* the try changed the answer */
+    }
     free(xml);
     hpcl_ctx_destroy(ctx);
     return 0;
