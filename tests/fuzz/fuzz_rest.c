@@ -42,28 +42,60 @@ static void read_submit(hpcl_ctx *ctx, const json_t *root)
         __builtin_trap();
 }
 
-/* The driver cuts job lists down before parsing (rest_slim.c): what the
- * readers see must not change.  Keys written with escapes are spelt out
- * only by the parser, so such a text is not compared. */
-static void same_after_slim(const struct hpcl__rest_reply *reply,
-                            const json_t *root)
+/* text as the driver reads a job list: slimmed as it arrives, in pieces
+ * of piece bytes (rest_slim.c). */
+static void slim_read(struct hpcl__rest_reply *r, const char *text,
+                      size_t len, size_t piece)
 {
-    struct hpcl__rest_reply slim = *reply;
+    memset(r, 0, sizeof *r);
+    r->status = 200;
+    if (hpcl__rest_slim_start(r, hpcl__rest_job_keys) != 0)
+        abort();
+    for (size_t off = 0; off < len; off += piece)
+        if (hpcl__rest_slim_feed(r, text + off,
+                                 len - off < piece ? len - off : piece) != 0)
+            abort();
+    if (hpcl__rest_slim_end(r) != 0 ||
+        (r->body == NULL && hpcl__rest_reply_put(r, "", 0) != 0))
+        abort();
+}
+
+static void read_jobs(const json_t *root);
+
+/* The driver cuts job lists down as they arrive: the pieces they come in
+ * change nothing, and what the readers see must not change.  Keys
+ * written with escapes are spelt out only by the parser, so such a text
+ * is not compared. */
+static void same_after_slim(const struct hpcl__rest_reply *reply,
+                            const json_t *root, size_t piece)
+{
+    struct hpcl__rest_reply slim, again;
     const json_t *a = json_object_get(root, "jobs"), *b, *j;
     json_t *sroot;
     size_t i;
 
-    if (memchr(reply->body, '\\', reply->len) != NULL ||
-        strlen(reply->body) != reply->len)
-        return;
-    slim.body = fuzz_strndup((const uint8_t *)reply->body, reply->len);
-    hpcl__rest_slim_jobs(&slim, hpcl__rest_job_keys);
-    if (slim.len > reply->len || strlen(slim.body) != slim.len)
+    slim_read(&slim, reply->body, reply->len, reply->len + 1);
+    slim_read(&again, reply->body, reply->len, piece);
+    if (slim.len != again.len || slim.cut != again.cut ||
+        memcmp(slim.body, again.body, slim.len) != 0)
+        __builtin_trap(); /* the pieces changed the answer */
+    hpcl__rest_reply_free(&again);
+    if (slim.len > reply->len || (slim.cut && slim.len >= reply->len) ||
+        (strlen(reply->body) == reply->len && strlen(slim.body) != slim.len))
         __builtin_trap();
-    if ((sroot = hpcl__rest_parse(&slim)) == NULL) {
+    sroot = hpcl__rest_parse(&slim);
+    if (sroot != NULL)
+        read_jobs(sroot); /* what the driver reads */
+    if (root == NULL || memchr(reply->body, '\\', reply->len) != NULL ||
+        strlen(reply->body) != reply->len) {
+        json_decref(sroot);
+        hpcl__rest_reply_free(&slim);
+        return;
+    }
+    if (sroot == NULL) {
         if (json_is_array(a))
             __builtin_trap(); /* slimmed valid JSON must stay JSON */
-        free(slim.body);
+        hpcl__rest_reply_free(&slim);
         return;
     }
     b = json_object_get(sroot, "jobs");
@@ -81,7 +113,7 @@ static void same_after_slim(const struct hpcl__rest_reply *reply,
             __builtin_trap();
     }
     json_decref(sroot);
-    free(slim.body);
+    hpcl__rest_reply_free(&slim);
 }
 
 static void read_jobs(const json_t *root)
@@ -145,29 +177,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (size < HEADER)
         return 0;
+    memset(&reply, 0, sizeof reply);
     reply.status = 200;
     reply.body = fuzz_strndup(data + HEADER, size - HEADER);
     reply.len = size - HEADER;
     ctx = fuzz_ctx();
-    if ((root = hpcl__rest_parse(&reply)) != NULL) {
-        switch ((data[0] & 7) % EP_N) {
-        case EP_SUBMIT:
+    root = hpcl__rest_parse(&reply);
+    switch ((data[0] & 7) % EP_N) {
+    case EP_SUBMIT:
+        if (root != NULL)
             read_submit(ctx, root);
-            break;
-        case EP_JOB:
-        case EP_JOBS:
-            same_after_slim(&reply, root);
+        break;
+    case EP_JOB:
+    case EP_JOBS:
+        /* pieces of 1 to 256 bytes */
+        same_after_slim(&reply, root, (size_t)data[1] + 1);
+        if (root != NULL)
             read_jobs(root);
-            break;
-        case EP_PROBE:
+        break;
+    case EP_PROBE:
+        if (root != NULL)
             probe(ctx, root, data);
-            break;
-        default:
+        break;
+    default:
+        if (root != NULL)
             (void)hpcl__rest_error(root, &code, &text);
-            break;
-        }
-        json_decref(root);
+        break;
     }
+    json_decref(root);
     free(reply.body);
     hpcl_ctx_destroy(ctx);
     return 0;

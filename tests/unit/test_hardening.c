@@ -233,6 +233,31 @@ static void same_record(const struct hpcl__jobrec *a,
 #undef SAME_STR
 }
 
+/* text read as the driver reads a job list: slimmed as it arrives, in
+ * pieces of piece bytes (rest_slim.c). */
+static struct hpcl__rest_reply slim_read(const char *text, size_t len,
+                                         size_t piece)
+{
+    struct hpcl__rest_reply r;
+
+    memset(&r, 0, sizeof r);
+    assert_int_equal(hpcl__rest_slim_start(&r, hpcl__rest_job_keys), 0);
+    for (size_t off = 0; off < len; off += piece)
+        assert_int_equal(hpcl__rest_slim_feed(&r, text + off,
+                                              len - off < piece ? len - off
+                                                                : piece),
+                         0);
+    assert_int_equal(hpcl__rest_slim_end(&r), 0);
+    assert_null(r.slim);
+    if (r.body == NULL) /* an empty answer */
+        assert_int_equal(hpcl__rest_reply_put(&r, "", 0), 0);
+    return r;
+}
+
+/* The pieces an answer comes in change nothing: one byte at a time, a
+ * few, curl's 16 KB, all at once. */
+static const size_t pieces[] = {1, 3, 64, 16384, (size_t)-1};
+
 /* Every recorded job list reads the same slimmed, in every version, and
  * is smaller for it. */
 static void slim_keeps_what_is_read(void **state)
@@ -246,14 +271,26 @@ static void slim_keeps_what_is_read(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
-        struct hpcl__rest_reply whole = {200, NULL, 0, 0, 0, 0};
-        struct hpcl__rest_reply slim = {200, NULL, 0, 0, 0, 0};
+        struct hpcl__rest_reply whole = {0};
+        struct hpcl__rest_reply slim;
         json_t *a, *b, *ja, *jb, *x;
+        char *first = NULL;
         size_t k;
 
         whole.body = read_fixture(lists[i], &whole.len);
-        slim.body = read_fixture(lists[i], &slim.len);
-        hpcl__rest_slim_jobs(&slim, hpcl__rest_job_keys);
+        for (size_t p = 0; p < sizeof pieces / sizeof pieces[0]; p++) {
+            struct hpcl__rest_reply again =
+                slim_read(whole.body, whole.len, pieces[p]);
+
+            if (first == NULL)
+                first = strdup(again.body);
+            else if (strcmp(first, again.body) != 0)
+                fail_msg("%s: slimmed in pieces of %zu, not as in pieces of "
+                         "1", lists[i], pieces[p]);
+            hpcl__rest_reply_free(&again);
+        }
+        free(first);
+        slim = slim_read(whole.body, whole.len, 4096);
         if (slim.len >= whole.len)
             fail_msg("%s: %zu bytes slimmed from %zu", lists[i], slim.len,
                      whole.len);
@@ -283,28 +320,44 @@ static void slim_keeps_what_is_read(void **state)
         json_decref(a);
         json_decref(b);
         free(whole.body);
-        free(slim.body);
+        hpcl__rest_reply_free(&slim);
     }
 }
 
+/* Malformed: the answer as it came, for a message to quote, and never
+ * parsed when only its start is kept. */
 static void slim_leaves_malformed_text(void **state)
 {
     static const char *const texts[] = {
         "", "[]", "{", "{\"jobs\": [{\"a\": 1}", "{\"jobs\": [{\"a\" 1}]}",
         "{\"jobs\": [{\"a\": \"x}]}", "{\"jobs\": [{\"a\": 1,}]} x",
+        "{\"jobs\": [1,]}", "{\"a\": 1,}", "{\"a\": 12", "{} {}",
         "plain text 404 Not Found"};
+    char *big;
+    struct hpcl__rest_reply r;
 
     (void)state;
-    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
-        struct hpcl__rest_reply r = {200, strdup(texts[i]), strlen(texts[i]),
-                                     0, 0, 0};
-
-        assert_non_null(r.body);
-        hpcl__rest_slim_jobs(&r, hpcl__rest_job_keys);
-        assert_string_equal(r.body, texts[i]);
-        assert_int_equal(r.len, strlen(texts[i]));
-        free(r.body);
-    }
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        for (size_t p = 0; p < sizeof pieces / sizeof pieces[0]; p++) {
+            r = slim_read(texts[i], strlen(texts[i]), pieces[p]);
+            assert_string_equal(r.body, texts[i]);
+            assert_int_equal(r.len, strlen(texts[i]));
+            assert_false(r.cut);
+            hpcl__rest_reply_free(&r);
+        }
+    /* 1 MB of good records, then a bad one: the start, marked cut */
+    assert_non_null(big = malloc(1u << 20));
+    strcpy(big, "{\"jobs\": [");
+    for (size_t n = strlen(big); n + 40 < (1u << 20);)
+        n += (size_t)sprintf(big + n, "{\"job_id\": %zu, \"x\": 1}, ", n);
+    strcat(big, "{\"job_id\" 7}]}");
+    r = slim_read(big, strlen(big), 16384);
+    assert_true(r.cut);
+    assert_true(r.len > 0 && r.len < 65536);
+    assert_memory_equal(r.body, big, r.len);
+    assert_null(hpcl__rest_parse(&r));
+    hpcl__rest_reply_free(&r);
+    free(big);
 }
 
 static void slim_drops_other_members(void **state)
@@ -313,18 +366,21 @@ static void slim_drops_other_members(void **state)
         " { \"meta\" : {\"x\": [1, {\"y\": \"}\"}]}, \"jobs\" : [ {"
         "\"job_id\": 5, \"script\": \"#!/bin/sh\\n\\\"a\\\"\", \"name\": \"n\","
         " \"big\": {\"a\": [[[]]], \"b\": \"]\"}, \"comment\": null}, 7, "
-        "{}, {\"huge\": 1} ], \"errors\": [] } ";
+        "{}, {\"huge\": 1} ], \"errors\": [], \"n\": -1.5e3 } ";
     static const char want[] =
         "{\"meta\":{\"x\": [1, {\"y\": \"}\"}]},\"jobs\":[{\"job_id\":5,"
-        "\"name\":\"n\",\"comment\":null},7,{},{}],\"errors\":[]}";
-    struct hpcl__rest_reply r = {200, strdup(text), sizeof text - 1, 0, 0, 0};
+        "\"name\":\"n\",\"comment\":null},7,{},{}],\"errors\":[],"
+        "\"n\":-1.5e3}";
 
     (void)state;
-    assert_non_null(r.body);
-    hpcl__rest_slim_jobs(&r, hpcl__rest_job_keys);
-    assert_string_equal(r.body, want);
-    assert_int_equal(r.len, strlen(want));
-    free(r.body);
+    for (size_t p = 0; p < sizeof pieces / sizeof pieces[0]; p++) {
+        struct hpcl__rest_reply r = slim_read(text, sizeof text - 1,
+                                              pieces[p]);
+
+        assert_string_equal(r.body, want);
+        assert_int_equal(r.len, strlen(want));
+        hpcl__rest_reply_free(&r);
+    }
 }
 
 /* --- files ------------------------------------------------------------ */

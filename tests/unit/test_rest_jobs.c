@@ -399,6 +399,55 @@ static void rest_list_long_queue_per_job(void **state)
     assert_int_equal(rest_server_conns(&f->srv), 1 + 2);
 }
 
+/* A 64 MB job list (2,000 records with a 32 KB script each) is cut down
+ * as it arrives: never more than about a record of its text is held,
+ * and what is kept parses to every record. */
+static void rest_big_list_read_as_it_comes(void **state)
+{
+    enum { NJOBS = 2000, SCRIPT = 32 << 10 };
+    struct rest_route routes[] = {{"GET", API "/jobs", 200, NULL, NULL},
+                                  {NULL, NULL, 0, NULL, NULL}};
+    const struct hpcl__rest_req req = {"GET", "/jobs", NULL, 0,
+                                       "the list of jobs", "", 0};
+    struct fx *f = *state;
+    struct hpcl__rest_answer a;
+    const json_t *jobs;
+    size_t len = 0, cap = (size_t)NJOBS * (SCRIPT + 200) + 100;
+    char *text = malloc(cap), *script = malloc(SCRIPT + 1);
+    uint32_t id = 0;
+
+    assert_non_null(text);
+    assert_non_null(script);
+    memset(script, 'x', SCRIPT);
+    script[SCRIPT] = '\0';
+    len += (size_t)sprintf(text, "{\"meta\": {\"plugin\": {}}, \"jobs\": [");
+    for (int i = 0; i < NJOBS; i++)
+        len += (size_t)sprintf(text + len, "%s{\"job_id\": %d, \"script\": "
+                               "\"%s\", \"name\": \"j%d\", \"job_state\": "
+                               "\"PENDING\"}", i ? ", " : "", i + 1, script,
+                               i);
+    strcpy(text + len, "], \"errors\": []}");
+    len += strlen(text + len);
+    routes[0].text = text;
+    open_site(f, routes, NULL);
+    assert_int_equal(hpcl__rest_ask(f->site.state, f->ctx, &req, &a),
+                     HPCL_OK);
+    assert_int_equal(a.reply.received, len);
+    if (a.reply.held > 4 * (SCRIPT + 16384))
+        fail_msg("%zu bytes of the answer held at once", a.reply.held);
+    assert_true(a.reply.len < len / 100);
+    assert_non_null(a.root);
+    jobs = json_object_get(a.root, "jobs");
+    assert_int_equal(json_array_size(jobs), NJOBS);
+    assert_int_equal(hpcl__json_id(json_array_get(jobs, NJOBS - 1), "job_id",
+                                   &id), HPCL__NUM_SET);
+    assert_int_equal(id, NJOBS);
+    assert_null(json_object_get(json_array_get(jobs, 0), "script"));
+    hpcl__rest_answer_free(&a);
+    free(script);
+    free(text);
+}
+
 HPCL_TEST_MAIN(NULL, NULL,
                T(rest_query_records),
                T(rest_query_array),
@@ -410,4 +459,5 @@ HPCL_TEST_MAIN(NULL, NULL,
                T(rest_probe_over_http),
                T(rest_probe_full_over_http),
                T(rest_probe_full_reads_jobs),
-               T(rest_list_long_queue_per_job))
+               T(rest_list_long_queue_per_job),
+               T(rest_big_list_read_as_it_comes))

@@ -8,7 +8,8 @@
  *                   by the site file) and its Slurm release;
  *   rest_json.c     reading replies (errors, warnings, numbers in either
  *                   shape, ids range-checked, job records, job states);
- *   rest_slim.c     job lists cut down to the members read, before parsing;
+ *   rest_reply.c    an answer's body as it is read;
+ *   rest_slim.c     job lists cut down to the members read as they arrive;
  *   rest_body.c     the submit request, per version;
  *   rest_probe.c    the start-time estimate (REST has no will-run);
  *   rest_answer.c   what slurmrestd's answers and errors mean;
@@ -60,9 +61,13 @@ struct hpcl__rest_reply {
     long status;
     char *body;
     size_t len;
-    size_t cap;    /* allocated for body */
-    size_t max;    /* the most read for this request (rest_http.c) */
-    int too_large; /* the answer went past max: not read */
+    size_t cap;      /* allocated for body */
+    size_t max;      /* the most read for this request (rest_http.c) */
+    size_t received; /* bytes of the answer read, before any slimming */
+    size_t held;     /* the most of its text held at once while slimming */
+    int too_large;   /* the answer went past max: not read */
+    int cut;         /* body is only the start of a malformed answer */
+    struct hpcl__rest_slim *slim; /* job lists: slimmed as read */
 };
 
 /* What a request is, for messages and for the "sent" rule: changes
@@ -83,14 +88,15 @@ hpcl_rc hpcl__rest_new(struct hpcl__rest **out, hpcl_ctx *ctx,
                        const struct hpcl__site_conf *conf);
 void hpcl__rest_free(struct hpcl__rest *r);
 
-/* Send req and fill reply with whatever HTTP answer came (any status).
- * Fails with HPCL_E_AUTH (token unusable), HPCL_E_UNREACHABLE (no
- * connection, or no answer to a read), HPCL_E_AMBIGUOUS (no answer to a
- * change that was sent).  Free reply with hpcl__rest_reply_free(). */
+/* Send req and fill reply with whatever HTTP answer came (any status);
+ * a job list (GET /jobs, /job/{id}) is slimmed as it is read
+ * (rest_slim.c).  Fails with HPCL_E_AUTH (token unusable),
+ * HPCL_E_UNREACHABLE (no connection, or no answer to a read),
+ * HPCL_E_AMBIGUOUS (no answer to a change that was sent).  Free reply
+ * with hpcl__rest_reply_free(). */
 hpcl_rc hpcl__rest_send(struct hpcl__rest *r, hpcl_ctx *ctx,
                         const struct hpcl__rest_req *req,
                         struct hpcl__rest_reply *reply);
-void hpcl__rest_reply_free(struct hpcl__rest_reply *reply);
 
 /* Forget the token (wiped), so that the next request reads it again:
  * after the site refused it, the file may have been renewed. */
@@ -274,14 +280,30 @@ hpcl_state hpcl__rest_job_state(const json_t *job);
 /* The members of a job record that the driver reads (NULL-terminated). */
 extern const char *const hpcl__rest_job_keys[];
 
+/* --- lib/backend/rest/rest_reply.c ---------------------------------------- */
+
+/* Append n bytes to reply's body (kept NUL-terminated, grown by
+ * doubling, never past max + 1); -1 when out of memory. */
+int hpcl__rest_reply_put(struct hpcl__rest_reply *reply, const char *p,
+                         size_t n);
+void hpcl__rest_reply_free(struct hpcl__rest_reply *reply);
+
 /* --- lib/backend/rest/rest_slim.c ----------------------------------------- */
 
-/* In place: every object of reply's top-level "jobs" array loses the
- * members not in keep (NULL-terminated), and whitespace goes; anything
- * else of the answer stays.  Text that is not a JSON object is left as it
- * is.  A /jobs answer then parses in a fraction of the memory. */
-void hpcl__rest_slim_jobs(struct hpcl__rest_reply *reply,
+/* A job list cut down as it is read: every object of the answer's
+ * top-level "jobs" array loses the members not in keep (NULL-terminated),
+ * and whitespace goes; anything else of the answer stays.  Only the
+ * slimmed answer and the record under way are held.  A malformed answer
+ * becomes its first bytes as they came (reply->cut when there was more).
+ * start: reply->slim set up (-1: no memory); feed: n more bytes of the
+ * answer, slimmed into reply->body as far as they go (-1: no memory);
+ * end: the answer is complete (reply->slim freed; -1: no memory). */
+int hpcl__rest_slim_start(struct hpcl__rest_reply *reply,
                           const char *const *keep);
+int hpcl__rest_slim_feed(struct hpcl__rest_reply *reply, const char *p,
+                         size_t n);
+int hpcl__rest_slim_end(struct hpcl__rest_reply *reply);
+void hpcl__rest_slim_free(struct hpcl__rest_reply *reply);
 
 /* --- lib/backend/rest/rest_json.c (job records) --------------------------- */
 

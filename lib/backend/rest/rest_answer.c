@@ -37,12 +37,6 @@ hpcl_rc hpcl__rest_ask(struct hpcl__rest *r, hpcl_ctx *ctx,
     if ((rc = hpcl__rest_negotiate(r, ctx)) != HPCL_OK ||
         (rc = hpcl__rest_send(r, ctx, req, &a->reply)) != HPCL_OK)
         return rc;
-    /* Job lists: only the members read, before the tree is built (a
-     * large site's /jobs is hundreds of MB of text). */
-    if (strcmp(req->method, "GET") == 0 &&
-        (strcmp(req->path, "/jobs") == 0 ||
-         strncmp(req->path, "/job/", 5) == 0))
-        hpcl__rest_slim_jobs(&a->reply, hpcl__rest_job_keys);
     if ((a->root = hpcl__rest_parse(&a->reply)) != NULL)
         hpcl__rest_note_meta(r, a->root);
     return HPCL_OK;

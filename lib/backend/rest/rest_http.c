@@ -31,6 +31,15 @@
 #define REPLY_MAX_JOB (64u << 20)
 #define REPLY_MAX_OTHER (4u << 20)
 
+/* Job lists are cut down to what is read as they arrive (rest_slim.c):
+ * a large site's /jobs is hundreds of MB of text. */
+static int slimmed(const struct hpcl__rest_req *req)
+{
+    return strcmp(req->method, "GET") == 0 &&
+           (strcmp(req->path, "/jobs") == 0 ||
+            strncmp(req->path, "/job/", 5) == 0);
+}
+
 static size_t reply_max(const struct hpcl__rest_req *req)
 {
     if (strcmp(req->path, "/jobs") == 0)
@@ -362,27 +371,14 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
     struct hpcl__rest_reply *reply = arg;
     size_t len = size * n;
 
-    if (len > reply->max - reply->len) {
+    if (len > reply->max - reply->received) {
         reply->too_large = 1;
         return 0; /* curl ends the transfer with CURLE_WRITE_ERROR */
     }
-    /* Doubling: a 200 MB answer comes in 16 KB pieces. */
-    if (reply->len + len + 1 > reply->cap) {
-        size_t cap = reply->cap > 0 ? reply->cap : 65536;
-        char *grown;
-
-        while (cap < reply->len + len + 1)
-            cap *= 2;
-        if (cap > reply->max + 1)
-            cap = reply->max + 1;
-        if ((grown = realloc(reply->body, cap)) == NULL)
-            return 0;
-        reply->body = grown;
-        reply->cap = cap;
-    }
-    memcpy(reply->body + reply->len, p, len);
-    reply->len += len;
-    reply->body[reply->len] = '\0';
+    reply->received += len;
+    if ((reply->slim != NULL ? hpcl__rest_slim_feed(reply, p, len)
+                             : hpcl__rest_reply_put(reply, p, len)) != 0)
+        return 0;
     return len;
 }
 
@@ -516,6 +512,8 @@ hpcl_rc hpcl__rest_send(struct hpcl__rest *r, hpcl_ctx *ctx,
     reply->max = reply_max(req);
     if ((rc = load_headers(r, ctx)) != HPCL_OK)
         return rc;
+    if (slimmed(req) && hpcl__rest_slim_start(reply, hpcl__rest_job_keys))
+        return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
     /* "db:/job/7" is below /slurmdb/<version> (rest_acct.c). */
     db = strncmp(req->path, "db:", 3) == 0;
     api = join(db ? "/slurmdb/" : "/slurm/", hpcl__rest_api_name(r->api),
@@ -535,6 +533,9 @@ hpcl_rc hpcl__rest_send(struct hpcl__rest *r, hpcl_ctx *ctx,
         return hpcl__fail(ctx, HPCL_E_REST, "site %s: cannot set up %s: %s",
                           r->conf->name, req->what, cu->easy_strerror(e));
     e = cu->easy_perform(r->curl);
+    if (e == CURLE_OK && reply->slim != NULL &&
+        hpcl__rest_slim_end(reply) != 0)
+        e = CURLE_OUT_OF_MEMORY;
     if (e == CURLE_OK)
         e = cu->easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE,
                               &reply->status);
@@ -554,12 +555,8 @@ hpcl_rc hpcl__rest_send(struct hpcl__rest *r, hpcl_ctx *ctx,
     else
         rc = transfer_fail(r, ctx, req, e,
                            maybe_sent(r->curl, e, &b, req->body != NULL));
+    hpcl__rest_slim_free(reply);
     hpcl__rest_reply_free(reply);
     return rc;
 }
 
-void hpcl__rest_reply_free(struct hpcl__rest_reply *reply)
-{
-    free(reply->body);
-    memset(reply, 0, sizeof *reply);
-}

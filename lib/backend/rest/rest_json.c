@@ -107,7 +107,7 @@ json_t *hpcl__rest_parse(const struct hpcl__rest_reply *reply)
 {
     json_t *root;
 
-    if (reply->body == NULL || reply->len == 0)
+    if (reply->body == NULL || reply->len == 0 || reply->cut)
         return NULL;
     root = json_loadb(reply->body, reply->len, 0, NULL);
     if (root != NULL && !json_is_object(root)) {

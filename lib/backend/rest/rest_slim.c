@@ -1,16 +1,20 @@
 /*
- * Job lists made small before they are parsed.  A /jobs answer of a large
- * site is hundreds of MB, and a JSON tree costs about 16 times its text
- * (a 200 MB answer took 3.19 GB and 9.7 s whole); the driver reads a
- * dozen members of each record.  So, in place and in one pass over the
- * text, every record of the top-level "jobs" array keeps only the members
- * the readers use (hpcl__rest_job_keys, kept beside them in rest_json.c);
- * everything else of the answer stays.  The text is checked first in a
- * dry pass: malformed text is left as it came, for the parser to refuse
- * and for messages to quote.
+ * Job lists made small as they arrive.  A /jobs answer of a large site is
+ * hundreds of MB, and a JSON tree costs about 16 times its text (a 200 MB
+ * answer took 3.19 GB and 9.7 s whole); the driver reads a dozen members
+ * of each record.  So every record of the top-level "jobs" array keeps
+ * only the members the readers use (hpcl__rest_job_keys, kept beside them
+ * in rest_json.c), everything else of the answer stays, and each record
+ * is cut down as soon as it has arrived: what is held is the answer made
+ * small plus the record under way, never the whole text.
+ *
+ * Malformed text cannot be slimmed: the answer then becomes its first
+ * bytes as they came (HEAD_MAX), for messages to quote, and is marked
+ * cut when there was more, so that it is never parsed.
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "backend/rest/rest.h"
@@ -107,10 +111,8 @@ static int kept(const struct slim *s, size_t key, size_t end)
     return 0;
 }
 
-static int jobs_array(struct slim *s);
-
 /* Past the separator after an item: 1 when another item follows (a
- * comma), 0 at the end of the object or array. */
+ * comma), 0 at the end of the object. */
 static int next_item(struct slim *s)
 {
     skip_ws(s);
@@ -121,10 +123,9 @@ static int next_item(struct slim *s)
     return 1;
 }
 
-/* The object at r: each member written when all is set (the answer) or
- * its key is kept (a job record); in the answer, "jobs" goes through
- * jobs_array().  -1 when malformed. */
-static int object(struct slim *s, int all)
+/* The job record at r, written with only the members whose key is kept.
+ * -1 when malformed. */
+static int record(struct slim *s)
 {
     int written = 0;
 
@@ -146,29 +147,16 @@ static int object(struct slim *s, int all)
         s->r++;
         skip_ws(s);
         val = s->r;
-        if (all || kept(s, key, key_end)) {
-            /* Decided before the key is moved over its old place. */
-            int jobs = all && key_end - key == 6 &&
-                       memcmp(s->base + key, "\"jobs\"", 6) == 0 &&
-                       val < s->len && s->base[val] == '[';
-
+        if ((val_end = value_end(s, val)) == 0)
+            return -1;
+        if (kept(s, key, key_end)) {
             if (written++ > 0)
                 put_char(s, ',');
             put(s, key, key_end - key);
             put_char(s, ':');
-            if (jobs && jobs_array(s) != 0)
-                return -1;
-            if (!jobs) {
-                if ((val_end = value_end(s, val)) == 0)
-                    return -1;
-                put(s, val, val_end - val);
-                s->r = val_end;
-            }
-        } else {
-            if ((val_end = value_end(s, val)) == 0)
-                return -1;
-            s->r = val_end;
+            put(s, val, val_end - val);
         }
+        s->r = val_end;
         if (!next_item(s))
             break;
     }
@@ -178,61 +166,250 @@ static int object(struct slim *s, int all)
     return 0;
 }
 
-/* The top-level "jobs" array at r: its objects are slimmed. */
-static int jobs_array(struct slim *s)
-{
-    int first = 1;
+/* --- the stream --------------------------------------------------------- */
 
-    put(s, s->r++, 1); /* [ */
-    skip_ws(s);
-    if (s->r < s->len && s->base[s->r] == ']') {
-        put(s, s->r++, 1);
-        return 0;
-    }
-    for (;;) {
-        if (!first)
-            put_char(s, ',');
-        first = 0;
-        if (s->r < s->len && s->base[s->r] == '{') {
-            if (object(s, 0) != 0)
-                return -1;
-        } else {
-            size_t end = value_end(s, s->r);
-            if (end == 0)
-                return -1;
-            put(s, s->r, end - s->r);
-            s->r = end;
-        }
-        if (!next_item(s))
-            break;
-    }
-    if (s->r >= s->len || s->base[s->r] != ']')
+/* What the answer's first bytes are kept for: a message quotes its first
+ * line. */
+#define HEAD_MAX 4096
+
+enum where {
+    W_START,     /* before the answer's "{" */
+    W_MEMBER,    /* a member of the answer, or its "}" when it is empty */
+    W_NEXT_KEY,  /* a member after a comma */
+    W_SEP,       /* "," or "}" after a member */
+    W_ITEM,      /* a record of "jobs", or "]" when it is empty */
+    W_NEXT_ITEM, /* a record after a comma */
+    W_ITEM_SEP,  /* "," or "]" after a record */
+    W_END,       /* after the answer: whitespace only */
+    W_BROKEN     /* malformed: the rest is only counted */
+};
+
+struct hpcl__rest_slim {
+    const char *const *keep;
+    char *raw;          /* text arrived and not yet slimmed */
+    size_t len, cap;
+    size_t retry;       /* the length at which a unit is scanned again */
+    enum where at;
+    int written;        /* members of the answer written */
+    char head[HEAD_MAX];
+    size_t head_len, received;
+};
+
+int hpcl__rest_slim_start(struct hpcl__rest_reply *reply,
+                          const char *const *keep)
+{
+    if ((reply->slim = calloc(1, sizeof *reply->slim)) == NULL)
         return -1;
-    put(s, s->r++, 1);
+    reply->slim->keep = keep;
     return 0;
 }
 
-static int pass(struct slim *s)
+void hpcl__rest_slim_free(struct hpcl__rest_reply *reply)
 {
-    s->r = s->w = 0;
-    skip_ws(s);
-    if (s->r >= s->len || s->base[s->r] != '{' ||
-        object(s, 1) != 0)
-        return -1;
-    skip_ws(s);
-    return s->r == s->len ? 0 : -1;
+    if (reply->slim != NULL)
+        free(reply->slim->raw);
+    free(reply->slim);
+    reply->slim = NULL;
 }
 
-void hpcl__rest_slim_jobs(struct hpcl__rest_reply *reply,
-                          const char *const *keep)
+/* Malformed: the answer becomes its first bytes. */
+static int broken(struct hpcl__rest_reply *reply)
 {
-    struct slim s = {reply->body, 0, 0, reply->len, 1, keep};
+    struct hpcl__rest_slim *st = reply->slim;
 
-    if (reply->body == NULL || pass(&s) != 0)
-        return;
-    s.dry = 0;
-    if (pass(&s) != 0)
-        return; /* cannot happen: the dry pass read the same text */
-    reply->body[s.w] = '\0';
-    reply->len = s.w;
+    st->at = W_BROKEN;
+    st->len = 0;
+    reply->len = 0;
+    reply->cut = st->received > st->head_len;
+    return hpcl__rest_reply_put(reply, st->head, st->head_len);
+}
+
+/* The end of the unit (a key, a value) at offset at of the text arrived,
+ * or 0 when it has not all arrived (or is malformed: told at the end).
+ * A number or a literal ends only at a delimiter, or at the end of the
+ * answer (final). */
+static size_t unit_end(const struct slim *t, size_t at, int final,
+                       size_t (*end_of)(const struct slim *, size_t))
+{
+    size_t end = end_of(t, at);
+
+    if (end == t->len && !final && t->base[at] != '"' &&
+        t->base[at] != '{' && t->base[at] != '[')
+        return 0;
+    return end;
+}
+
+/* Slim what has arrived: 0, or -1 when out of memory. */
+static int advance(struct hpcl__rest_reply *reply, int final)
+{
+    struct hpcl__rest_slim *st = reply->slim;
+    struct slim t = {st->raw, 0, 0, st->len, 0, st->keep};
+    size_t done = 0; /* consumed: units written and whitespace */
+    int rc = 0;
+
+    while (rc == 0 && st->at != W_BROKEN) {
+        size_t key, key_end = 0, val, val_end;
+        char c;
+
+        t.r = done;
+        skip_ws(&t);
+        done = t.r;
+        if (t.r >= t.len)
+            break;
+        c = t.base[t.r];
+        switch (st->at) {
+        case W_START:
+            if (c != '{')
+                return broken(reply);
+            rc = hpcl__rest_reply_put(reply, "{", 1);
+            done++;
+            st->at = W_MEMBER;
+            continue;
+        case W_END:
+            return broken(reply);
+        case W_SEP:
+        case W_ITEM_SEP:
+            if (c == ',') {
+                st->at = st->at == W_SEP ? W_NEXT_KEY : W_NEXT_ITEM;
+                rc = st->at == W_NEXT_ITEM ? hpcl__rest_reply_put(reply, ",", 1)
+                                           : 0;
+            } else if (c == (st->at == W_SEP ? '}' : ']')) {
+                rc = hpcl__rest_reply_put(reply, &c, 1);
+                st->at = st->at == W_SEP ? W_END : W_SEP;
+            } else {
+                return broken(reply);
+            }
+            done++;
+            continue;
+        case W_MEMBER:
+        case W_ITEM:
+            if (c == (st->at == W_MEMBER ? '}' : ']')) {
+                rc = hpcl__rest_reply_put(reply, &c, 1);
+                st->at = st->at == W_MEMBER ? W_END : W_SEP;
+                done++;
+                continue;
+            }
+            break;
+        default:
+            break;
+        }
+        /* A whole unit: a member of the answer, or a record. */
+        if (t.len < st->retry && !final)
+            break;
+        if (st->at == W_MEMBER || st->at == W_NEXT_KEY) {
+            int jobs;
+
+            if (c != '"')
+                return broken(reply);
+            key = t.r;
+            if ((key_end = string_end(&t, key)) == 0)
+                goto wait;
+            t.r = key_end;
+            skip_ws(&t);
+            if (t.r >= t.len)
+                goto wait;
+            if (t.base[t.r++] != ':')
+                return broken(reply);
+            skip_ws(&t);
+            if ((val = t.r) >= t.len)
+                goto wait;
+            jobs = key_end - key == 6 &&
+                   memcmp(t.base + key, "\"jobs\"", 6) == 0 &&
+                   t.base[val] == '[';
+            val_end = jobs ? val + 1 : unit_end(&t, val, final, value_end);
+            if (val_end == 0)
+                goto wait;
+            if (st->written++ > 0)
+                rc = hpcl__rest_reply_put(reply, ",", 1);
+            rc = rc ? rc : hpcl__rest_reply_put(reply, t.base + key,
+                                                key_end - key);
+            rc = rc ? rc : hpcl__rest_reply_put(reply, ":", 1);
+            rc = rc ? rc : hpcl__rest_reply_put(reply, t.base + val,
+                                                val_end - val);
+            st->at = jobs ? W_ITEM : W_SEP;
+            done = val_end;
+            st->retry = 0;
+            continue;
+        }
+        val = t.r;
+        if ((val_end = unit_end(&t, val, final, value_end)) == 0)
+            goto wait;
+        if (c == '{') {
+            /* Checked dry first: nothing of a malformed record is
+             * written over it. */
+            struct slim rec = {t.base + val, 0, 0, val_end - val, 1,
+                               st->keep};
+
+            if (record(&rec) != 0)
+                return broken(reply);
+            rec.r = rec.w = 0;
+            rec.dry = 0;
+            (void)record(&rec);
+            rc = hpcl__rest_reply_put(reply, rec.base, rec.w);
+        } else {
+            rc = hpcl__rest_reply_put(reply, t.base + val, val_end - val);
+        }
+        done = val_end;
+        st->at = W_ITEM_SEP;
+        st->retry = 0;
+        continue;
+wait:
+        /* Scanned again only once twice as much has arrived: a unit of
+         * n bytes costs O(n) scanning, whatever the pieces. */
+        st->retry = t.len + (t.len - done); /* the unit starts at done */
+        break;
+    }
+    if (st->at != W_BROKEN && done > 0) {
+        memmove(st->raw, st->raw + done, st->len - done);
+        st->len -= done;
+        if (st->retry > 0)
+            st->retry = st->retry > done ? st->retry - done : 0;
+    }
+    return rc;
+}
+
+int hpcl__rest_slim_feed(struct hpcl__rest_reply *reply, const char *p,
+                         size_t n)
+{
+    struct hpcl__rest_slim *st = reply->slim;
+    size_t h = HEAD_MAX - st->head_len < n ? HEAD_MAX - st->head_len : n;
+
+    memcpy(st->head + st->head_len, p, h);
+    st->head_len += h;
+    st->received += n;
+    if (st->at == W_BROKEN) {
+        reply->cut = st->received > st->head_len;
+        return hpcl__rest_reply_put(reply, p, h);
+    }
+    if (st->len + n > st->cap) {
+        size_t cap = st->cap > 0 ? st->cap : 65536;
+        char *grown;
+
+        while (cap < st->len + n)
+            cap *= 2;
+        if ((grown = realloc(st->raw, cap)) == NULL)
+            return -1;
+        st->raw = grown;
+        st->cap = cap;
+    }
+    memcpy(st->raw + st->len, p, n);
+    st->len += n;
+    if (st->len > reply->held)
+        reply->held = st->len;
+    return advance(reply, 0);
+}
+
+int hpcl__rest_slim_end(struct hpcl__rest_reply *reply)
+{
+    struct hpcl__rest_slim *st = reply->slim;
+    int rc = 0;
+
+    if (st->at != W_BROKEN) {
+        st->retry = 0;
+        rc = advance(reply, 1);
+        if (rc == 0 && st->at != W_BROKEN && (st->at != W_END || st->len > 0))
+            rc = broken(reply);
+    }
+    hpcl__rest_slim_free(reply);
+    return rc;
 }
