@@ -31,39 +31,57 @@ for bin in "$@"; do
     dirs=("$work" "$corpus")
     [ -d "$out/seeds/$name" ] && dirs+=("$out/seeds/$name")
     case $name in rest|topo_xml) max_len=131072 ;; *) max_len=8192 ;; esac
-    limit=(-max_total_time="$time_s")
-    [ "$mode" = long ] && limit+=(-runs="${FUZZ_RUNS:-10000000}")
+    runs=${FUZZ_RUNS:-10000000}
     # topo_xml: hwloc's own leaks on malformed XML (tests/fuzz/lsan.supp);
     # a smaller quarantine of freed memory (libxml2 frees thousands of
     # blocks a file; fresh pages for each took a third of the time); and
     # the inputs that make hwloc size a bitmap by a 4-billion index (a
     # second each, and 512 MiB a bitmap: a higher memory limit) picked
     # less often than fast ones.  Its leaks are looked for at the end of
-    # the run, not after each input: an input that crashes hwloc leaves
+    # a run, not after each input: an input that crashes hwloc leaves
     # what hwloc had allocated, and the search that follows each such
     # input (a scan of the whole heap) came to take most of the time.
+    # That memory stays (about 0.3 MB a crash), so a long run is rounds
+    # of half a million executions, each a new process on the corpus
+    # the last one left, as libFuzzer's -fork mode does.
     lsan=${LSAN_OPTIONS:-} asan=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
-    rss_mb=2048
+    rss_mb=2048 round=$runs opts=()
     if [ "$name" = topo_xml ]; then
-        rss_mb=4096
+        rss_mb=4096 round=500000
         [ -z "$lsan" ] &&
             lsan=suppressions=$src/tests/fuzz/lsan.supp:print_suppressions=0
         [ -z "${ASAN_OPTIONS:-}" ] && asan=$asan:quarantine_size_mb=16
-        limit+=(-entropic_scale_per_exec_time=1 -detect_leaks=0)
+        opts=(-entropic_scale_per_exec_time=1 -detect_leaks=0)
     fi
     log=$out/$name.log
-    t0=$SECONDS
-    # Leaks are findings too; a run stops at the first one.
-    ASAN_OPTIONS=$asan \
-    UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-    LSAN_OPTIONS=$lsan \
-        "$bin" "${limit[@]}" -max_len=$max_len -timeout=10 -rss_limit_mb=$rss_mb \
-        -print_final_stats=1 -artifact_prefix="$out/findings/$name-" \
-        "${dirs[@]}" >"$log" 2>&1
-    rc=$?
-    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+    : >"$log"
+    t0=$SECONDS execs=0 rounds=0 rc=0
+    while :; do
+        left_s=$((time_s - (SECONDS - t0)))
+        limit=(-max_total_time=$((left_s > 0 ? left_s : 1)))
+        if [ "$mode" = long ]; then
+            n=$((runs - execs < round ? runs - execs : round))
+            limit+=(-runs=$n)
+        fi
+        # Leaks are findings too; a run stops at the first one.
+        ASAN_OPTIONS=$asan \
+        UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+        LSAN_OPTIONS=$lsan \
+            "$bin" "${limit[@]}" "${opts[@]}" -max_len=$max_len -timeout=10 \
+            -rss_limit_mb=$rss_mb -print_final_stats=1 \
+            -artifact_prefix="$out/findings/$name-" "${dirs[@]}" \
+            >"$log.round" 2>&1
+        rc=$?
+        cat "$log.round" >>"$log"
+        n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log.round" | tail -1)
+        execs=$((execs + ${n:-0})) rounds=$((rounds + 1))
+        [ $rc -eq 0 ] && [ "$mode" = long ] && [ $execs -lt "$runs" ] &&
+            [ $((SECONDS - t0)) -lt "$time_s" ] || break
+    done
+    rm -f "$log.round"
     cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)
-    line="$name: ${execs:-?} executions, ${cov:-?} edges (cov), $((SECONDS - t0)) s"
+    line="$name: $execs executions, ${cov:-?} edges (cov), $((SECONDS - t0)) s"
+    [ $rounds -gt 1 ] && line="$line, in $rounds processes"
     if [ $rc -ne 0 ]; then
         line="$line: FINDING (exit $rc, see $log and $out/findings)"
         failed=$((failed + 1))
