@@ -190,10 +190,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     case EP_JOB:
     case EP_JOBS:
-        /* pieces of 1 to 256 bytes */
+        /* pieces of 1 to 256 bytes; the readers read it slimmed, as in
+         * the driver */
         same_after_slim(&reply, root, (size_t)data[1] + 1);
-        if (root != NULL)
-            read_jobs(root);
         break;
     case EP_PROBE:
         if (root != NULL)
