@@ -53,15 +53,26 @@ static void put_char(struct slim *s, char c)
     s->w++;
 }
 
-/* The end of the string at offset at (past its quote), or 0. */
+/* The end of the string at offset at (past its quote), or 0.  Quotes
+ * are found by memchr() (most of a job list is long strings: scripts,
+ * environments); one is the end when an even number of backslashes
+ * stands before it. */
 static size_t string_end(const struct slim *s, size_t at)
 {
+    size_t first = at + 1;
+
     if (at >= s->len || s->base[at] != '"')
         return 0;
-    for (at++; at < s->len; at++) {
-        if (s->base[at] == '\\')
-            at++;
-        else if (s->base[at] == '"')
+    for (at = first; at < s->len; at++) {
+        const char *q = memchr(s->base + at, '"', s->len - at);
+        size_t k;
+
+        if (q == NULL)
+            return 0;
+        at = (size_t)(q - s->base);
+        for (k = at; k > first && s->base[k - 1] == '\\'; k--)
+            ;
+        if ((at - k) % 2 == 0)
             return at + 1;
     }
     return 0;
