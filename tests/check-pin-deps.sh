@@ -15,10 +15,7 @@ lib=$libdir/libhpclaunch.so
 bin=$top_builddir/cli/.libs/hpclaunch
 [ -x "$bin" ] || bin=$top_builddir/cli/hpclaunch # built without libtool's
 forbidden='libslurm|libjansson|libinih|libcurl'
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-diag() { sed 's/^/# /'; }
+. "$(dirname "$0")/tap.sh"
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
@@ -105,5 +102,4 @@ else
     { cat "$tmp/jobs.out"; grep -v '^ *[0-9]*:' "$tmp/jobs.ld"; } | diag
 fi
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

@@ -8,9 +8,7 @@ top_builddir=${top_builddir:-.}
 H=${HPCLAUNCH:-$top_builddir/cli/hpclaunch}
 case $H in /*) ;; *) H=$PWD/$H ;; esac
 unset HPCLAUNCH_CONF
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+. "$(dirname "$0")/../tap.sh"
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 # compopt works only inside a completion bash started; outside, a no-op.
@@ -36,8 +34,6 @@ complete_is() {
     then not_ok "$d (more than '$want':$got)"; return; fi
     ok "$d"
 }
-
-check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
 
 complete_is "=submit sites status" "commands by prefix" s
 complete_is "=submit" "sub -> submit" sub
@@ -102,5 +98,4 @@ for cmd in $("$H" __complete 1 hpclaunch "" | grep -vx help); do
         [ -z "$missing" -a "${#COMPREPLY[@]}" -gt 1 ]
 done
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

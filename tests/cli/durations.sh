@@ -8,11 +8,7 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-.}
 H=${HPCLAUNCH:-$top_builddir/cli/hpclaunch}
 unset HPCLAUNCH_CONF SBATCH_TIMELIMIT
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
-diag() { sed 's/^/# /'; }
+. "$(dirname "$0")/../tap.sh"
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"; [ -n "$srv" ] && kill "$srv" 2>/dev/null' EXIT
 export HOME=$tmp XDG_CONFIG_HOME=$tmp/config XDG_STATE_HOME=$tmp/state
@@ -138,5 +134,4 @@ check "site file timeout = 0:02 gives up after about 2 s, not 2 minutes (${t} s)
     python3 -c "import sys; sys.exit(not 1.5 <= $t < 30)"
 check "... and says it timed out" grep -qi "timeout\|timed out" "$tmp/out"
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

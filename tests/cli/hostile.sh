@@ -9,11 +9,7 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-.}
 H=${HPCLAUNCH:-$top_builddir/cli/hpclaunch}
 unset HPCLAUNCH_CONF HPCLAUNCH_JOURNAL
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
-diag() { sed 's/^/# /'; }
+. "$(dirname "$0")/../tap.sh"
 tmp=$(mktemp -d) || exit 1
 srv=
 trap 'rm -rf "$tmp"; [ -n "$srv" ] && kill "$srv" 2>/dev/null' EXIT
@@ -119,5 +115,4 @@ diag <"$tmp/out"
 check "a job id of 2^32 + 5 is refused (rc $rc), never job 5" \
     eval '[ $rc -eq 1 ] && grep -q "job_id is not a job id" "$tmp/out" && grep -q "site fake" "$tmp/out"'
 
-echo "1..$n"
-[ $failed -eq 0 ]
+tap_done

@@ -12,10 +12,7 @@ SCHEMA=$top_srcdir/doc/hpclaunch-json.schema.json
 CHECK=$top_srcdir/tests/check-json.py
 fixtures=$top_srcdir/tests/data/topo
 unset HPCL_HWLOC_XMLFILE HPCLAUNCH_CONF SLURM_JOB_ID SBATCH_PARTITION
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-diag() { sed 's/^/# /'; }
+. "$(dirname "$0")/../tap.sh"
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
@@ -236,5 +233,4 @@ is "missing site file: the error names the file" \
     '(d["errors"][0]["object"], d["errors"][0]["name"] == "'"$tmp/none.conf"'")' \
     "('file', True)"
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

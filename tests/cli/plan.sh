@@ -11,12 +11,7 @@ unset HPCL_HWLOC_XMLFILE OMP_NUM_THREADS HPCL_THREADS_PER_TASK SLURM_JOB_ID \
     SLURM_CPUS_PER_TASK SLURM_GPUS_PER_TASK HPCL_GPUS_PER_TASK HPCL_SMT \
     HPCL_PINNED OMPI_COMM_WORLD_LOCAL_RANK PMIX_LOCAL_RANK MPI_LOCALRANKID \
     SLURM_LOCALID
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-skip() { n=$((n + 1)); echo "ok $n # SKIP $*"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
-diag() { sed 's/^/# /'; }
+. "$(dirname "$0")/../tap.sh"
 # status WANT DESCRIPTION COMMAND...: the command exits WANT
 status() {
     local want=$1 d=$2; shift 2
@@ -227,5 +222,4 @@ status 127 "run: a launcher that is not there exits 127" \
     env PATH=/nonexistent "$H" run -- prog
 unset SLURM_JOB_ID
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

@@ -8,11 +8,7 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-.}
 H=${HPCLAUNCH:-$top_builddir/cli/hpclaunch}
 unset HPCLAUNCH_CONF SBATCH_ARRAY_INX SBATCH_TIMELIMIT SBATCH_PARTITION
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
-diag() { sed 's/^/# /'; }
+. "$(dirname "$0")/../tap.sh"
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 # The commands, as the completion lists them (the dispatch table's).
@@ -168,5 +164,4 @@ for cmd in $commands; do
         [ -z "$missing" ]
 done
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

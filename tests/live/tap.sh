@@ -1,14 +1,8 @@
 # TAP helpers and the dev-cluster environment for live shell tests.
 # Sourced; a live test that cannot reach its cluster fails, never skips.
 : "${HPCL_DEV_DIR:=/var/tmp/hpclaunch-dev}"
-tap_n=0 tap_failed=0
-
-ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $*"; }
-not_ok() { tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1)); echo "not ok $tap_n - $*"; }
-diag() { sed 's/^/# /'; }
-# check DESCRIPTION COMMAND...: ok when the command succeeds
-check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
-tap_done() { echo "1..$tap_n"; [ "$tap_failed" -eq 0 ]; }
+# shellcheck source=../tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
 
 if [ ! -r "$HPCL_DEV_DIR/env.sh" ]; then
     echo "1..1"; echo "not ok 1 - dev cluster environment $HPCL_DEV_DIR/env.sh missing: run 'bash dev/cluster start'"

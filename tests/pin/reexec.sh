@@ -7,11 +7,7 @@
 # to do when the variables were there from the start, never twice.  TAP.
 top_builddir=${top_builddir:-.}
 probe=$top_builddir/tests/pin/reexec_probe
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
-diag() { sed 's/^/# /'; }
+. "$(dirname "$0")/../tap.sh"
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
@@ -87,5 +83,4 @@ HPCL_PIN_REEXECED=1 "$probe" >"$tmp/parent" 2>&1
 check "HPCL_PIN_REEXECED of another pid: started again" \
     [ "$(starts "$tmp/parent")" -eq 2 ]
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

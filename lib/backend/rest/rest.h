@@ -297,7 +297,8 @@ void hpcl__rest_reply_free(struct hpcl__rest_reply *reply);
  * becomes its first bytes as they came (reply->cut when there was more).
  * start: reply->slim set up (-1: no memory); feed: n more bytes of the
  * answer, slimmed into reply->body as far as they go (-1: no memory);
- * end: the answer is complete (reply->slim freed; -1: no memory). */
+ * end: the answer is complete (reply->slim freed; -1: no memory);
+ * free: reply->slim freed, when the answer is given up before its end. */
 int hpcl__rest_slim_start(struct hpcl__rest_reply *reply,
                           const char *const *keep);
 int hpcl__rest_slim_feed(struct hpcl__rest_reply *reply, const char *p,

@@ -235,14 +235,12 @@ static int broken(struct hpcl__rest_reply *reply)
     return hpcl__rest_reply_put(reply, st->head, st->head_len);
 }
 
-/* The end of the unit (a key, a value) at offset at of the text arrived,
- * or 0 when it has not all arrived (or is malformed: told at the end).
- * A number or a literal ends only at a delimiter, or at the end of the
- * answer (final). */
-static size_t unit_end(const struct slim *t, size_t at, int final,
-                       size_t (*end_of)(const struct slim *, size_t))
+/* The end of the value at offset at of the text arrived, or 0 when it
+ * has not all arrived (or is malformed: told at the end).  A number or a
+ * literal ends only at a delimiter, or at the end of the answer (final). */
+static size_t arrived_end(const struct slim *t, size_t at, int final)
 {
-    size_t end = end_of(t, at);
+    size_t end = value_end(t, at);
 
     if (end == t->len && !final && t->base[at] != '"' &&
         t->base[at] != '{' && t->base[at] != '[')
@@ -327,7 +325,7 @@ static int advance(struct hpcl__rest_reply *reply, int final)
             jobs = key_end - key == 6 &&
                    memcmp(t.base + key, "\"jobs\"", 6) == 0 &&
                    t.base[val] == '[';
-            val_end = jobs ? val + 1 : unit_end(&t, val, final, value_end);
+            val_end = jobs ? val + 1 : arrived_end(&t, val, final);
             if (val_end == 0)
                 goto wait;
             if (st->written++ > 0)
@@ -343,7 +341,7 @@ static int advance(struct hpcl__rest_reply *reply, int final)
             continue;
         }
         val = t.r;
-        if ((val_end = unit_end(&t, val, final, value_end)) == 0)
+        if ((val_end = arrived_end(&t, val, final)) == 0)
             goto wait;
         if (c == '{') {
             /* Checked dry first: nothing of a malformed record is
