@@ -190,6 +190,14 @@ struct hpcl__backend_ops {
     hpcl_rc (*find_key)(struct hpcl__site *site, hpcl_ctx *ctx,
                         const char *key, uint32_t *id);
 
+    /* find_key for keys[0..n) in one listing of the site: ids[k] the job
+     * carrying keys[k], 0 when none does.  Any error: nothing is known.
+     * NULL: the driver cannot (callers ask find_key key by key; a
+     * libslurm listing is cheap, a slurmrestd /jobs of a long queue is
+     * seconds). */
+    hpcl_rc (*find_keys)(struct hpcl__site *site, hpcl_ctx *ctx,
+                         const char *const *keys, size_t n, uint32_t *ids);
+
     /* What the site's accounting holds of job id carrying key, into
      * *out (out->have 0: the site has none).  Any error: accounting was
      * not reachable, and nothing is known.  NULL: the driver cannot ask

@@ -174,11 +174,14 @@ static void record(hpcl_ctx *ctx, struct batch *b,
     }
 }
 
-/* The controller's answer for one entry, from its site's listing. */
+/* The controller's answer for one entry, from its site's listing; for
+ * an entry to settle by its key, the site's answer to find_keys. */
 struct answer {
     enum hpcl__ctl_answer ctl;
     hpcl_state state;
     int exit_code;
+    int key_asked;
+    uint32_t key_id; /* 0: no job carries the key */
 };
 
 /* One site's listing (one request for all its entries). */
@@ -186,6 +189,8 @@ struct listing {
     int asked;
     hpcl_rc rc;                  /* of the request */
     char error[HPCL_ERRMSG_MAX]; /* its message when it failed */
+    hpcl_rc keys_rc;             /* of find_keys, when asked */
+    char keys_error[HPCL_ERRMSG_MAX];
     hpcl_ctx *ctx;
     size_t site;
     const struct hpcl__jsummary *s;
@@ -274,16 +279,25 @@ asked:
 }
 
 /* An entry whose writer died between INTENT and outcome. */
-static void settle(hpcl_ctx *ctx, struct run *run, size_t i,
+static void settle(hpcl_ctx *ctx, struct run *run, size_t i, size_t k,
                    const struct hpcl__jentry *e, struct verdict *v)
 {
     struct batch *b = &run->batch;
+    const struct answer *ans = &run->ans[k];
     struct hpcl__site *site;
     uint32_t id = 0;
     hpcl_rc rc;
 
-    if ((rc = hpcl__site_open(ctx, i, &site)) == HPCL_OK)
+    if (ans->key_asked) { /* the site's one listing for all such keys */
+        rc = run->site[i].keys_rc;
+        id = ans->key_id;
+        if (rc == HPCL_OK && id == 0)
+            rc = HPCL_E_NOJOB;
+        else if (rc != HPCL_OK)
+            hpcl__fail(ctx, rc, "%s", run->site[i].keys_error);
+    } else if ((rc = hpcl__site_open(ctx, i, &site)) == HPCL_OK) {
         rc = site->ops->find_key(site, ctx, e->key, &id);
+    }
     if (rc == HPCL_OK) {
         struct hpcl__jentry found = *e;
         note(ctx, b, HPCL__J_ADOPTED, e->key, e->site, id, "reconciled: found "
@@ -462,8 +476,9 @@ static hpcl_rc list_sites(hpcl_ctx *ctx, struct run *run,
         *l = (struct listing){.ctx = ctx, .site = i, .s = s, .want = want,
                               .nwant = nwant, .ans = run->ans};
         for (size_t w = 0; w < nwant; w++) {
-            run->ans[want[w]] = (struct answer){HPCL__CTL_UNREACHABLE,
-                                                HPCL_STATE_UNKNOWN, -1};
+            run->ans[want[w]] = (struct answer){
+                .ctl = HPCL__CTL_UNREACHABLE, .state = HPCL_STATE_UNKNOWN,
+                .exit_code = -1};
             ids[w] = (uint32_t)s->entry[want[w]].id;
         }
         qsort(ids, nwant, sizeof *ids, by_id);
@@ -483,6 +498,62 @@ static hpcl_rc list_sites(hpcl_ctx *ctx, struct run *run,
     }
     free(want);
     free(sidx);
+    free(ids);
+    hpcl__clear_error(ctx);
+    return HPCL_OK;
+}
+
+/* Entries whose submit was cut off (INTENT or AMBIGUOUS, their writer
+ * gone) are settled by their key: one find_keys per site for all of
+ * them where the driver has it (a slurmrestd /jobs of a long queue takes
+ * seconds, one per entry took minutes), key by key otherwise (settle). */
+static hpcl_rc find_keys_sites(hpcl_ctx *ctx, struct run *run,
+                               const struct hpcl__jsummary *s,
+                               const size_t *sel, size_t nsel)
+{
+    size_t nsites = hpcl_ctx_site_count(ctx), *want;
+    const char **keys;
+    uint32_t *ids;
+
+    want = malloc((nsel ? nsel : 1) * sizeof *want);
+    keys = malloc((nsel ? nsel : 1) * sizeof *keys);
+    ids = malloc((nsel ? nsel : 1) * sizeof *ids);
+    if (want == NULL || keys == NULL || ids == NULL) {
+        free(want);
+        free(keys);
+        free(ids);
+        return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < nsites; i++) {
+        struct listing *l = &run->site[i];
+        struct hpcl__site *site;
+        size_t n = 0, at;
+
+        for (size_t j = 0; j < nsel; j++) {
+            const struct hpcl__jentry *e = &s->entry[sel[j]];
+            if (hpcl__jentry_unresolved(e) &&
+                known_site(ctx, e->site, &at) == 0 && at == i &&
+                !hpcl__jentry_writer_alive(e)) {
+                want[n] = sel[j];
+                keys[n++] = e->key;
+            }
+        }
+        if (n < 2 || hpcl__site_open(ctx, i, &site) != HPCL_OK ||
+            site->ops->find_keys == NULL)
+            continue;
+        l->keys_rc = site->ops->find_keys(site, ctx, keys, n, ids);
+        if (l->keys_rc != HPCL_OK)
+            snprintf(l->keys_error, sizeof l->keys_error, "%s", ctx->errmsg);
+        for (size_t w = 0; w < n; w++) {
+            run->ans[want[w]].key_asked = 1;
+            run->ans[want[w]].key_id = l->keys_rc == HPCL_OK ? ids[w] : 0;
+        }
+        hpcl__log(ctx, HPCL_LOG_DEBUG, "jobs: site %s asked once for %zu "
+                  "keys: %s", hpcl__site_name(ctx, i), n,
+                  l->keys_rc == HPCL_OK ? "ok" : l->keys_error);
+    }
+    free(want);
+    free(keys);
     free(ids);
     hpcl__clear_error(ctx);
     return HPCL_OK;
@@ -522,7 +593,7 @@ static void judge(hpcl_ctx *ctx, struct run *run, size_t k,
         if (hpcl__jentry_writer_alive(e))
             v->status = "in flight";
         else
-            settle(ctx, run, i, e, v);
+            settle(ctx, run, i, k, e, v);
         return;
     default:
         break;
@@ -743,6 +814,8 @@ static hpcl_rc jobs_json(char **out, hpcl_ctx *ctx, const char *site,
             sel[nsel++] = k;
     if (rc == HPCL_OK)
         rc = list_sites(ctx, &run, s, sel, nsel);
+    if (rc == HPCL_OK)
+        rc = find_keys_sites(ctx, &run, s, sel, nsel);
     hpcl__jw_init(&w, 0);
     hpcl__jw_open(&w, '[');
     for (size_t j = 0; rc == HPCL_OK && j < nsel; j++) {

@@ -47,7 +47,7 @@ struct fake {
     double delay;
     hpcl_rc probe_rc, submit_rc, find_rc, query_rc;
     uint32_t next_id, find_id;
-    int probes, submits, finds, queries, cancels;
+    int probes, submits, finds, finds_many, queries, cancels;
     char comment[128];    /* what query reports; "" NULL */
     char work_dir[256], script[1024];
     int saw_token_var;
@@ -125,6 +125,21 @@ static hpcl_rc f_find(struct hpcl__site *s, hpcl_ctx *ctx, const char *key,
     return HPCL_OK;
 }
 
+/* The job whose comment query reports carries the key: find_id. */
+static hpcl_rc f_find_keys(struct hpcl__site *s, hpcl_ctx *ctx,
+                           const char *const *keys, size_t n, uint32_t *ids)
+{
+    struct fake *f = s->state;
+
+    f->finds_many++;
+    if (f->find_rc != HPCL_OK)
+        return hpcl__fail(ctx, f->find_rc, "fake %s: no list",
+                          s->conf->name);
+    for (size_t k = 0; k < n; k++)
+        ids[k] = strstr(f->comment, keys[k]) != NULL ? f->find_id : 0;
+    return HPCL_OK;
+}
+
 static hpcl_rc f_query(struct hpcl__site *s, hpcl_ctx *ctx, uint32_t id,
                        const char *ref, hpcl__jobrec_fn fn, void *arg)
 {
@@ -188,6 +203,7 @@ static void f_close(struct hpcl__site *s)
 static const struct hpcl__backend_ops fake_ops = {
     .driver = "fake", .submit = f_submit, .query = f_query,
     .cancel = f_cancel, .probe = f_probe, .find_key = f_find,
+    .find_keys = f_find_keys,
     .acct = f_acct, .identity = f_identity, .close = f_close};
 
 /* --- fixture ------------------------------------------------------------ */
@@ -849,6 +865,42 @@ static void jobs_reconcile_adopt_and_lose(void **state)
     hpcl_job_destroy(lost);
 }
 
+/* Submits cut off at one site (their writers gone) are settled by their
+ * keys in one find_keys, not one find_key each: found, adopted; not
+ * found, not submitted. */
+static void jobs_reconcile_keys_in_one_listing(void **state)
+{
+    struct fx *x = *state;
+    char key[3][HPCL__KEY_LEN + 1], *json = NULL, want[200];
+
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(hpcl__key_new(key[i], NULL), HPCL_OK);
+        dead_intent(x, key[i]);
+    }
+    fakes[2].find_id = 77;
+    snprintf(fakes[2].comment, sizeof fakes[2].comment, "hpcl-key=%s",
+             key[1]);
+    assert_int_equal(hpcl_ctx_jobs_json(&json, x->ctx, 0), HPCL_OK);
+    assert_int_equal(fakes[2].finds_many, 1);
+    assert_int_equal(fakes[2].finds, 0);
+    snprintf(want, sizeof want, "\"key\":\"%s\",\"site\":\"gamma\","
+             "\"journal_event\":\"INTENT\",\"journal_state\":\"active\","
+             "\"id\":77,\"ref\":\"gamma:77\"", key[1]);
+    assert_has(json, want);
+    for (int i = 0; i < 3; i += 2) {
+        snprintf(want, sizeof want, "\"key\":\"%s\",\"site\":\"gamma\","
+                 "\"journal_event\":\"INTENT\",\"journal_state\":\"not "
+                 "submitted\"", key[i]);
+        assert_has(json, want);
+    }
+    free(json);
+    /* Settled: journaled, not asked again. */
+    assert_int_equal(hpcl_ctx_jobs_json(&json, x->ctx, 0), HPCL_OK);
+    assert_int_equal(fakes[2].finds_many, 1);
+    assert_int_equal(fakes[2].finds, 0);
+    free(json);
+}
+
 /* A job seen ended (wait, status) or cancelled is journaled so: once its
  * site has purged it, it is still ended or cancelled, never lost, and
  * never resubmitted. */
@@ -1360,6 +1412,7 @@ HPCL_TEST_MAIN(NULL, NULL, T(choice_home_within_max_wait),
                T(submit_many_syncs_twice_per_batch),
                T(refresh_many_journals_ends_at_once),
                T(jobs_reconcile_adopt_and_lose),
+               T(jobs_reconcile_keys_in_one_listing),
                T(jobs_other_key_at_the_id_is_lost),
                T(jobs_seen_ends_are_never_lost),
                T(jobs_reissued_id_is_not_ours),

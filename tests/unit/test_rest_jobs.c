@@ -193,6 +193,26 @@ static void rest_find_key(void **state)
     expect_fail(f, rc, HPCL_E_NOJOB, "no job carries key");
 }
 
+/* Many keys in one GET /jobs: each found, or 0. */
+static void rest_find_keys(void **state)
+{
+    static const struct rest_route r[] = {
+        {"GET", API "/jobs", 200, "jobs_full.json", NULL},
+        {NULL, NULL, 0, NULL, NULL}};
+    static const char *const keys[] = {
+        KEY_B, "hpcl-ffff0000ffff0000ffff0000ffff0000", KEY_A};
+    struct fx *f = *state;
+    uint32_t ids[3] = {1, 1, 1};
+
+    open_site(f, r, NULL);
+    assert_int_equal(f->site.ops->find_keys(&f->site, f->ctx, keys, 3, ids),
+                     HPCL_OK);
+    assert_int_equal(ids[0], 8);
+    assert_int_equal(ids[1], 0);
+    assert_int_equal(ids[2], 7);
+    assert_int_equal(rest_server_nreq(&f->srv), 1);
+}
+
 /* --- probe ------------------------------------------------------------ */
 
 static struct hpcl__jobdesc desc_n(unsigned nodes, unsigned tasks,
@@ -455,6 +475,7 @@ HPCL_TEST_MAIN(NULL, NULL,
                T(rest_cancel_array_task),
                T(rest_state_names),
                T(rest_find_key),
+               T(rest_find_keys),
                T(rest_probe_full_estimate),
                T(rest_probe_over_http),
                T(rest_probe_full_over_http),

@@ -520,32 +520,47 @@ static hpcl_rc rest_list(struct hpcl__site *site, hpcl_ctx *ctx,
 
 /* --- find_key and probe -------------------------------------------------- */
 
-static hpcl_rc rest_find_key(struct hpcl__site *site, hpcl_ctx *ctx,
-                             const char *key, uint32_t *id)
+static hpcl_rc rest_find_keys(struct hpcl__site *site, hpcl_ctx *ctx,
+                              const char *const *keys, size_t n,
+                              uint32_t *ids)
 {
     struct hpcl__rest_req req = {"GET", "/jobs", NULL, 0,
                                  "the list of jobs", "", 0};
     struct hpcl__rest_answer a = {{0}, NULL};
     hpcl_rc rc;
-    int found;
 
     if ((rc = hpcl__rest_ask(site->state, ctx, &req, &a)) != HPCL_OK)
         goto out;
-    if (!answer_ok(&a))
+    if (!answer_ok(&a)) {
         rc = hpcl__rest_answer_fail(site->state, ctx, &req, &a);
-    else if ((found = hpcl__rest_find_key(json_object_get(a.root, "jobs"),
-                                          key, id)) == 0)
+        goto out;
+    }
+    for (size_t k = 0; k < n; k++) {
+        ids[k] = 0;
+        if (hpcl__rest_find_key(json_object_get(a.root, "jobs"), keys[k],
+                                &ids[k]) < 0) {
+            rc = hpcl__fail(ctx, HPCL_E_REST, "site %s: the job with key %s "
+                            "exists, but slurmrestd gives it a job_id or "
+                            "array_job_id that is not a job id (an integer "
+                            "from 1 to 4294967293); check the site's "
+                            "slurmrestd", site->conf->name, keys[k]);
+            break;
+        }
+    }
+out:
+    hpcl__rest_answer_free(&a);
+    return rc;
+}
+
+static hpcl_rc rest_find_key(struct hpcl__site *site, hpcl_ctx *ctx,
+                             const char *key, uint32_t *id)
+{
+    hpcl_rc rc = rest_find_keys(site, ctx, &key, 1, id);
+
+    if (rc == HPCL_OK && *id == 0)
         rc = hpcl__fail(ctx, HPCL_E_NOJOB, "site %s: no job carries key %s "
                         "(never created, or ended more than MinJobAge ago)",
                         site->conf->name, key);
-    else if (found < 0)
-        rc = hpcl__fail(ctx, HPCL_E_REST, "site %s: the job with key %s "
-                        "exists, but slurmrestd gives it a job_id or "
-                        "array_job_id that is not a job id (an integer from "
-                        "1 to 4294967293); check the site's slurmrestd",
-                        site->conf->name, key);
-out:
-    hpcl__rest_answer_free(&a);
     return rc;
 }
 
@@ -683,6 +698,7 @@ static const struct hpcl__backend_ops g_rest_ops = {
     .cancel = rest_cancel,
     .probe = rest_probe,
     .find_key = rest_find_key,
+    .find_keys = rest_find_keys,
     .acct = hpcl__rest_acct,
     .identity = hpcl__rest_identity,
     .close = rest_close,
