@@ -14,6 +14,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,14 +202,22 @@ static void pci_busid(char *buf, size_t len, hwloc_obj_t pci)
              pci->attr->pcidev.dev, pci->attr->pcidev.func);
 }
 
-/* The number after an OS device's API prefix ("rsmi5" -> 5), or -1. */
+/* The number after an OS device's API prefix ("rsmi5" -> 5), or -1: also
+ * for a device its subtype alone puts in the family ("mi9", subtype RSMI:
+ * found by fuzz_topo_xml, read past the name's end). */
 static int osdev_index(hwloc_obj_t o, int fam)
 {
-    const char *p = o->name + strlen(fam_prefix[fam]);
+    size_t n = strlen(fam_prefix[fam]);
+    const char *p;
     char *end;
-    long v = strtol(p, &end, 10);
+    long v;
 
-    return (end != p && *end == '\0' && v >= 0 && v < 1 << 20) ? (int)v : -1;
+    if (o == NULL || strncmp(o->name, fam_prefix[fam], n) != 0 ||
+        !isdigit((unsigned char)o->name[n]))
+        return -1;
+    p = o->name + n;
+    v = strtol(p, &end, 10);
+    return (*end == '\0' && v >= 0 && v < 1 << 20) ? (int)v : -1;
 }
 
 /* The next sibling of o from the same API, or NULL. */

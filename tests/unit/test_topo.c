@@ -114,6 +114,45 @@ static void topo_fixture_partitions(void **state)
     hpcl_topo_destroy(t);
 }
 
+/* An RSMI device named otherwise than rsmiN (its subtype alone says
+ * RSMI): still a GPU, numbered for ROCR_VISIBLE_DEVICES by its place in
+ * PCI bus order, as any AMD GPU whose rsmi index is unknown.  The index
+ * was read past the end of a name shorter than "rsmi" (fuzz_topo_xml,
+ * tests/fuzz/corpus/topo_xml/regress-osdev-short-name; the sanitizer
+ * build of make check sees it). */
+static void topo_rsmi_device_named_otherwise(void **state)
+{
+    static const unsigned want[7] = {4, 4, 12, 96, 192, 24, 4};
+    char path[] = "/tmp/hpcl-topo-XXXXXX", *text, *at;
+    FILE *in = fopen(fixture("mi300a-cpx.xml"), "r");
+    long len;
+    hpcl_topo *t;
+    int fd;
+
+    (void)state;
+    assert_non_null(in);
+    fseek(in, 0, SEEK_END);
+    len = ftell(in);
+    rewind(in);
+    assert_non_null(text = calloc(1, (size_t)len + 1));
+    assert_int_equal(fread(text, 1, (size_t)len, in), (size_t)len);
+    fclose(in);
+    /* name="rsmi5" becomes name="mi5"+pad, the same length */
+    assert_non_null(at = strstr(text, "name=\"rsmi5\""));
+    memcpy(at, "name=\"mi5\"  ", 12); /* no NUL */
+    assert_true((fd = mkstemp(path)) >= 0);
+    assert_int_equal(write(fd, text, (size_t)len), len);
+    close(fd);
+    t = load_xml(path);
+    unlink(path);
+    free(text);
+    check_counts(t, want);
+    assert_string_equal(hpcl_topo_gpu_name(t, 5), "mi5");
+    assert_int_equal(hpcl_topo_gpu_visible_index(t, 5), 5);
+    assert_int_equal(hpcl_topo_gpu_visible_index(t, 6), 6);
+    hpcl_topo_destroy(t);
+}
+
 /* What each real machine holds, as libhwloc 2.9 counts it with every I/O
  * object kept (a GPU: a PCI device with a compute OS device). */
 static const struct {
@@ -334,6 +373,7 @@ static void topo_summary_json(void **state)
 HPCL_TEST_MAIN(setup, teardown,
                cmocka_unit_test(topo_fixture_gpu_edge_cases),
                cmocka_unit_test(topo_fixture_partitions),
+               cmocka_unit_test(topo_rsmi_device_named_otherwise),
                cmocka_unit_test(topo_shared_counts),
                cmocka_unit_test(topo_shared_gpu_locality),
                cmocka_unit_test(topo_synthetic),
