@@ -209,6 +209,11 @@ struct run {
     char (*cluster)[HPCL__CLUSTER_MAX];
     hpcl_rc *cluster_rc;
     char (*cluster_why)[HPCL_ERRMSG_MAX];
+    /* Scratch for asking the sites, per entry: which site, which
+     * entries a site is asked for, their ids or keys. */
+    size_t *sidx, *want;
+    uint32_t *ids;
+    const char **keys;
 };
 
 /* A submitted job: asked of its controller (or taken from its site's
@@ -439,24 +444,14 @@ static int asks_controller(const struct hpcl__jentry *e)
  * ids.  A site whose driver cannot list, or whose
  * listing failed otherwise than by not answering, is left unasked: its
  * entries are queried one by one, as before. */
-static hpcl_rc list_sites(hpcl_ctx *ctx, struct run *run,
-                          const struct hpcl__jsummary *s, const size_t *sel,
-                          size_t nsel)
+static void list_sites(hpcl_ctx *ctx, struct run *run,
+                       const struct hpcl__jsummary *s, const size_t *sel,
+                       size_t nsel)
 {
-    size_t nsites = hpcl_ctx_site_count(ctx), *want, *sidx;
-    uint32_t *ids;
+    size_t nsites = hpcl_ctx_site_count(ctx), *want = run->want,
+           *sidx = run->sidx;
+    uint32_t *ids = run->ids;
 
-    if (nsel == 0)
-        return HPCL_OK;
-    want = malloc(nsel * sizeof *want);
-    sidx = malloc(nsel * sizeof *sidx);
-    ids = malloc(nsel * sizeof *ids);
-    if (want == NULL || sidx == NULL || ids == NULL) {
-        free(want);
-        free(sidx);
-        free(ids);
-        return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
-    }
     for (size_t k = 0; k < nsel; k++) {
         const struct hpcl__jentry *e = &s->entry[sel[k]];
         if (!asks_controller(e) || known_site(ctx, e->site, &sidx[k]) != 0)
@@ -496,34 +491,21 @@ static hpcl_rc list_sites(hpcl_ctx *ctx, struct run *run,
                   "entries: %s", hpcl__site_name(ctx, i), nwant,
                   l->rc == HPCL_OK ? "ok" : l->error);
     }
-    free(want);
-    free(sidx);
-    free(ids);
     hpcl__clear_error(ctx);
-    return HPCL_OK;
 }
 
 /* Entries whose submit was cut off (INTENT or AMBIGUOUS, their writer
  * gone) are settled by their key: one find_keys per site for all of
  * them where the driver has it (a slurmrestd /jobs of a long queue takes
  * seconds, one per entry took minutes), key by key otherwise (settle). */
-static hpcl_rc find_keys_sites(hpcl_ctx *ctx, struct run *run,
-                               const struct hpcl__jsummary *s,
-                               const size_t *sel, size_t nsel)
+static void find_keys_sites(hpcl_ctx *ctx, struct run *run,
+                            const struct hpcl__jsummary *s, const size_t *sel,
+                            size_t nsel)
 {
-    size_t nsites = hpcl_ctx_site_count(ctx), *want;
-    const char **keys;
-    uint32_t *ids;
+    size_t nsites = hpcl_ctx_site_count(ctx), *want = run->want;
+    const char **keys = run->keys;
+    uint32_t *ids = run->ids;
 
-    want = malloc((nsel ? nsel : 1) * sizeof *want);
-    keys = malloc((nsel ? nsel : 1) * sizeof *keys);
-    ids = malloc((nsel ? nsel : 1) * sizeof *ids);
-    if (want == NULL || keys == NULL || ids == NULL) {
-        free(want);
-        free(keys);
-        free(ids);
-        return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
-    }
     for (size_t i = 0; i < nsites; i++) {
         struct listing *l = &run->site[i];
         struct hpcl__site *site;
@@ -552,11 +534,7 @@ static hpcl_rc find_keys_sites(hpcl_ctx *ctx, struct run *run,
                   "keys: %s", hpcl__site_name(ctx, i), n,
                   l->keys_rc == HPCL_OK ? "ok" : l->keys_error);
     }
-    free(want);
-    free(keys);
-    free(ids);
     hpcl__clear_error(ctx);
-    return HPCL_OK;
 }
 
 static void judge(hpcl_ctx *ctx, struct run *run, size_t k,
@@ -730,6 +708,10 @@ static void run_end(struct run *run)
     free(run->cluster);
     free(run->cluster_rc);
     free(run->cluster_why);
+    free(run->sidx);
+    free(run->want);
+    free(run->ids);
+    free(run->keys);
 }
 
 static hpcl_rc load(hpcl_ctx *ctx, struct hpcl__jsummary **out)
@@ -757,8 +739,14 @@ static hpcl_rc run_begin(hpcl_ctx *ctx, struct run *run, size_t n)
     run->cluster = calloc(ns ? ns : 1, sizeof *run->cluster);
     run->cluster_rc = calloc(ns ? ns : 1, sizeof *run->cluster_rc);
     run->cluster_why = calloc(ns ? ns : 1, sizeof *run->cluster_why);
+    run->sidx = malloc((n ? n : 1) * sizeof *run->sidx);
+    run->want = malloc((n ? n : 1) * sizeof *run->want);
+    run->ids = malloc((n ? n : 1) * sizeof *run->ids);
+    run->keys = malloc((n ? n : 1) * sizeof *run->keys);
     if (run->site == NULL || run->ans == NULL || run->cluster == NULL ||
-        run->cluster_rc == NULL || run->cluster_why == NULL) {
+        run->cluster_rc == NULL || run->cluster_why == NULL ||
+        run->sidx == NULL || run->want == NULL || run->ids == NULL ||
+        run->keys == NULL) {
         run_end(run);
         return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
     }
@@ -812,10 +800,10 @@ static hpcl_rc jobs_json(char **out, hpcl_ctx *ctx, const char *site,
         if ((site == NULL || strcmp(site, s->entry[k].site) == 0) &&
             s->entry[k].first >= since)
             sel[nsel++] = k;
-    if (rc == HPCL_OK)
-        rc = list_sites(ctx, &run, s, sel, nsel);
-    if (rc == HPCL_OK)
-        rc = find_keys_sites(ctx, &run, s, sel, nsel);
+    if (rc == HPCL_OK) {
+        list_sites(ctx, &run, s, sel, nsel);
+        find_keys_sites(ctx, &run, s, sel, nsel);
+    }
     hpcl__jw_init(&w, 0);
     hpcl__jw_open(&w, '[');
     for (size_t j = 0; rc == HPCL_OK && j < nsel; j++) {
