@@ -510,7 +510,7 @@ static int run_submit(hpcl_ctx *ctx, hpcl_job *job,
         return status;
     /* The tool's wait: progress on stderr, Ctrl-C stops the wait. */
     rc = HPCL_OK;
-    end = cli_wait_jobs(&job, &rc, 1,
+    end = cli_wait_jobs("submit", ctx, &job, &rc, 1,
                         so->timeout > 0 ? cli_now() + so->timeout : 0,
                         cli_progress_on(so->progress), &signo);
     if (end == CLI_WAIT_INTERRUPTED) {

@@ -21,7 +21,8 @@ const struct cli_cmd cli_cmd_wait = {
     "--timeout is one deadline for all of them, and a job still\n"
     "running then is shown as it is.  While waiting, each state\n"
     "change is printed on stderr (when it is a terminal, or with\n"
-    "--progress); Ctrl-C stops waiting, not the jobs.",
+    "--progress); Ctrl-C stops waiting, not the jobs.  A site that\n"
+    "stops answering, or refuses an expired token, is waited out.",
     {{NULL, wait_opts}, {NULL, cli_progress_opts}, {NULL, cli_json_opt},
      {NULL, cli_conf_opt}, {NULL, cli_help_opt}},
     "0 all COMPLETED, 1 library error, 2 usage error (also a\n"
@@ -123,8 +124,8 @@ int cmd_wait(int argc, char **argv)
     /* Attaching looks once: a typo fails here, before any wait. */
     for (size_t i = 0; i < n; i++)
         rc[i] = hpcl_job_attach(&jobs[i], ctx, argv[optind + (int)i]);
-    end = cli_wait_jobs(jobs, rc, n, deadline, cli_progress_on(progress),
-                        &signo);
+    end = cli_wait_jobs("wait", ctx, jobs, rc, n, deadline,
+                        cli_progress_on(progress), &signo);
     if ((w = cli_doc_member("jobs")) != NULL)
         hpcl__jw_open(w, '[');
     else

@@ -189,9 +189,42 @@ static void sleep_for(const struct signals *s, double seconds)
 
 /* --- the wait -------------------------------------------------------- */
 
+/* A refresh that fails only for a while: the site did not answer (its
+ * controller restarting, its slurmrestd stopped) or refused the token
+ * (expired, and about to be renewed).  As sbatch --wait, the wait goes
+ * on through these; any other failure ends the job's wait. */
+static int passing(hpcl_rc rc)
+{
+    return rc == HPCL_E_UNREACHABLE || rc == HPCL_E_TIMEOUT ||
+           rc == HPCL_E_AUTH;
+}
+
 static int done(hpcl_job *job, hpcl_rc rc)
 {
-    return rc != HPCL_OK || hpcl_state_is_terminal(hpcl_job_state(job));
+    if (rc != HPCL_OK)
+        return job == NULL || !passing(rc);
+    return hpcl_state_is_terminal(hpcl_job_state(job));
+}
+
+/* Say once when a job's site stops answering, and once when it answers
+ * again, whatever --quiet says: the wait looks stuck otherwise.  The
+ * context keeps the last error only, so a job that has just failed is
+ * asked again for its own message. */
+static void say_outage(const char *cmd, hpcl_ctx *ctx, hpcl_job *job,
+                       hpcl_rc *rc, unsigned char *failing)
+{
+    if (job == NULL || (*rc != HPCL_OK && !passing(*rc)))
+        return;
+    if (*rc != HPCL_OK && !*failing &&
+        (*rc = hpcl_job_refresh(job)) != HPCL_OK && passing(*rc)) {
+        fprintf(stderr, "hpclaunch %s: job %s: %s; still waiting for it\n",
+                cmd, hpcl_job_ref(job), cli_text(hpcl_ctx_errmsg(ctx)));
+        *failing = 1;
+    } else if (*rc == HPCL_OK && *failing) {
+        fprintf(stderr, "hpclaunch %s: job %s: its site answers again\n",
+                cmd, hpcl_job_ref(job));
+        *failing = 0;
+    }
 }
 
 /* Refresh every job not done, each site asked once for all of its jobs
@@ -219,10 +252,12 @@ static void refresh_round(hpcl_job **jobs, hpcl_rc *rc, size_t n)
     free(got);
 }
 
-enum cli_wait_end cli_wait_jobs(hpcl_job **jobs, hpcl_rc *rc, size_t n,
+enum cli_wait_end cli_wait_jobs(const char *cmd, hpcl_ctx *ctx,
+                                hpcl_job **jobs, hpcl_rc *rc, size_t n,
                                 double deadline, int progress, int *signo)
 {
     struct said *said = progress ? calloc(n, sizeof *said) : NULL;
+    unsigned char *failing = calloc(n + 1, 1);
     enum cli_wait_end end;
     struct signals sig;
     /* As hpcl_job_wait(3): quick jobs are seen at once, long ones cost
@@ -241,6 +276,8 @@ enum cli_wait_end cli_wait_jobs(hpcl_job **jobs, hpcl_rc *rc, size_t n,
             break;
         }
         for (size_t i = 0; i < n; i++) {
+            if (failing != NULL)
+                say_outage(cmd, ctx, jobs[i], &rc[i], &failing[i]);
             if (said != NULL && rc[i] == HPCL_OK)
                 show(&said[i], jobs[i]);
             left += !done(jobs[i], rc[i]);
@@ -259,6 +296,7 @@ enum cli_wait_end cli_wait_jobs(hpcl_job **jobs, hpcl_rc *rc, size_t n,
     }
     signals_give_back(&sig);
     said_free(said, n);
+    free(failing);
     return end;
 }
 

@@ -24,14 +24,18 @@ enum cli_wait_end {
     CLI_WAIT_INTERRUPTED  /* SIGINT or SIGTERM: *signo says which */
 };
 
-/* Wait for jobs[0..n) (attached or submitted: they have been refreshed
- * once) until all have ended, or until deadline (a CLOCK_MONOTONIC time
- * in seconds, as cli_now(); 0: none), or a signal.  rc[i] is each job's
- * last refresh: a job whose refresh fails is waited for no more, the
- * others are.  With progress, each job's state changes (and its array
- * tasks') go to stderr: "sitea:42 PENDING (Resources)", "sitea:42
- * RUNNING on a1,a2", "sitea:42 COMPLETED exit 0". */
-enum cli_wait_end cli_wait_jobs(hpcl_job **jobs, hpcl_rc *rc, size_t n,
+/* Wait for jobs[0..n) of ctx (attached or submitted: they have been
+ * refreshed once) until all have ended, or until deadline (a
+ * CLOCK_MONOTONIC time in seconds, as cli_now(); 0: none), or a signal.
+ * rc[i] is each job's last refresh.  A job whose site does not answer or
+ * refuses the token is waited for still (as sbatch --wait), and that is
+ * said on stderr, with cmd, when it starts and when it ends; a job whose
+ * refresh fails otherwise is waited for no more.  With progress, each
+ * job's state changes (and its array tasks') go to stderr: "sitea:42
+ * PENDING (Resources)", "sitea:42 RUNNING on a1,a2", "sitea:42 COMPLETED
+ * exit 0". */
+enum cli_wait_end cli_wait_jobs(const char *cmd, hpcl_ctx *ctx,
+                                hpcl_job **jobs, hpcl_rc *rc, size_t n,
                                 double deadline, int progress, int *signo);
 
 /* After CLI_WAIT_INTERRUPTED: say on stderr that each job not ended

@@ -12,7 +12,11 @@
 #  4. site B's token file removed, garbled, then replaced by a new one;
 #  5. site A's slurmctld killed (SIGKILL) and site B's slurmrestd stopped
 #     in the middle of a burst of submits, then restarted: every job
-#     accounted for, every failure naming its site.
+#     accounted for, every failure naming its site;
+#  6. a wait for jobs at the three sites while A's slurmctld and B's
+#     slurmrestd are stopped and started again and C's token expires and
+#     is renewed: the wait goes on through all of it, as sbatch --wait
+#     does, says each outage once, and ends with the jobs' ends.
 . "$(dirname "$0")/tap.sh"
 H=$HPCLAUNCH
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -36,13 +40,16 @@ cluster() { HPCL_DEV_DIR=$HPCL_DEV_DIR bash "$top/dev/cluster" "$@"; }
 # run's jobs go.
 cleanup() {
     [ -f "$work/token.orig" ] && cat "$work/token.orig" >"$token"
+    [ -f "$work/tokenc.orig" ] && cat "$work/tokenc.orig" >"$tokenc"
     cluster start-daemon sitea-ctld >/dev/null 2>&1
     cluster start-daemon siteb-restd >/dev/null 2>&1
     cancel_named $names
     rm -rf "$work"
 }
-names="${tag}_ro ${tag}_full ${tag}_conc ${tag}_tok ${tag}_burst"
+names="${tag}_ro ${tag}_full ${tag}_conc ${tag}_tok ${tag}_burst ${tag}_out"
+tokenc=$HPCL_DEV_SITEC_TOKEN_FILE
 cp "$token" "$work/token.orig"
+cp "$tokenc" "$work/tokenc.orig"
 trap cleanup EXIT
 
 # at_sites NAME: SITE:ID of every job named NAME at the three sites.
@@ -283,4 +290,54 @@ if [ -n "$lostkey" ]; then
 else
     echo "no job was lost in the crash this time (it saved its state before the kill)" | diag
 fi
+
+# --- 6. a wait rides out its sites' outages ---------------------------------
+# C's token lives 8 s: it expires while the wait uses it.  A's slurmctld
+# is stopped as a restart does (its state saved), so its job is kept.
+export HPCLAUNCH_JOURNAL=$work/out/journal
+c_token() { "$RUN" scontrol token username=root lifespan="$1" | sed -n 's/^SLURM_JWT=//p'; }
+put_token() { (umask 077; echo "$1" >"$tokenc.new") && mv "$tokenc.new" "$tokenc"; }
+put_token "$(c_token 8)"
+refs=()
+for site in sitea siteb sitec; do
+    refs+=("$("$H" submit --parsable --site "$site" -n1 -t1 -o /dev/null -J "${tag}_out" -- sleep 25)")
+done
+check "outages: a job running at each site (${refs[*]})" test "${#refs[@]}" -eq 3 -a -n "${refs[2]}"
+"$H" wait --timeout 150 "${refs[@]}" >"$work/out.wait" 2>"$work/out.err" &
+pw=$!
+"$H" submit --wait --timeout 150 --site siteb -n1 -t1 -o /dev/null -J "${tag}_out" \
+    -- sleep 20 >"$work/out.submit" 2>"$work/out.submit.err" &
+ps=$!
+sleep 3
+cluster stop-daemon sitea-ctld >/dev/null 2>&1
+cluster stop-daemon siteb-restd >/dev/null 2>&1
+sleep 11
+cluster start-daemon sitea-ctld >/dev/null 2>&1
+cluster start-daemon siteb-restd >/dev/null 2>&1
+put_token "$(c_token 3600)"
+wait $pw
+rc=$?
+wait $ps
+rc_submit=$?
+diag <"$work/out.err"
+diag <"$work/out.wait"
+diag <"$work/out.submit.err"
+check "outages: the wait ends when the jobs end (0)" test $rc -eq 0
+check "outages: every job shown COMPLETED" \
+    test "$(grep -c ' COMPLETED ' "$work/out.wait")" -eq 3
+said() { grep -F "hpclaunch wait: job $1: " "$work/out.err" | grep -c -- "$2"; }
+check "outages: site A's stopped slurmctld said once, naming it" \
+    test "$(said "${refs[0]}" 'slurmctld .*still waiting for it$')" -eq 1
+check "outages: site B's stopped slurmrestd said once, naming it" \
+    test "$(said "${refs[1]}" 'slurmrestd .*still waiting for it$')" -eq 1
+check "outages: site C's expired token said once, naming the token file" \
+    test "$(said "${refs[2]}" "token.*$tokenc.*still waiting for it\$")" -eq 1
+for i in 0 1 2; do
+    check "outages: ${refs[i]}'s site answering again said once" \
+        test "$(said "${refs[i]}" 'its site answers again$')" -eq 1
+done
+check "outages: submit --wait ends when its job ends (0)" test $rc_submit -eq 0
+check "outages: submit --wait says once that site B's slurmrestd is not answering" \
+    test "$(grep -c '^hpclaunch submit: job siteb:[0-9]*: .*slurmrestd .*still waiting for it$' "$work/out.submit.err")" -eq 1
+check "outages: site A's slurmctld is back" scontrol ping
 tap_done
