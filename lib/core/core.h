@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <hpclaunch.h>
 
 /* File-local helpers that unit tests call directly. */
@@ -118,6 +119,13 @@ int hpcl__read_regular(const char *path, size_t max, char **data,
  * short write (a disk that fills up answers one short write, then the
  * error): 0, or -1 with errno set. */
 int hpcl__write_all(int fd, const char *buf, size_t len);
+
+/* lib/core/file.c: path opened (open(2) flags and mode, O_CLOEXEC added)
+ * and locked exclusively (flock), as the file path names once the lock is
+ * held: one renamed over path while we waited (a compaction, written under
+ * this lock) is let go and path opened again, so that no line goes to a
+ * file about to be unlinked.  A descriptor, or -1 with errno set. */
+int hpcl__open_locked(const char *path, int flags, mode_t mode);
 
 /* lib/core/file.c: 1 if the file open at fd does not end with a newline
  * (a writer of a line-per-record file died mid-line: the next record

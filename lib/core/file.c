@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -123,4 +124,28 @@ int hpcl__tail_torn(int fd)
     if (pread(fd, &c, 1, st.st_size - 1) != 1)
         return -1;
     return c != '\n';
+}
+
+int hpcl__open_locked(const char *path, int flags, mode_t mode)
+{
+    for (;;) {
+        struct stat held, named;
+        int fd = open(path, flags | O_CLOEXEC, mode), err;
+
+        if (fd < 0)
+            return -1;
+        while (flock(fd, LOCK_EX) != 0)
+            if (errno != EINTR) {
+                err = errno;
+                close(fd);
+                errno = err;
+                return -1;
+            }
+        if (fstat(fd, &held) != 0 || stat(path, &named) != 0 ||
+            (held.st_ino == named.st_ino && held.st_dev == named.st_dev))
+            return fd; /* the caller's next step reports what is wrong */
+        /* Unlocked first: a forked child may share this open file. */
+        flock(fd, LOCK_UN);
+        close(fd);
+    }
 }

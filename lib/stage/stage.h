@@ -73,4 +73,14 @@ hpcl_rc hpcl__stage_noted_outputs(char ***out, size_t *n, char **site,
                                   hpcl_ctx *ctx, const char *logpath,
                                   const char *key);
 
+/* Whether a line of the transfers log (NUL-terminated, no newline) may go
+ * when the jobs for which pruned(key, arg) is 1 leave the journal: one of
+ * their outputs (O, B), or an input they verified (V) that has changed or
+ * gone since, so that it can never spare a copy again.  An input still as
+ * it was verified stays (the next job that needs it is spared the copy);
+ * a damaged line stays. */
+int hpcl__stage_log_prunable(const char *line,
+                             int (*pruned)(const char *key, void *arg),
+                             void *arg);
+
 #endif

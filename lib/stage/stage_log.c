@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "stage/stage-internal.h"
@@ -37,10 +39,16 @@ hpcl_rc hpcl__stage_log_line(hpcl_ctx *ctx, const char *logpath,
     va_end(ap);
     if (n < 0)
         return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
-    fd = open(logpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-    /* One write of the whole line: O_APPEND keeps concurrent writers'
-     * lines whole. */
-    if (fd < 0 || write(fd, line, (size_t)n) != n || fsync(fd) != 0)
+    /* Locked as it is opened: hpclaunch jobs --prune rewrites the log
+     * under its lock (journal_prune.c).  One write of the whole line:
+     * O_APPEND keeps concurrent writers' lines whole. */
+    fd = hpcl__open_locked(logpath, O_WRONLY | O_APPEND | O_CREAT, 0600);
+    if (fd < 0 || hpcl__write_all(fd, line, (size_t)n) != 0)
+        rc = hpcl__fail(ctx, HPCL_E_SYSTEM, "transfers log %s: %s", logpath,
+                        strerror(errno));
+    if (fd >= 0)
+        flock(fd, LOCK_UN); /* synced after: a prune copies what it reads */
+    if (rc == HPCL_OK && fsync(fd) != 0)
         rc = hpcl__fail(ctx, HPCL_E_SYSTEM, "transfers log %s: %s", logpath,
                         strerror(errno));
     if (fd >= 0)
@@ -192,4 +200,33 @@ hpcl_rc hpcl__stage_noted_outputs(char ***out, size_t *n, char **site,
     }
     free(text);
     return rc;
+}
+
+/* Is the file at path still as it was (size, modification time)? */
+static int unchanged(const char *path, unsigned long long size, long long mt)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 && (unsigned long long)st.st_size == size &&
+           (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec ==
+               mt;
+}
+
+int hpcl__stage_log_prunable(const char *line,
+                             int (*pruned)(const char *key, void *arg),
+                             void *arg)
+{
+    char site[80], sha[HPCL__SHA256_HEX], key[64];
+    unsigned long long size;
+    long long mt;
+    int used = 0;
+
+    if (sscanf(line, "V %79s %64s %llu %lld %63s %n", site, sha, &size, &mt,
+               key, &used) == 5 && used > 0)
+        return pruned(key, arg) && !unchanged(line + used, size, mt);
+    if ((sscanf(line, "O %79s %63s %n", site, key, &used) == 2 ||
+         sscanf(line, "B %79s %64s %63s %n", site, sha, key, &used) == 3) &&
+        used > 0)
+        return pruned(key, arg);
+    return 0; /* damaged: kept, as the journal keeps its damaged lines */
 }

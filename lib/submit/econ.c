@@ -308,11 +308,8 @@ hpcl_rc hpcl__stage_log_path(char **out, hpcl_ctx *ctx)
     *out = NULL;
     if (!ctx->sites_loaded)
         return HPCL_OK;
-    if ((rc = hpcl__journal_path(&j, ctx, ctx->sites->journal)) != HPCL_OK)
-        return rc;
-    if (asprintf(out, "%s.transfers", j) < 0)
-        *out = NULL;
+    if ((rc = hpcl__journal_path(&j, ctx, ctx->sites->journal)) == HPCL_OK)
+        rc = hpcl__journal_transfers_path(out, ctx, j);
     free(j);
-    return *out != NULL ? HPCL_OK
-                        : hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+    return rc;
 }

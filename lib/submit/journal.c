@@ -158,6 +158,30 @@ hpcl_rc hpcl__journal_path(char **out, hpcl_ctx *ctx, const char *configured)
     return HPCL_OK;
 }
 
+hpcl_rc hpcl__journal_requests_path(char **out, hpcl_ctx *ctx,
+                                    const char *journal)
+{
+    const char *slash = strrchr(journal, '/');
+    int dir = slash != NULL ? (int)(slash - journal) : 1;
+
+    if (asprintf(out, "%.*s/requests", dir, slash != NULL ? journal : ".") <
+        0) {
+        *out = NULL;
+        return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+    }
+    return HPCL_OK;
+}
+
+hpcl_rc hpcl__journal_transfers_path(char **out, hpcl_ctx *ctx,
+                                     const char *journal)
+{
+    if (asprintf(out, "%s.transfers", journal) < 0) {
+        *out = NULL;
+        return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
+    }
+    return HPCL_OK;
+}
+
 /* mkdir -p of the journal's directory, 0700: the journal says which jobs a
  * user runs where, which is nobody else's business. */
 static hpcl_rc make_dirs(hpcl_ctx *ctx, const char *path)

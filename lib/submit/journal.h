@@ -51,6 +51,14 @@ struct hpcl__journal; /* an open journal; one per process, not shared
  * else ~/.local/state/hpclaunch/journal.  *out is owned by the caller. */
 hpcl_rc hpcl__journal_path(char **out, hpcl_ctx *ctx, const char *configured);
 
+/* The files kept beside the journal at journal, into *out (malloc'd): the
+ * requests file (requests.h), "requests" in the journal's folder; the
+ * transfers log (stage.h), the journal's path + ".transfers". */
+hpcl_rc hpcl__journal_requests_path(char **out, hpcl_ctx *ctx,
+                                    const char *journal);
+hpcl_rc hpcl__journal_transfers_path(char **out, hpcl_ctx *ctx,
+                                     const char *journal);
+
 /* Open (creating directories 0700 and the file 0600) for appending. */
 hpcl_rc hpcl__journal_open(struct hpcl__journal **out, hpcl_ctx *ctx,
                            const char *path);

@@ -24,19 +24,13 @@
 static hpcl_rc side_path(char **out, hpcl_ctx *ctx)
 {
     char *j = NULL;
-    hpcl_rc rc;
-    int n;
+    hpcl_rc rc = hpcl__journal_path(&j, ctx, ctx->sites->journal);
 
-    if ((rc = hpcl__journal_path(&j, ctx, ctx->sites->journal)) != HPCL_OK)
-        return rc;
-    *strrchr(j, '/') = '\0';
-    n = asprintf(out, "%s/requests", j);
+    *out = NULL;
+    if (rc == HPCL_OK)
+        rc = hpcl__journal_requests_path(out, ctx, j);
     free(j);
-    if (n < 0) {
-        *out = NULL;
-        return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
-    }
-    return HPCL_OK;
+    return rc;
 }
 
 #define STR_FIELDS(X)                                                      \
@@ -95,22 +89,22 @@ static int append_line(hpcl_ctx *ctx, const char *path, const char *text)
     line[0] = '\n';
     memcpy(line + 1, text, len);
     memcpy(line + 1 + len, "\n", 2);
-    fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY |
-                        O_NONBLOCK, 0600);
+    /* Locked as it is opened: hpclaunch jobs --prune rewrites the file
+     * under its lock (journal_prune.c). */
+    fd = hpcl__open_locked(path, O_RDWR | O_APPEND | O_CREAT | O_NOCTTY |
+                                     O_NONBLOCK, 0600);
     if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)))
         errno = EINVAL;
     else if (fd >= 0 &&
-             hpcl__private_mode(ctx, fd, &st, "requests file", path) == 0 &&
-             flock(fd, LOCK_EX) == 0) {
+             hpcl__private_mode(ctx, fd, &st, "requests file", path) == 0) {
         /* After a torn write, a line of our own: glued to the torn one,
          * this job's request could not be read back. */
         torn = hpcl__tail_torn(fd) == 1;
         ok = hpcl__write_all(fd, line + !torn, len + 1 + torn) == 0;
-        saved = errno;
-        flock(fd, LOCK_UN);
-        errno = saved;
     }
     saved = errno;
+    if (fd >= 0)
+        flock(fd, LOCK_UN); /* a forked child may share the file */
     if (fd >= 0 && close(fd) != 0 && ok)
         ok = 0, saved = errno;
     free(line);
@@ -300,4 +294,32 @@ hpcl_rc hpcl__sidecar_load(hpcl_ctx *ctx, const char *key,
     if (rc != HPCL_OK)
         hpcl__jobdesc_free(d);
     return rc;
+}
+
+int hpcl__sidecar_prunable(const char *line,
+                           int (*pruned)(const char *key, void *arg),
+                           void *arg)
+{
+    static const char member[] = "\"key\":\"";
+    const char *at = line;
+    int keys = 0;
+
+    /* Member names are the only unescaped quotes followed by key":" (a
+     * string value holds \" instead); a line glued to a torn one holds
+     * two requests. */
+    while ((at = strstr(at, member)) != NULL) {
+        char key[HPCL__KEY_LEN + 1];
+        size_t n;
+
+        at += sizeof member - 1;
+        n = strcspn(at, "\"");
+        if (n == 0 || n > HPCL__KEY_LEN || at[n] != '"')
+            return 0;
+        memcpy(key, at, n);
+        key[n] = '\0';
+        if (!pruned(key, arg))
+            return 0;
+        keys++;
+    }
+    return keys > 0;
 }

@@ -22,4 +22,11 @@ hpcl_rc hpcl__sidecar_load(hpcl_ctx *ctx, const char *key,
                            char site[HPCL__SITE_NAME_MAX + 1],
                            struct hpcl__jobdesc *desc);
 
+/* Whether a line of the requests file (NUL-terminated) may go when the
+ * jobs for which pruned(key, arg) is 1 leave the journal: every request
+ * in it is one of theirs.  A line without a key stays. */
+int hpcl__sidecar_prunable(const char *line,
+                           int (*pruned)(const char *key, void *arg),
+                           void *arg);
+
 #endif

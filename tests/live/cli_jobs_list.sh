@@ -3,7 +3,7 @@
 # counted by the sites themselves: slurmctld's RPC statistics (sdiag) for
 # the libslurm site A, slurmrestd's request log for the REST site B -- and
 # agrees with squeue; --site, --state, --since filter; --prune drops the
-# settled entries and keeps the others.
+# settled entries (and their requests) and keeps the others.
 . "$(dirname "$0")/tap.sh"
 H=$HPCLAUNCH
 N=25
@@ -74,10 +74,16 @@ sleep 2
 check "site A's jobs are seen ended" test "$(summary "$work/a2.json" | grep -c ' ended CANCELLED$')" -eq $N
 sleep 1
 mode0=$(stat -c %a "$HPCLAUNCH_JOURNAL")
+requests=$work/requests
+req_at() { grep -c "\"site\":\"$1\"" "$requests"; }
+check "the requests file holds the $((2 * N)) requests" test "$(req_at sitea)" -eq $N -a "$(req_at siteb)" -eq $N
 "$H" jobs --prune 0 >"$work/prune.out"
 diag <"$work/prune.out"
 check "--prune 0 drops the $N ended entries" grep -qx "Pruned $N settled jobs from the journal" "$work/prune.out"
 check "the journal keeps mode $mode0" test "$(stat -c %a "$HPCLAUNCH_JOURNAL")" = 600
+check "--prune drops the ended jobs' requests and keeps site B's" \
+    test "$(req_at sitea)" -eq 0 -a "$(req_at siteb)" -eq $N -a "$(grep -c . "$requests")" -eq $N
+check "the requests file keeps mode 600" test "$(stat -c %a "$requests")" = 600
 "$H" jobs --json >"$work/after.json"
 check "site B's $N entries are kept" test "$(summary "$work/after.json" | grep -c '^siteb .* active PENDING$')" -eq $N -a "$(summary "$work/after.json" | grep -c .)" -eq $N
 

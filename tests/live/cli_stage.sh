@@ -7,7 +7,9 @@
 # small for any site refuses it with the reason.  A byte flipped in the
 # copy (an rsync wrapper, HPCL_RSYNC) is caught and copied again.  A
 # submission killed while staging, run again, copies no verified file
-# twice and makes exactly one job.
+# twice and makes exactly one job.  jobs --prune then drops the transfers
+# log's lines of the jobs it drops: their outputs, and their inputs
+# changed since; their unchanged inputs and the running job's stay.
 . "$(dirname "$0")/tap.sh"
 work=$HPCL_DEV_WORK/cli_stage.$$
 mkdir -p "$work"
@@ -66,14 +68,15 @@ check "a budget too small for siteb keeps the job home" [ "$(echo "$out" | chose
 err=$("$H" submit --dry-run --budget 0.001 "${job[@]}" 2>&1); rc=$?
 echo "$err" | diag
 check "a budget too small for every site: refused with the reason" \
-    [ "$rc" -eq 1 ] && echo "$err" | grep -q "over the budget"
+    bash -c '[ "$1" -eq 1 ] && grep -q "over the budget" <<<"$2"' _ "$rc" "$err"
 
 # The real thing: staged, verified, run at siteb, output back, verified.
 out=$("$H" submit --wait --timeout 120 "${job[@]}" 2>&1); rc=$?
 echo "$out" | diag
 ref=$(echo "$out" | sed -n 's/^Submitted batch job //p')
 refs+=("$ref")
-check "fast link: submitted to siteb and completed" [ "$rc" -eq 0 ] && [[ $ref == siteb:* ]]
+check "fast link: submitted to siteb and completed" \
+    bash -c '[ "$1" -eq 0 ] && [[ $2 == siteb:* ]]' _ "$rc" "$ref"
 check "the input is verified at siteb (transfers log)" grep -q "^V siteb $want " "$log"
 got=$(awk '/in.dat$/ {print $1}' "$work/out.txt" 2>/dev/null)
 check "the output came back: the job's sha256 of its input equals home's" [ "$got" = "$want" ]
@@ -94,7 +97,8 @@ err=$(HPCL_RSYNC=$work/rsync-flip "$H" submit --site siteb --parsable -n1 -t1 -J
     --input "$work/small.dat" -o /dev/null -- sha256sum "$work/small.dat" 2>&1); rc=$?
 echo "$err" | diag
 refs+=("$(echo "$err" | tail -1)")
-check "a flipped byte is detected" [ -e "$work/flipped" ] && echo "$err" | grep -q "differs at the site"
+check "a flipped byte is detected" \
+    bash -c '[ -e "$1" ] && grep -q "differs at the site" <<<"$2"' _ "$work/flipped" "$err"
 check "... copied again: the copy at siteb now equals home's" \
     [ "$(sha256sum <"$HPCL_DEV_DATA_DIR/siteb$work/small.dat")" = "$(sha256sum <"$work/small.dat")" ]
 check "... and the job was submitted" [ "$rc" -eq 0 ]
@@ -110,15 +114,31 @@ for _ in $(seq 100); do grep -q "a.dat" "$log" 2>/dev/null && break; sleep 0.1; 
 sleep 2
 kill -KILL "$pid"; wait "$pid" 2>/dev/null
 check "killed while staging: a.dat verified, big.dat not yet" \
-    [ "$(grep -c " $work/set/a.dat\$" "$log")" -eq 1 ] && ! grep -q " $work/set/big.dat\$" "$log"
+    bash -c '[ "$(grep -c " $1/set/a.dat\$" "$2")" -eq 1 ] && ! grep -q " $1/set/big.dat\$" "$2"' _ "$work" "$log"
 sites 1G
 ref=$("$H" submit "${kjob[@]}" 2>"$work/k2.err"); rc=$?
 diag <"$work/k2.err"
 refs+=("$ref")
-check "the rerun submits" [ "$rc" -eq 0 ] && [[ $ref == siteb:* ]]
+check "the rerun submits" bash -c '[ "$1" -eq 0 ] && [[ $2 == siteb:* ]]' _ "$rc" "$ref"
 check "the rerun copied no verified file again (a.dat logged once)" \
     [ "$(grep -c "^V siteb .* $work/set/a.dat\$" "$log")" -eq 1 ]
 check "big.dat verified at siteb after the rerun" grep -q "^V siteb .* $work/set/big.dat\$" "$log"
 n=$(SLURM_CONF=$HPCL_DEV_SITEB_CONF squeue -h -n stage_kill | wc -l)
 check "exactly one job (not $n)" [ "$n" -eq 1 ]
+
+# The first job ended (submit --wait saw it); in.dat changes since.
+echo changed >>"$work/in.dat"
+"$H" jobs >/dev/null 2>&1
+sleep 1
+"$H" jobs --prune 0 >"$work/prune.out" 2>&1
+diag <"$work/prune.out"
+check "--prune: the ended job's output lines leave the transfers log" \
+    [ "$(grep -c " $work/out.txt\$" "$log")" -eq 0 ]
+check "--prune: its input changed since, its line leaves too" \
+    [ "$(grep -c " $work/in.dat\$" "$log")" -eq 0 ]
+check "--prune: the input of the other ended job, unchanged, stays" \
+    [ "$(grep -c "^V siteb .* $work/small.dat\$" "$log")" -eq 1 ]
+check "--prune: the running job's inputs stay" \
+    [ "$(grep -c "^V siteb .* $work/set/[ab][a-z]*.dat\$" "$log")" -eq 2 ]
+check "--prune: the transfers log keeps mode 600" [ "$(stat -c %a "$log")" = 600 ]
 tap_done

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "hpcl_test.h"
+#include "stage/stage-internal.h"
 #include "submit/journal.h"
 
 /* fdatasync, wrapped at link time (-Wl,--wrap=fdatasync): counted, and
@@ -792,6 +793,181 @@ static void journal_prune_keeps_concurrent_appends(void **state)
     hpcl__jsummary_free(s);
 }
 
+/* text into a new file at path, mode 0600. */
+static void write_text(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+
+    assert_non_null(fp);
+    assert_int_equal(fputs(text, fp) >= 0, 1);
+    assert_int_equal(fclose(fp), 0);
+    assert_int_equal(chmod(path, 0600), 0);
+}
+
+static long long mtime_ns(const char *path)
+{
+    struct stat st;
+
+    assert_int_equal(stat(path, &st), 0);
+    return (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+}
+
+/* The files beside the journal lose the lines of the jobs pruned: every
+ * request of theirs (a line glued to a torn one only when both requests
+ * in it are theirs), their outputs, and the inputs they verified that
+ * changed or went since; an input still as it was verified stays, as do
+ * the active job's lines, damaged lines and a torn tail.  Nothing pruned:
+ * the files are not rewritten. */
+static void journal_prune_files_beside(void **state)
+{
+    struct fixture *f = *state;
+    struct hpcl__journal *j = open_ok(f);
+    char old[40], active[40], requests[160], transfers[160], same[160],
+        changed[160], gone[160], *text, *want;
+    struct stat before, after;
+    size_t dropped;
+    long long mt;
+
+    new_key(f, old);
+    new_key(f, active);
+    record(f, j, HPCL__J_SUBMITTED, old, "alpha", 11, NULL);
+    record(f, j, HPCL__J_ENDED, old, "alpha", 11, "COMPLETED exit 0");
+    record(f, j, HPCL__J_SUBMITTED, active, "alpha", 12, NULL);
+    hpcl__journal_close(j);
+    snprintf(requests, sizeof requests, "%s/state/hpclaunch/requests",
+             f->dir);
+    snprintf(transfers, sizeof transfers, "%s.transfers", f->path);
+    snprintf(same, sizeof same, "%s/same.dat", f->dir);
+    snprintf(changed, sizeof changed, "%s/changed.dat", f->dir);
+    snprintf(gone, sizeof gone, "%s/gone.dat", f->dir);
+    write_text(same, "12345");
+    write_text(changed, "1234567");
+    mt = mtime_ns(same);
+    assert_true(asprintf(&text,
+        "{\"key\":\"%s\",\"site\":\"alpha\",\"script\":\"#!/bin/sh\\n\"}\n"
+        "{\"key\":\"%s\",\"site\":\"alpha\"}\n"
+        "{\"key\":\"%s\",\"scr{\"key\":\"%s\",\"site\":\"alpha\"}\n"
+        "{\"key\":\"%s\",\"scr{\"key\":\"%s\",\"site\":\"alpha\"}\n"
+        "{\"site\":\"alpha\",\"script\":\"\\\"key\\\":\\\"%s\\\"\"}\n"
+        "{\"key\":\"%s\",\"site\":\"al",
+        old, active, old, active, old, old, old, old) > 0);
+    write_text(requests, text);
+    free(text);
+    assert_true(asprintf(&text,
+        "V alpha %064d 5 %lld %s %s\n"
+        "V alpha %064d 5 %lld %s %s\n"
+        "V alpha %064d 5 %lld %s %s\n"
+        "V alpha %064d 5 %lld %s %s\n"
+        "O alpha %s /home/u/out a\n"
+        "O alpha %s /home/u/out b\n"
+        "B alpha %064d %s /home/u/out a\n"
+        "garbage %s\n"
+        "O alpha %s /home/u/torn",
+        0, mt, old, same, 0, mt, old, changed, 0, mt, old, gone, 0, mt, active,
+        gone, old, active, 0, old, old, old) > 0);
+    write_text(transfers, text);
+    free(text);
+    assert_int_equal(stat(requests, &before), 0);
+
+    /* Nothing is old enough: no file is rewritten. */
+    assert_int_equal(hpcl__journal_prune(f->ctx, f->path, 0, &dropped),
+                     HPCL_OK);
+    assert_int_equal(dropped, 0);
+    assert_int_equal(stat(requests, &after), 0);
+    assert_int_equal(after.st_ino, before.st_ino);
+
+    assert_int_equal(hpcl__journal_prune(f->ctx, f->path,
+                                         (long long)time(NULL) + 10,
+                                         &dropped),
+                     HPCL_OK);
+    assert_int_equal(dropped, 1);
+    assert_int_equal(stat(requests, &after), 0);
+    assert_true(after.st_ino != before.st_ino);
+    assert_int_equal(after.st_mode & 0777, 0600);
+    text = read_text(requests);
+    assert_true(asprintf(&want,
+        "{\"key\":\"%s\",\"site\":\"alpha\"}\n"
+        "{\"key\":\"%s\",\"scr{\"key\":\"%s\",\"site\":\"alpha\"}\n"
+        "{\"site\":\"alpha\",\"script\":\"\\\"key\\\":\\\"%s\\\"\"}\n"
+        "{\"key\":\"%s\",\"site\":\"al",
+        active, old, active, old, old) > 0);
+    assert_string_equal(text, want);
+    free(text);
+    free(want);
+    text = read_text(transfers);
+    assert_true(asprintf(&want,
+        "V alpha %064d 5 %lld %s %s\n"
+        "V alpha %064d 5 %lld %s %s\n"
+        "O alpha %s /home/u/out b\n"
+        "garbage %s\n"
+        "O alpha %s /home/u/torn",
+        0, mt, old, same, 0, mt, active, gone, active, old, old) > 0);
+    assert_string_equal(text, want);
+    free(text);
+    free(want);
+    assert_int_equal(stat(transfers, &after), 0);
+    assert_int_equal(after.st_mode & 0777, 0600);
+}
+
+/* Writers of the transfers log and the requests file lose nothing while
+ * another process prunes them again and again: each opens the file and
+ * takes its lock as one step (hpcl__open_locked), so a line never goes to
+ * a file that a prune has just replaced. */
+static void journal_prune_keeps_lines_beside(void **state)
+{
+    struct fixture *f = *state;
+    struct hpcl__journal *j = open_ok(f);
+    char transfers[160], requests[160], key[40], *text;
+    pid_t pid[NPROC];
+    size_t dropped, lines = 0, rlines = 0;
+    int status;
+
+    snprintf(transfers, sizeof transfers, "%s.transfers", f->path);
+    snprintf(requests, sizeof requests, "%s/state/hpclaunch/requests",
+             f->dir);
+    for (int i = 0; i < NPROC; i++) {
+        assert_true((pid[i] = fork()) >= 0);
+        if (pid[i] != 0)
+            continue;
+        for (int n = 0; n < NREC; n++)
+            if (hpcl__stage_log_line(f->ctx, transfers,
+                                     "O alpha child%d /out/%d\n", i, n) !=
+                HPCL_OK)
+                _exit(3);
+        _exit(0);
+    }
+    for (int round = 0; round < 40; round++) {
+        new_key(f, key);
+        record(f, j, HPCL__J_FAILED, key, "alpha", 0, "to prune");
+        assert_int_equal(hpcl__stage_log_line(f->ctx, transfers,
+                                              "O alpha %s /pruned\n", key),
+                         HPCL_OK);
+        assert_true(asprintf(&text, "{\"key\":\"%s\"}\n", key) > 0);
+        write_text(requests, text); /* one line to drop each round */
+        free(text);
+        assert_int_equal(hpcl__journal_prune(f->ctx, f->path,
+                                             (long long)time(NULL) + 10,
+                                             &dropped),
+                         HPCL_OK);
+        assert_int_equal(dropped, 1);
+        text = read_text(requests);
+        rlines += text[0] != '\0';
+        free(text);
+    }
+    for (int i = 0; i < NPROC; i++) {
+        assert_int_equal(waitpid(pid[i], &status, 0), pid[i]);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    hpcl__journal_close(j);
+    assert_int_equal(rlines, 0);
+    text = read_text(transfers);
+    for (char *s2 = text; (s2 = strchr(s2, '\n')) != NULL; s2++)
+        lines++;
+    assert_null(strstr(text, "/pruned"));
+    free(text);
+    assert_int_equal(lines, NPROC * NREC);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 HPCL_TEST_MAIN(NULL, NULL, T(journal_round_trip), T(journal_note_decodes),
@@ -807,4 +983,6 @@ HPCL_TEST_MAIN(NULL, NULL, T(journal_round_trip), T(journal_note_decodes),
                T(journal_writer_alive), T(journal_writer_pid_reused),
                T(journal_id_out_of_range),
                T(journal_prune_drops_old_settled),
-               T(journal_prune_keeps_concurrent_appends), T(journal_timing))
+               T(journal_prune_keeps_concurrent_appends),
+               T(journal_prune_files_beside),
+               T(journal_prune_keeps_lines_beside), T(journal_timing))
