@@ -41,6 +41,7 @@ struct hpcl__job_end {
     uint64_t id;
     hpcl_state state;
     int exit_code;
+    int term_signal; /* as hpcl_job_signal() */
     enum hpcl__end_how how;
 };
 
@@ -74,12 +75,14 @@ struct hpcl_ctx {
      * here and journaled together when the refresh is done. */
     struct hpcl__end_batch *end_batch;
     /* What the journal holds of the job at site and id: its key into key
-     * (38 bytes) and the end journaled for it, if any, into *state and
-     * *exit_code (HPCL_STATE_UNKNOWN and -1 when none): 1, or 0 when the
-     * journal has no such job (lib/submit/job_ends.c, set by lib/ctx.c).
-     * Inside a refresh the journal is read once, into end_batch. */
+     * (38 bytes) and the end journaled for it, if any, into *state,
+     * *exit_code and *term_signal (HPCL_STATE_UNKNOWN, -1 and -1 when
+     * none or not said): 1, or 0 when the journal has no such job
+     * (lib/submit/job_ends.c, set by lib/ctx.c).  Inside a refresh the
+     * journal is read once, into end_batch. */
     int (*job_lookup)(hpcl_ctx *ctx, const char *site, uint64_t id,
-                      char *key, hpcl_state *state, int *exit_code);
+                      char *key, hpcl_state *state, int *exit_code,
+                      int *term_signal);
 };
 
 /* Record a formatted detail message on ctx and return rc. */

@@ -603,7 +603,8 @@ static void journal_end(hpcl_job *job, enum hpcl__end_how how)
     end = (struct hpcl__job_end){job->key,
                                  hpcl__site_name(job->ctx, job->site),
                                  job->id, job->info.state,
-                                 job->info.exit_code, how};
+                                 job->info.exit_code, job->info.term_signal,
+                                 how};
     if (b != NULL && b->n == b->cap) {
         size_t cap = b->cap ? 2 * b->cap : 16;
         struct hpcl__job_end *grown = realloc(b->end, cap * sizeof *grown);
@@ -624,14 +625,15 @@ static void journal_end(hpcl_job *job, enum hpcl__end_how how)
 /* The journal's entry for the job at its site and id: its key into
  * job->key when the handle has none, and the end journaled for it (state
  * HPCL_STATE_UNKNOWN when none, or when the entry is another job's). */
-static void journal_entry(hpcl_job *job, hpcl_state *state, int *exit_code)
+static void journal_entry(hpcl_job *job, hpcl_state *state, int *exit_code,
+                          int *term_signal)
 {
     char key[sizeof job->key];
 
     *state = HPCL_STATE_UNKNOWN;
     if (job->ctx->job_lookup == NULL ||
         !job->ctx->job_lookup(job->ctx, hpcl__site_name(job->ctx, job->site),
-                              job->id, key, state, exit_code))
+                              job->id, key, state, exit_code, term_signal))
         return;
     if (job->key[0] == '\0')
         memcpy(job->key, key, sizeof key);
@@ -644,18 +646,18 @@ static void journal_entry(hpcl_job *job, hpcl_state *state, int *exit_code)
 static void learn_key(hpcl_job *job)
 {
     hpcl_state state;
-    int exit_code;
+    int exit_code, term_signal;
 
     if (job->key[0] != '\0' || job->key_looked)
         return;
     job->key_looked = 1;
-    journal_entry(job, &state, &exit_code);
+    journal_entry(job, &state, &exit_code, &term_signal);
 }
 
 /* An end told by the journal or accounting, for a job its controller no
- * longer knows. */
+ * longer knows; term_signal -1 when they do not say. */
 static hpcl_rc set_end(hpcl_job *job, hpcl_state state, int exit_code,
-                       const char *source)
+                       int term_signal, const char *source)
 {
     char *reason = NULL;
 
@@ -665,9 +667,11 @@ static hpcl_rc set_end(hpcl_job *job, hpcl_state state, int exit_code,
     hpcl__jobinfo_clear(&job->info);
     job->info.state = state;
     job->info.exit_code = exit_code;
-    /* These sources keep the shell's number only: above 128 it may be a
+    /* Without the signal, the shell's number: above 128 it may be a
      * signal or a program's own code. */
-    job->info.term_signal = exit_code >= 0 && exit_code <= 128 ? 0 : -1;
+    job->info.term_signal = term_signal >= 0 ? term_signal
+                            : exit_code >= 0 && exit_code <= 128 ? 0
+                                                                 : -1;
     job->info.reason = reason;
     hpcl__clear_error(job->ctx);
     return HPCL_OK;
@@ -682,7 +686,7 @@ static hpcl_rc forgotten(hpcl_job *job, struct hpcl__site *site, hpcl_rc rc)
     struct hpcl__acct a = {0};
     char saved[HPCL_ERRMSG_MAX];
     hpcl_state state;
-    int exit_code;
+    int exit_code, term_signal;
 
     if (rc != HPCL_E_NOJOB || job->task != HPCL__NO_TASK ||
         job->key[0] == '\0')
@@ -691,17 +695,17 @@ static hpcl_rc forgotten(hpcl_job *job, struct hpcl__site *site, hpcl_rc rc)
         hpcl__clear_error(job->ctx); /* this handle saw the end itself */
         return HPCL_OK;
     }
-    journal_entry(job, &state, &exit_code);
+    journal_entry(job, &state, &exit_code, &term_signal);
     if (state != HPCL_STATE_UNKNOWN) {
         job->end_journaled = 1;
-        return set_end(job, state, exit_code, "the journal");
+        return set_end(job, state, exit_code, term_signal, "the journal");
     }
     if (site->ops->acct == NULL)
         return rc;
     memcpy(saved, job->ctx->errmsg, sizeof saved);
     if (site->ops->acct(site, job->ctx, job->id, job->key, &a) == HPCL_OK &&
         a.found && a.ended) {
-        rc = set_end(job, a.state, a.exit_code, "accounting");
+        rc = set_end(job, a.state, a.exit_code, -1, "accounting");
         if (rc == HPCL_OK)
             journal_end(job, HPCL__END_ACCOUNTING);
         return rc;

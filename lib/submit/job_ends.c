@@ -44,16 +44,20 @@ static int settled(enum hpcl__jevent e)
 }
 
 /* The note of an end, as jobs_list.c's own settling writes it (read
- * back by it and by note_end). */
+ * back by it and by note_end), and " signal N" when a signal ended it:
+ * the exit code alone (128 + N) may be a program's own. */
 static void end_note(char *note, size_t len, const struct hpcl__job_end *e)
 {
     const char *acct = e->how == HPCL__END_ACCOUNTING ? " (accounting)" : "";
+    char sig[24] = "";
 
+    if (e->term_signal > 0)
+        snprintf(sig, sizeof sig, " signal %d", e->term_signal);
     if (e->how == HPCL__END_CANCELLED)
         snprintf(note, len, "cancelled on request");
     else if (e->exit_code >= 0)
-        snprintf(note, len, "%s exit %d%s", hpcl_state_name(e->state),
-                 e->exit_code, acct);
+        snprintf(note, len, "%s exit %d%s%s", hpcl_state_name(e->state),
+                 e->exit_code, sig, acct);
     else
         snprintf(note, len, "%s%s", hpcl_state_name(e->state), acct);
 }
@@ -125,23 +129,33 @@ out:
     b->journal = NULL;
 }
 
-/* The end an ENDED note records, "STATE exit N" (hpcl__journal_job_ends
- * or accounting's settling, which may add " (accounting)"). */
-static void note_end(const char *note, hpcl_state *state, int *exit_code)
+/* The end an ENDED note records, "STATE exit N" and maybe " signal S"
+ * (hpcl__journal_job_ends, or accounting's settling, which may add
+ * " (accounting)"); a note without the signal leaves it unsaid (-1). */
+static void note_end(const char *note, hpcl_state *state, int *exit_code,
+                     int *term_signal)
 {
     size_t n = note != NULL ? strcspn(note, " ") : 0;
+    int used = 0;
 
     for (int st = HPCL_STATE_PENDING; st <= HPCL_STATE_TIMEOUT; st++)
         if (n > 0 && strlen(hpcl_state_name((hpcl_state)st)) == n &&
             strncmp(note, hpcl_state_name((hpcl_state)st), n) == 0)
             *state = (hpcl_state)st;
-    if (*state != HPCL_STATE_UNKNOWN && sscanf(note + n, " exit %d",
-                                               exit_code) != 1)
+    if (*state == HPCL_STATE_UNKNOWN)
+        return;
+    if (sscanf(note + n, " exit %d%n", exit_code, &used) != 1 || used == 0) {
         *exit_code = -1;
+        return;
+    }
+    if (sscanf(note + n + used, " signal %d", term_signal) != 1 ||
+        *term_signal <= 0)
+        *term_signal = -1;
 }
 
 int hpcl__journal_job_lookup(hpcl_ctx *ctx, const char *site, uint64_t id,
-                             char *key, hpcl_state *state, int *exit_code)
+                             char *key, hpcl_state *state, int *exit_code,
+                             int *term_signal)
 {
     struct hpcl__jsummary *s, *own;
     const struct hpcl__jentry *e;
@@ -150,6 +164,7 @@ int hpcl__journal_job_lookup(hpcl_ctx *ctx, const char *site, uint64_t id,
 
     *state = HPCL_STATE_UNKNOWN;
     *exit_code = -1;
+    *term_signal = -1;
     if (!ctx->sites_loaded)
         return 0;
     memcpy(saved, ctx->errmsg, sizeof saved);
@@ -159,7 +174,7 @@ int hpcl__journal_job_lookup(hpcl_ctx *ctx, const char *site, uint64_t id,
         if (e->state == HPCL__J_CANCELLED)
             *state = HPCL_STATE_CANCELLED;
         else if (e->state == HPCL__J_ENDED)
-            note_end(e->note, state, exit_code);
+            note_end(e->note, state, exit_code, term_signal);
         found = 1;
     }
     memcpy(ctx->errmsg, saved, sizeof saved);

@@ -140,12 +140,13 @@ static enum hpcl__acct_answer ask_acct(hpcl_ctx *ctx, struct hpcl__site *site,
 }
 
 /* The decision into v, and into the journal when it settles the entry:
- * ENDED once (in the note's "STATE exit N" form, which ended_json and
- * job_ends read back), LOST once. */
+ * ENDED once (in the note's "STATE exit N" form, and " signal S" when
+ * the controller said a signal ended it, which ended_json and job_ends
+ * read back), LOST once. */
 static void record(hpcl_ctx *ctx, struct batch *b,
                    const struct hpcl__jentry *e,
-                   const struct hpcl__settled *s, const char *detail,
-                   struct verdict *v)
+                   const struct hpcl__settled *s, int term_signal,
+                   const char *detail, struct verdict *v)
 {
     char text[HPCL_ERRMSG_MAX + 512];
 
@@ -162,6 +163,9 @@ static void record(hpcl_ctx *ctx, struct batch *b,
         if (s->exit_code >= 0)
             snprintf(text + strlen(text), sizeof text - strlen(text),
                      " exit %d", s->exit_code);
+        if (s->exit_code >= 0 && term_signal > 0)
+            snprintf(text + strlen(text), sizeof text - strlen(text),
+                     " signal %d", term_signal);
         if (s->from_acct) /* read back by ended_json */
             strcat(text, " (accounting)");
         note(ctx, b, HPCL__J_ENDED, e->key, e->site, e->id, text);
@@ -180,6 +184,7 @@ struct answer {
     enum hpcl__ctl_answer ctl;
     hpcl_state state;
     int exit_code;
+    int term_signal;
     int key_asked;
     uint32_t key_id; /* 0: no job carries the key */
 };
@@ -261,6 +266,7 @@ static void check_submitted(hpcl_ctx *ctx, struct run *run, size_t i,
         ctl = ans->ctl;
         job->info.state = ans->state;
         job->info.exit_code = ans->exit_code;
+        job->info.term_signal = ans->term_signal;
         if (ctl == HPCL__CTL_UNREACHABLE)
             snprintf(detail, sizeof detail, "%s", run->site[i].error);
         goto asked;
@@ -279,7 +285,8 @@ asked:
     if (ctl == HPCL__CTL_NOJOB || ctl == HPCL__CTL_OTHER_KEY)
         aa = ask_acct(ctx, site, e, &a, detail, sizeof detail);
     hpcl__settle(&s, ctl, job->info.state, job->info.exit_code, aa, &a);
-    record(ctx, run != NULL ? &run->batch : NULL, e, &s, detail, v);
+    record(ctx, run != NULL ? &run->batch : NULL, e, &s,
+           s.from_acct ? -1 : job->info.term_signal, detail, v);
     hpcl_job_destroy(job);
 }
 
@@ -374,6 +381,7 @@ static hpcl_rc answer_one(struct listing *l, const struct hpcl__jentry *e,
         a->ctl = job->other_key ? HPCL__CTL_OTHER_KEY : HPCL__CTL_HAS;
         a->state = job->info.state;
         a->exit_code = job->info.exit_code;
+        a->term_signal = job->info.term_signal;
     } else if (rc == HPCL_E_NOJOB) { /* an array task gone */
         a->ctl = HPCL__CTL_NOJOB;
         rc = HPCL_OK;
@@ -473,7 +481,7 @@ static void list_sites(hpcl_ctx *ctx, struct run *run,
         for (size_t w = 0; w < nwant; w++) {
             run->ans[want[w]] = (struct answer){
                 .ctl = HPCL__CTL_UNREACHABLE, .state = HPCL_STATE_UNKNOWN,
-                .exit_code = -1};
+                .exit_code = -1, .term_signal = -1};
             ids[w] = (uint32_t)s->entry[want[w]].id;
         }
         qsort(ids, nwant, sizeof *ids, by_id);

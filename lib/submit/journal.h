@@ -176,10 +176,11 @@ void hpcl__journal_job_ends(hpcl_ctx *ctx, struct hpcl__end_batch *b);
 
 /* lib/submit/job_ends.c: the key of the latest journal entry for job id
  * at site into key (HPCL__KEY_LEN + 1 bytes), and the end journaled for
- * it into *state and *exit_code (HPCL_STATE_UNKNOWN and -1 when none):
- * 1, or 0 when there is no such entry. */
+ * it into *state, *exit_code and *term_signal (HPCL_STATE_UNKNOWN, -1 and
+ * -1 when none or not said): 1, or 0 when there is no such entry. */
 int hpcl__journal_job_lookup(hpcl_ctx *ctx, const char *site, uint64_t id,
-                             char *key, hpcl_state *state, int *exit_code);
+                             char *key, hpcl_state *state, int *exit_code,
+                             int *term_signal);
 
 /* --- shared by journal.c and journal_read.c ---------------------------- */
 

@@ -40,14 +40,16 @@ sub() {
 }
 
 # --- the jobs: each way of ending, watched and not, at both sites -----------
-declare -A REF WANT
+declare -A REF WANT SIG
 for site in sitea siteb; do
     REF[$site.done_w]=$(sub "$site" done_w --wait -- /bin/true)
     REF[$site.done_u]=$(sub "$site" done_u -- /bin/true)
     REF[$site.fail_w]=$(sub "$site" fail_w --wait -- /bin/sh -c 'exit 3')
     REF[$site.fail_u]=$(sub "$site" fail_u -- /bin/sh -c 'exit 3')
-    REF[$site.sig_w]=$(sub "$site" sig_w --wait -- /bin/sh -c 'kill -9 $$')
-    REF[$site.sig_u]=$(sub "$site" sig_u -- /bin/sh -c 'kill -9 $$')
+    # The batch script's own shell killed (Slurm's ExitCode 0:9), not a
+    # child's death passed on as exit 137.
+    REF[$site.sig_w]=$(sub "$site" sig_w --wait --wrap 'kill -9 $$')
+    REF[$site.sig_u]=$(sub "$site" sig_u --wrap 'kill -9 $$')
     REF[$site.canc_w]=$(sub "$site" canc_w -H -- /bin/true)
     "$H" cancel "${REF[$site.canc_w]}" >/dev/null 2>&1
     REF[$site.canc_u]=$(sub "$site" canc_u -H -- /bin/true)
@@ -58,6 +60,9 @@ for site in sitea siteb; do
     WANT[$site.fail_w]="ended FAILED 3" WANT[$site.fail_u]="ended FAILED 3"
     WANT[$site.sig_w]="ended FAILED 137" WANT[$site.sig_u]="ended FAILED 137"
     WANT[$site.canc_w]="cancelled - -" WANT[$site.canc_u]="ended CANCELLED -"
+    # The signal, where the journal has it (the end was seen): status
+    # then tells the end as before the purge, exit_code 0 and signal 9.
+    SIG[$site.sig_w]=9
 done
 # slurmrestd 22.05's dbv0.0.38 reports any non-zero exit as SUCCESS/0
 # (sacct shows 3:0): hpclaunch leaves those exit codes unknown, not 0.
@@ -90,11 +95,15 @@ for k in $(printf '%s\n' "${!REF[@]}" | sort); do
     got=$("$H" status --json "${REF[$k]}" 2>/dev/null | python3 -c '
 import json, sys
 j = json.load(sys.stdin)["jobs"][0]
-print(j["state"], j["exit_code"], j["reason"])' 2>&1)
-    read -r state ec _ <<<"$got"
+print(j["state"], j["exit_code"], j["signal"], j["reason"])' 2>&1)
+    read -r state ec sig _ <<<"$got"
     ok=1
     [ "$state" = "$want_state" ] || ok=0
-    [ "$want_ec" = - ] || [ "$ec" = "$want_ec" ] || ok=0
+    if [ -n "${SIG[$k]:-}" ]; then
+        [ "$ec" = 0 ] && [ "$sig" = "${SIG[$k]}" ] || ok=0
+    else
+        [ "$want_ec" = - ] || [ "$ec" = "$want_ec" ] || ok=0
+    fi
     check "status $k (${REF[$k]}) after the purge: $got" [ "$ok" -eq 1 ]
 done
 

@@ -34,6 +34,7 @@ struct fake {
     size_t nids;    /* of the last list request: the ids it named, */
     int ids_sorted; /* sorted, each once, all journaled ones (1000+i) */
     hpcl_state state[NJOBS]; /* of job id 1000 + i */
+    int signal[NJOBS];       /* that ended it, 0 none */
     char comment[NJOBS][64];
 };
 static struct fake fakes[2];
@@ -58,7 +59,10 @@ static hpcl_rc f_list(struct hpcl__site *s, hpcl_ctx *ctx,
         x->job_id = 1000 + (uint32_t)i;
         x->array_task_id = HPCL__NO_TASK;
         x->state = f->state[i];
-        x->exit_code = hpcl_state_is_terminal(x->state) ? 0 : -1;
+        x->exit_code = !hpcl_state_is_terminal(x->state) ? -1
+                       : f->signal[i] > 0 ? 128 + f->signal[i]
+                                          : 0;
+        x->term_signal = hpcl_state_is_terminal(x->state) ? f->signal[i] : -1;
         x->comment = f->comment[i];
     }
     /* Another user's job, which no entry names. */
@@ -346,8 +350,72 @@ static void jobs_refresh_many(void **state)
         hpcl_job_destroy(jobs[k]);
 }
 
+/* A handle of a job its controller has forgotten (the fake's query
+ * answers "not found"): what the journal tells of its end. */
+static hpcl_job *purged(struct fx *x, uint32_t id)
+{
+    hpcl_job *job;
+
+    assert_int_equal(hpcl_job_create(&job, x->ctx), HPCL_OK);
+    hpcl__job_set_ref(job, 0, id, HPCL__NO_TASK);
+    assert_int_equal(hpcl_job_refresh(job), HPCL_OK);
+    assert_int_equal(hpcl_job_state(job), HPCL_STATE_FAILED);
+    return job;
+}
+
+/* The end of a job killed by a signal is journaled with its signal, seen
+ * by a refresh of several jobs or by a listing: once its controller has
+ * forgotten it, a new handle is told the same end (exit 139, signal 11),
+ * not the shell's 139 alone.  An end journaled without the signal (by an
+ * older hpclaunch) leaves it unsaid. */
+static void jobs_signal_told_after_purge(void **state)
+{
+    struct fx *x = *state;
+    struct hpcl__journal *j = NULL;
+    hpcl_job *seen[2], *later;
+    hpcl_rc rcs[2];
+    char *json = NULL;
+
+    fakes[0].state[3] = fakes[0].state[4] = HPCL_STATE_FAILED;
+    fakes[0].signal[3] = fakes[0].signal[4] = 11;
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(hpcl_job_create(&seen[k], x->ctx), HPCL_OK);
+        hpcl__job_set_ref(seen[k], 0, 1003 + (uint32_t)k * 3, HPCL__NO_TASK);
+    }
+    assert_int_equal(hpcl_jobs_refresh(seen, 2, rcs, 0), HPCL_OK);
+    assert_int_equal(hpcl_job_signal(seen[0]), 11);
+    assert_int_equal(hpcl_job_exit_code(seen[0]), 139);
+    for (int k = 0; k < 2; k++)
+        hpcl_job_destroy(seen[k]);
+    /* The listing journals 1004's end; the next one shows both notes. */
+    assert_int_equal(hpcl_ctx_jobs_json(&json, x->ctx, 0), HPCL_OK);
+    free(json);
+    assert_int_equal(hpcl_ctx_jobs_json(&json, x->ctx, 0), HPCL_OK);
+    assert_int_equal(count(json, "\"note\":\"FAILED exit 139 signal 11\""),
+                     2); /* 1003 from the refresh, 1004 from the listing */
+    free(json);
+
+    for (uint32_t id = 1003; id <= 1004; id++) {
+        later = purged(x, id);
+        assert_int_equal(hpcl_job_exit_code(later), 139);
+        assert_int_equal(hpcl_job_signal(later), 11);
+        hpcl_job_destroy(later);
+    }
+
+    assert_int_equal(hpcl__journal_open(&j, x->ctx, x->journal), HPCL_OK);
+    assert_int_equal(hpcl__journal_record(j, x->ctx, HPCL__J_ENDED,
+                                          x->key[0][5], "alpha", 1005,
+                                          "FAILED exit 139"),
+                     HPCL_OK);
+    hpcl__journal_close(j);
+    later = purged(x, 1005);
+    assert_int_equal(hpcl_job_exit_code(later), 139);
+    assert_int_equal(hpcl_job_signal(later), -1);
+    hpcl_job_destroy(later);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 HPCL_TEST_MAIN(NULL, NULL, T(jobs_one_request_per_site),
                T(jobs_ends_in_one_sync), T(jobs_filters), T(jobs_prune),
-               T(jobs_refresh_many))
+               T(jobs_refresh_many), T(jobs_signal_told_after_purge))
