@@ -171,6 +171,17 @@ static hpcl_rc replace(hpcl_ctx *ctx, const char *path, const char *out,
     return tmp_commit(ctx, rc, fd, tmp, path);
 }
 
+/* A stream of its own on the file open at fd (mode as fdopen's). */
+static FILE *stream_of(int fd, const char *mode)
+{
+    int own = dup(fd);
+    FILE *f = own >= 0 ? fdopen(own, mode) : NULL;
+
+    if (f == NULL && own >= 0)
+        close(own);
+    return f;
+}
+
 /* The file beside the journal at path (what: its name in messages)
  * without the lines prunable() says go, read and written a line at a
  * time (the requests file holds every job's script), under its lock. */
@@ -194,8 +205,8 @@ static hpcl_rc prune_beside(hpcl_ctx *ctx, const char *what,
                           "regular file of yours: nothing pruned" : "cannot "
                           "open %s %s: %s", what, path, strerror(errno));
     if ((rc = tmp_open(ctx, path, &tmp, &out)) == HPCL_OK &&
-        ((in = fdopen(dup(fd), "r")) == NULL ||
-         (copy = fdopen(dup(out), "w")) == NULL))
+        ((in = stream_of(fd, "r")) == NULL ||
+         (copy = stream_of(out, "w")) == NULL))
         rc = hpcl__fail(ctx, HPCL_E_SYSTEM, "cannot prune %s %s: %s", what,
                         path, strerror(errno));
     while (rc == HPCL_OK && (n = getline(&line, &cap, in)) > 0) {
