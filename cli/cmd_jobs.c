@@ -41,7 +41,8 @@ static const struct cli_opt jobs_opts[] = {
      "a duration\nago (2h, 1d) or a date (YYYY-MM-DD[THH:MM[:SS]])", NULL},
     {OPT_PRUNE, "prune", "AGE", "drop from the journal the settled jobs "
      "(ended,\ncancelled, not submitted) last changed more than AGE\n"
-     "ago (30d, 12h); nothing is listed", NULL},
+     "ago (30d, 12h), and their lines from the requests\nfile and the "
+     "transfers log; nothing is listed", NULL},
     {OPT_RESUBMIT, "resubmit", "KEY", "submit the lost job KEY again, at "
      "its site", NULL},
     {0, NULL, NULL, NULL, NULL}};

@@ -53,7 +53,7 @@ enum {
 
 static const struct cli_opt submit_opts[] = {
     {'W', "wait", NULL, "wait for the job to end, then say where its output "
-     "is", NULL},
+     "is\n(a site that stops answering is waited out)", NULL},
     {OPT_TIMEOUT, "timeout", "DURATION", "with --wait: give up after it "
      "(exit 4; a bare\nnumber is seconds: 90, 1:30, 10m, 500ms, "
      "hpclaunch(7))", NULL},

@@ -5,6 +5,8 @@
 #ifndef HPCL_STAGE_INTERNAL_H
 #define HPCL_STAGE_INTERNAL_H
 
+#include <sys/stat.h>
+
 #include "stage/stage.h"
 
 /* A private folder (mode 0700) holding the ssh config for one site. */
@@ -50,5 +52,9 @@ hpcl_rc hpcl__stage_verified_set(int *done, hpcl_ctx *ctx,
 /* Append one line to the log, synced. */
 hpcl_rc hpcl__stage_log_line(hpcl_ctx *ctx, const char *logpath,
                              const char *fmt, ...) HPCL_PRINTF(3, 4);
+
+/* stage_list.c: a file's modification time in nanoseconds, the
+ * transfers log's key for "as it was verified". */
+long long hpcl__stage_mtime_ns(const struct stat *st);
 
 #endif

@@ -15,6 +15,11 @@
 
 #include "stage/stage-internal.h"
 
+long long hpcl__stage_mtime_ns(const struct stat *st)
+{
+    return (long long)st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec;
+}
+
 /* Nobody stages more than this from one job by hand; a walk that finds
  * more has probably been given / or a home folder. */
 #define MAX_FILES 100000
@@ -47,8 +52,7 @@ static hpcl_rc add(struct hpcl__stage_list *l, hpcl_ctx *ctx,
     if ((g->path = strdup(path)) == NULL)
         return hpcl__fail(ctx, HPCL_E_NOMEM, "out of memory");
     g->size = (unsigned long long)st->st_size;
-    g->mtime_ns = (long long)st->st_mtim.tv_sec * 1000000000LL +
-                  st->st_mtim.tv_nsec;
+    g->mtime_ns = hpcl__stage_mtime_ns(st);
     l->bytes += (double)st->st_size;
     l->n++;
     return HPCL_OK;

@@ -208,8 +208,7 @@ static int unchanged(const char *path, unsigned long long size, long long mt)
     struct stat st;
 
     return stat(path, &st) == 0 && (unsigned long long)st.st_size == size &&
-           (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec ==
-               mt;
+           hpcl__stage_mtime_ns(&st) == mt;
 }
 
 int hpcl__stage_log_prunable(const char *line,

@@ -43,23 +43,30 @@ static int settled(enum hpcl__jevent e)
            e == HPCL__J_FAILED;
 }
 
-/* The note of an end, as jobs_list.c's own settling writes it (read
- * back by it and by note_end), and " signal N" when a signal ended it:
- * the exit code alone (128 + N) may be a program's own. */
-static void end_note(char *note, size_t len, const struct hpcl__job_end *e)
+void hpcl__end_note(char *note, size_t len, hpcl_state state,
+                    int exit_code, int term_signal, int from_acct)
 {
-    const char *acct = e->how == HPCL__END_ACCOUNTING ? " (accounting)" : "";
+    const char *acct = from_acct ? " (accounting)" : "";
     char sig[24] = "";
 
-    if (e->term_signal > 0)
-        snprintf(sig, sizeof sig, " signal %d", e->term_signal);
+    /* The exit code alone (128 + N) may be a program's own. */
+    if (exit_code >= 0 && term_signal > 0)
+        snprintf(sig, sizeof sig, " signal %d", term_signal);
+    if (exit_code >= 0)
+        snprintf(note, len, "%s exit %d%s%s", hpcl_state_name(state),
+                 exit_code, sig, acct);
+    else
+        snprintf(note, len, "%s%s", hpcl_state_name(state), acct);
+}
+
+/* The note of an end seen or cancelled through hpclaunch. */
+static void end_note(char *note, size_t len, const struct hpcl__job_end *e)
+{
     if (e->how == HPCL__END_CANCELLED)
         snprintf(note, len, "cancelled on request");
-    else if (e->exit_code >= 0)
-        snprintf(note, len, "%s exit %d%s%s", hpcl_state_name(e->state),
-                 e->exit_code, sig, acct);
     else
-        snprintf(note, len, "%s%s", hpcl_state_name(e->state), acct);
+        hpcl__end_note(note, len, e->state, e->exit_code, e->term_signal,
+                       e->how == HPCL__END_ACCOUNTING);
 }
 
 /* The journal as read for this refresh (ctx->end_batch), read now if

@@ -140,9 +140,8 @@ static enum hpcl__acct_answer ask_acct(hpcl_ctx *ctx, struct hpcl__site *site,
 }
 
 /* The decision into v, and into the journal when it settles the entry:
- * ENDED once (in the note's "STATE exit N" form, and " signal S" when
- * the controller said a signal ended it, which ended_json and job_ends
- * read back), LOST once. */
+ * ENDED once (hpcl__end_note, with the signal when the controller said
+ * one ended it), LOST once. */
 static void record(hpcl_ctx *ctx, struct batch *b,
                    const struct hpcl__jentry *e,
                    const struct hpcl__settled *s, int term_signal,
@@ -159,15 +158,8 @@ static void record(hpcl_ctx *ctx, struct batch *b,
         snprintf(v->error, sizeof v->error, "%s%s%s", s->why,
                  detail[0] != '\0' ? ": " : "", detail);
     if (strcmp(s->status, "ended") == 0 && e->state != HPCL__J_ENDED) {
-        snprintf(text, sizeof text, "%s", hpcl_state_name(s->state));
-        if (s->exit_code >= 0)
-            snprintf(text + strlen(text), sizeof text - strlen(text),
-                     " exit %d", s->exit_code);
-        if (s->exit_code >= 0 && term_signal > 0)
-            snprintf(text + strlen(text), sizeof text - strlen(text),
-                     " signal %d", term_signal);
-        if (s->from_acct) /* read back by ended_json */
-            strcat(text, " (accounting)");
+        hpcl__end_note(text, sizeof text, s->state, s->exit_code,
+                       term_signal, s->from_acct);
         note(ctx, b, HPCL__J_ENDED, e->key, e->site, e->id, text);
         v->reconciled = "ENDED";
     } else if (strcmp(s->status, "lost") == 0 && e->state != HPCL__J_LOST) {
@@ -609,9 +601,9 @@ struct shown {
     const char *source;
 };
 
-/* An ENDED note, "STATE" or "STATE exit N" (lib/submit/job_ends.c),
- * " (accounting)" after it when accounting gave it (record() above), as
- * the entry's state, exit code and source. */
+/* An ENDED note (hpcl__end_note: "STATE", or "STATE exit N" and what
+ * follows, " (accounting)" when accounting gave it), as the entry's
+ * state, exit code and source. */
 static void ended_note(struct shown *sh, const char *note)
 {
     size_t n = strcspn(note, " ");

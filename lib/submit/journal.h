@@ -174,6 +174,13 @@ int hpcl__jentry_writer_alive(const struct hpcl__jentry *e);
  * journal is freed.  Best effort: failures are logged. */
 void hpcl__journal_job_ends(hpcl_ctx *ctx, struct hpcl__end_batch *b);
 
+/* lib/submit/job_ends.c: the note of an ENDED record, "STATE exit N",
+ * then " signal S" when a signal ended it and " (accounting)" when
+ * accounting told it (read back by hpcl__journal_job_lookup and by the
+ * listing of hpclaunch jobs). */
+void hpcl__end_note(char *note, size_t len, hpcl_state state,
+                    int exit_code, int term_signal, int from_acct);
+
 /* lib/submit/job_ends.c: the key of the latest journal entry for job id
  * at site into key (HPCL__KEY_LEN + 1 bytes), and the end journaled for
  * it into *state, *exit_code and *term_signal (HPCL_STATE_UNKNOWN, -1 and
